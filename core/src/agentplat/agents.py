@@ -1,0 +1,64 @@
+"""Agents: a named specialist with a description, example requests and its tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .tools import Tool, ToolFunction, as_tool
+
+
+@dataclass
+class Environment:
+    """Flyte ``TaskEnvironment`` settings a plugin may ship for its agent.
+
+    Kept as plain data so that listing agents never imports Flyte.
+    """
+
+    cpu: str | int | None = None
+    memory: str | None = None
+    gpu: str | int | None = None
+    reuse_replicas: int | None = None
+    reuse_idle_ttl: int | None = None
+    secrets: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    env_vars: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Agent:
+    """A specialist the planner can route steps to."""
+
+    name: str
+    description: str
+    tools: list[Tool | ToolFunction] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    environment: Environment | None = None
+    system_prompt: str | None = None
+    plugin: str | None = None
+
+    def __post_init__(self) -> None:
+        self.tools = [as_tool(t) for t in self.tools]
+        for t in self.tools:
+            t.agent = self.name
+
+    def tool(self, name: str) -> Tool | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+    def describe(self) -> dict[str, Any]:
+        """The ``agentplat agents --json`` view of this agent."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "plugin": self.plugin,
+            "examples": list(self.examples),
+            "tools": [
+                {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": t.parameters,
+                    "examples": list(t.examples),
+                }
+                for t in self.tools
+            ],
+        }

@@ -1,0 +1,170 @@
+"""The ``agentplat`` command line. Imports stay inside commands so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+CORE_COMMANDS = ("run", "plan", "agents", "plugins")
+
+
+class AgentplatGroup(click.Group):
+    """Core commands are listed at once; plugin commands load plugins only when invoked."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None or name.startswith("-"):
+            return command
+        from .registry import get_registry
+
+        get_registry().add_commands(self)
+        return super().get_command(ctx, name)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        formatter.write_text(
+            "Installed plugins may add commands (e.g. `agentplat report`); "
+            "`agentplat plugins` lists what is installed."
+        )
+
+
+def fail(message: str, *, code: int = 1) -> None:
+    click.echo(f"agentplat: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(command: Callable) -> Callable:
+    """One line on stderr and a non-zero exit for user errors; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            fail("interrupted", code=130)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                raise
+            from .errors import AgentplatError
+
+            message = str(exc) if isinstance(exc, AgentplatError) else f"{type(exc).__name__}: {exc}"
+            fail(message.strip().splitlines()[0] if message.strip() else type(exc).__name__)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
+
+
+@click.group(cls=AgentplatGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="agentplat")
+def cli(debug: bool) -> None:
+    """Plan a request into a graph of steps, served by the agents you installed."""
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
+@click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@handles_errors
+def run(request: str, as_json: bool, max_parallel: int, model: str | None) -> None:
+    """Plan REQUEST and run it."""
+    from .output import RunPrinter
+    from .runner import run_request
+
+    printer = RunPrinter(enabled=not as_json)
+    result = asyncio.run(
+        run_request(
+            request, model=model, max_parallel=max_parallel,
+            on_plan=printer.plan, on_event=printer.event,
+        )
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        printer.finish(result)
+    if result.status != "succeeded":
+        fail(result.first_error() or f"run {result.status}")
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan in the plan format.")
+@click.option("--mermaid", is_flag=True, help="Print the plan as a Mermaid flowchart.")
+@click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@handles_errors
+def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
+    """Show how REQUEST would be planned, without running it."""
+    from .output import format_plan
+    from .runner import plan_request
+
+    if as_json and mermaid:
+        raise click.UsageError("choose one of --json and --mermaid")
+    planned = asyncio.run(plan_request(request, model=model))
+    if as_json:
+        click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False, default=str))
+    elif mermaid:
+        click.echo(planned.plan.mermaid())
+    else:
+        click.echo(format_plan(planned.plan))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def agents(as_json: bool) -> None:
+    """List the agents of the installed plugins and their tools."""
+    from .registry import get_registry
+
+    described = [a.describe() for a in get_registry().agents.values()]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    if not described:
+        click.echo("No agents installed. Install a plugin, e.g. `pip install agentplat-math`.")
+    for agent in described:
+        click.echo(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}")
+        for tool in agent["tools"]:
+            params = ", ".join(tool["parameters"].get("properties", {}))
+            click.echo(f"    - {tool['name']}({params}): {tool['description']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def plugins(as_json: bool) -> None:
+    """List installed plugins, their status, agents and hooks."""
+    from .registry import get_registry
+
+    described = [p.describe() for p in get_registry().plugins]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    if not described:
+        click.echo("No plugins installed.")
+    for p in described:
+        line = f"{p['name']} {p['version'] or ''}  [{p['status']}]"
+        click.echo(line)
+        if p["error"]:
+            click.echo(f"  error: {p['error']}")
+        if p["agents"]:
+            click.echo(f"  agents: {', '.join(p['agents'])}")
+        if p["hooks"]:
+            click.echo(f"  hooks: {', '.join(p['hooks'])}")
+
+
+def main() -> None:
+    cli(prog_name="agentplat")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

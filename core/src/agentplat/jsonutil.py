@@ -1,0 +1,45 @@
+"""JSON that keeps numbers exact: decimals are read as ``Decimal`` and written as numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from typing import Any
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data for a tool result: exact decimals become int/float when lossless."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and abs(value) < 10**30:
+            return int(value)
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return to_jsonable(value.model_dump(mode="python"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def dumps(value: Any, **kwargs: Any) -> str:
+    return json.dumps(to_jsonable(value), ensure_ascii=False, **kwargs)
+
+
+def loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+def show(value: Any) -> str:
+    """A result as a person reads it: strings bare, numbers without float noise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return dumps(value)

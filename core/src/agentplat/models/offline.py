@@ -1,0 +1,59 @@
+"""The embedded default model: deterministic, no network, plans with the offline planner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NoCapableAgent
+from ..offline.clause import Clause
+from ..offline.text import numbers, quoted
+from ..plan import Plan, Step, validate_plan
+from ..registry import Registry
+from ..scheduler import Completed
+from .base import Planned
+
+
+class OfflineModel:
+    name = "offline"
+
+    async def plan(self, request: str, registry: Registry) -> Planned:
+        from ..offline.planner import OfflinePlanner
+
+        plan = OfflinePlanner(registry).plan(request)
+        return Planned(validate_plan(plan, registry))
+
+    async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> Completed:
+        """Route the task to one of its agent's tools, using dependency results as operands."""
+        from ..offline.planner import OfflinePlanner
+        from ..steps import resolve
+
+        agent = registry.agent(step.agent)
+        scoped = Registry(agents={agent.name: agent}, parsers=registry.parsers)
+        deps = sorted(inputs)
+        clause = Clause(
+            text=step.task or "",
+            index=max(deps, default=-1) + 1,
+            references=deps,
+            previous=deps[-1] if deps else None,
+            chained=bool(deps),
+            numbers=numbers(step.task or ""),
+            quoted=quoted(step.task or ""),
+        )
+        call = OfflinePlanner(scoped).parse(clause)
+        if call is None:
+            raise NoCapableAgent(f"agent {agent.name!r} has no tool for the task {step.task!r}")
+        tool = registry.tool(agent.name, call.tool)
+        return Completed(await tool(**resolve(call.args, inputs)))
+
+
+class OfflineBackend:
+    name = "offline"
+
+    def configured(self) -> bool:
+        return True
+
+    def create(self, model: str | None = None) -> OfflineModel:
+        return OfflineModel()
+
+
+__all__ = ["OfflineBackend", "OfflineModel", "Plan"]

@@ -1,0 +1,52 @@
+"""What an offline parser sees (a ``Clause``) and what it returns (a ``ToolCall``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass
+class Clause:
+    """One clause of a request, with the references the core already resolved.
+
+    ``references`` are earlier step indices the clause points at explicitly ("it", "that",
+    "the result", "them", "both", "the two results", "step 2"), in order. ``previous`` is
+    the step made from the clause before, and ``chained`` says the clause began with a
+    sequencing word ("then", "after that", "next"), so a missing operand means ``previous``.
+    """
+
+    text: str
+    index: int
+    references: list[int] = field(default_factory=list)
+    previous: int | None = None
+    chained: bool = False
+    numbers: list[Decimal] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
+
+    def inputs(self, needed: int) -> list[int]:
+        """Earlier steps whose results fill ``needed`` missing operands, best guess first."""
+        if self.references:
+            return self.references[-needed:] if needed else []
+        if self.chained and self.previous is not None and needed:
+            return [self.previous]
+        return []
+
+
+@dataclass
+class ToolCall:
+    """A parser's answer: call ``tool`` of the parser's agent with ``args``.
+
+    An argument may be ``"$N"`` to use the result of step N; the core adds N to the
+    step's dependencies.
+    """
+
+    tool: str
+    args: dict[str, Any]
+    agent: str | None = None
+
+
+def ref(index: int) -> str:
+    """The plan-format reference to step ``index``'s result."""
+    return f"${index}"

@@ -1,0 +1,98 @@
+"""Reading a request: clauses, numbers, quoted strings and references to earlier results."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+SEQUENCE_WORDS = r"(?:and\s+then|then|after\s+that|afterwards|next|finally|and\s+finally)"
+_DELIMITER = re.compile(
+    rf"((?:[.;!?]+\s+|,(?!\d{{3}}(?:\D|$))\s*)(?:{SEQUENCE_WORDS}\b[\s,]*)?|\s+{SEQUENCE_WORDS}\b[\s,]*)",
+    re.I,
+)
+_SEQUENCE = re.compile(rf"\b{SEQUENCE_WORDS}\b", re.I)
+_LEADING = re.compile(rf"^\s*(?:({SEQUENCE_WORDS})|and)\b[\s,]*", re.I)
+_AND = re.compile(r"\s+and\s+", re.I)
+
+NUMBER = re.compile(r"(?<![\w.$])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.$])-?\.\d+(?![\w])")
+QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<!\w)'([^']+)'(?!\w)")
+STEP_REFERENCE = re.compile(r"\b(?:step|result)\s+(?:#|no\.?\s*)?(\d+)\b", re.I)
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
+MANY_REFERENCE = re.compile(
+    r"\b(?:the\s+(?:(two|three|four|five|\d+)\s+)?(?:previous\s+|last\s+|above\s+)?(?:results|answers|numbers|values|outputs)|"
+    r"them|both(?:\s+results)?|these|those|all\s+of\s+them)\b",
+    re.I,
+)
+ONE_REFERENCE = re.compile(
+    r"\b(?:it|that|this|the\s+(?:previous\s+|last\s+|above\s+|first\s+)?(?:result|answer|number|value|output|total|sum|product)|"
+    r"that\s+result|this\s+result)\b",
+    re.I,
+)
+
+
+@dataclass
+class Segment:
+    """A piece of the request between sequencing words; ``chained`` if one led into it."""
+
+    text: str
+    chained: bool
+
+
+def segments(request: str) -> list[Segment]:
+    """Split on sentence ends, commas and sequencing words ("then", "after that", ...)."""
+    text = " ".join(request.split()).rstrip(".?! ")
+    pieces = _DELIMITER.split(text)  # text, delimiter, text, delimiter, ...
+    out: list[Segment] = []
+    chained = False
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            chained = bool(_SEQUENCE.search(piece))
+            continue
+        piece = piece.strip(" ,")
+        while m := _LEADING.match(piece):
+            chained = chained or bool(m.group(1))
+            piece = piece[m.end():].strip(" ,")
+        if piece:
+            out.append(Segment(piece, chained))
+        chained = False
+    return out
+
+
+def and_parts(text: str) -> list[str]:
+    return [p for p in _AND.split(text) if p.strip()]
+
+
+def numbers(text: str) -> list[Decimal]:
+    text = STEP_REFERENCE.sub(" ", text)
+    text = QUOTED.sub(" ", text)
+    return [Decimal(m.group(0).replace(",", "")) for m in NUMBER.finditer(text)]
+
+
+def quoted(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+
+
+def resolve_references(text: str, *, index: int, previous: int | None, frontier: list[int]) -> list[int]:
+    """Earlier step indices a clause points at, in order of mention.
+
+    "step 2" is 1-based as people count; "them"/"both"/"the two results" take the most
+    recent results nobody used yet; "it"/"that"/"the result" take the previous step.
+    """
+    found: list[int] = []
+    for m in STEP_REFERENCE.finditer(text):
+        n = int(m.group(1)) - 1
+        if 0 <= n < index and n not in found:
+            found.append(n)
+    if found:
+        return found
+    many = MANY_REFERENCE.search(text)
+    if many and frontier:
+        word = (many.group(1) or "").lower()
+        count = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else None)
+        if many.group(0).lower().startswith("both"):
+            count = 2
+        return frontier[-count:] if count else list(frontier)
+    if ONE_REFERENCE.search(text) and previous is not None:
+        return [previous]
+    return []

@@ -1,0 +1,1 @@
+"""agentplat plugin: the math agent."""
