@@ -56,7 +56,7 @@ def test_a_cycle_is_rejected_and_named(registry):
 
 
 def test_a_self_dependency_is_a_cycle(registry):
-    rejects(registry, [{"agent": "calc", "tool": "add", "args": {"a": 1, "b": 1}, "dependencies": [0]}], "itself")
+    rejects(registry, [{"agent": "calc", "tool": "add", "args": {"a": 1, "b": 1}, "dependencies": [0]}], "cycle: 0 -> 0")
 
 
 @pytest.mark.parametrize("bad", [5, -1])

@@ -8,5 +8,7 @@ from .hookspecs import hookimpl
 @hookimpl
 def register_models(register):
     from .models.offline import OfflineBackend
+    from .models.openai_backend import OpenAIBackend
 
+    register(OpenAIBackend())
     register(OfflineBackend())

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import sys
+import traceback
 from typing import Any, Callable
 
 import click
@@ -50,11 +51,11 @@ def handles_errors(command: Callable) -> Callable:
             raise
         except KeyboardInterrupt:
             if debug:
-                raise
+                traceback.print_exc()
             fail("interrupted", code=130)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
-                raise
+                traceback.print_exc()  # ours, on stderr: Flyte replaces sys.excepthook
             from .errors import AgentplatError
 
             message = str(exc) if isinstance(exc, AgentplatError) else f"{type(exc).__name__}: {exc}"
@@ -75,19 +76,19 @@ def cli(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
 @click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@click.option("--synthesize", is_flag=True, help="Add one LLM call that writes a prose answer from all results.")
 @handles_errors
-def run(request: str, as_json: bool, max_parallel: int, model: str | None) -> None:
+def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool) -> None:
     """Plan REQUEST and run it."""
     from .output import RunPrinter
     from .runner import run_request
 
     printer = RunPrinter(enabled=not as_json)
-    result = asyncio.run(
-        run_request(
-            request, model=model, max_parallel=max_parallel,
-            on_plan=printer.plan, on_event=printer.event,
-        )
-    )
+    result = asyncio.run(run_request(request, model=model, max_parallel=max_parallel, listener=printer))
+    if synthesize and result.steps:
+        from .answer import synthesize_answer
+
+        asyncio.run(synthesize_answer(result, model=model, on_text=None if as_json else _stream_out))
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -111,7 +112,7 @@ def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
         raise click.UsageError("choose one of --json and --mermaid")
     planned = asyncio.run(plan_request(request, model=model))
     if as_json:
-        click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False, default=str))
+        click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False))
     elif mermaid:
         click.echo(planned.plan.mermaid())
     else:
@@ -160,6 +161,10 @@ def plugins(as_json: bool) -> None:
             click.echo(f"  agents: {', '.join(p['agents'])}")
         if p["hooks"]:
             click.echo(f"  hooks: {', '.join(p['hooks'])}")
+
+
+def _stream_out(text: str) -> None:
+    click.echo(text, nl=False)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
-"""Running a plan on Flyte: the plan is a driver task, every step a task, every tool call a trace.
+"""Running on Flyte: a run is a driver task, every step a task, every tool/LLM call a trace.
 
 Locally this is ``flyte.init()`` in-process; on a cluster the same tasks resolve by module
-path. Arguments cross task boundaries as JSON text so any plugin's results travel alike.
+path. Values cross task boundaries as JSON text so every plugin's results travel alike.
 """
 
 from __future__ import annotations
@@ -12,33 +12,40 @@ from typing import Any
 import flyte
 
 from . import jsonutil
+from .driver import Driven, RunListener, drive
 from .plan import Plan, Step
 from .registry import get_registry
-from .scheduler import Completed, OnEvent, StepFailed, StepOutcome, run_dag
+from .scheduler import Completed, StepFailed, StepOutcome
 from .steps import execute_step
 
 env = flyte.TaskEnvironment(name="agentplat")
 
-# Progress listeners of runs in this process, keyed by a token passed to the driver task.
-_listeners: dict[str, OnEvent] = {}
+# Listeners of runs in this process, keyed by a token passed to the driver task.
+_listeners: dict[str, RunListener] = {}
 _initialised = False
 
 
 @flyte.trace
-async def tool_call(agent: str, tool: str, args_json: str) -> str:
-    """One tool invocation, recorded by Flyte (inputs and output) as a trace."""
-    registry = get_registry()
-    result = await registry.tool(agent, tool)(**jsonutil.loads(args_json))
+async def traced_tool_call(agent: str, tool: str, args_json: str) -> str:
+    """One tool invocation, recorded by Flyte with its inputs and output."""
+    result = await get_registry().tool(agent, tool)(**jsonutil.loads(args_json))
     return jsonutil.dumps(result)
 
 
-async def _traced_call(agent: str, tool: str, args: dict[str, Any]) -> Any:
-    return jsonutil.loads(await tool_call(agent, tool, jsonutil.dumps(args)))
+@flyte.trace
+async def traced_llm_call(role: str, request_json: str) -> str:
+    """One LLM call, recorded by Flyte: on a cluster a retried task replays it, not re-sends it."""
+    from .models.chat import ChatRequest
+    from .models.chat_model import current_call
+
+    client, on_text = current_call.get()
+    response = await client.chat(ChatRequest(**jsonutil.loads(request_json)), on_text=on_text)
+    return jsonutil.dumps(response.to_json())
 
 
 @env.task
 async def run_step(step_json: str, inputs_json: str, model: str) -> str:
-    """Execute one step; failures come back as data so the driver can keep other branches going."""
+    """One step; failures come back as data so the driver keeps other branches going."""
     from .models import select_model
 
     registry = get_registry()
@@ -46,30 +53,64 @@ async def run_step(step_json: str, inputs_json: str, model: str) -> str:
     inputs = {int(k): v for k, v in jsonutil.loads(inputs_json).items()}
 
     async def run_task(s: Step, i: dict[int, Any]) -> Completed:
-        return await select_model(registry, model).run_task(s, i, registry)
+        return await select_model(registry, model or None).run_task(s, i, registry)
 
     try:
-        done = await execute_step(step, inputs, registry=registry, call_tool=_traced_call, run_task=run_task)
+        done = await execute_step(step, inputs, registry=registry, run_task=run_task)
     except StepFailed as exc:
-        return jsonutil.dumps({"ok": False, "error": str(exc), "attempts": exc.attempts})
+        return jsonutil.dumps({"ok": False, "error": str(exc), "attempts": exc.attempts, "usage": exc.usage})
     return jsonutil.dumps({"ok": True, "result": done.result, "attempts": done.attempts, "usage": done.usage})
 
 
 @env.task
-async def run_plan(plan_json: str, max_parallel: int, model: str, listener: str = "") -> str:
-    """The driver: dispatch each step the moment its dependencies are done."""
-    plan = Plan.model_validate_json(plan_json)
+async def agentplat_run(
+    request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", listener: str = ""
+) -> str:
+    """The driver: plan the request (streaming when it can) and dispatch each step when ready."""
+    from .models import select_model
+
+    registry = get_registry()
 
     async def execute(index: int, inputs: dict[int, Any]) -> Completed:
-        step = plan.steps[index]
+        step = driven_steps[index]
         with flyte.group(f"step {index}: {step.agent}.{step.tool or 'task'}"):
             reply = jsonutil.loads(await run_step(step.model_dump_json(), jsonutil.dumps(inputs), model))
         if not reply["ok"]:
-            raise StepFailed(reply["error"], attempts=reply["attempts"])
+            raise StepFailed(reply["error"], attempts=reply["attempts"], usage=reply.get("usage"))
         return Completed(reply["result"], attempts=reply["attempts"], usage=reply.get("usage") or {})
 
-    outcomes = await run_dag(plan, execute, max_parallel=max_parallel, on_event=_listeners.get(listener))
-    return jsonutil.dumps({str(i): o.__dict__ for i, o in outcomes.items()})
+    class Recorder:
+        """Keeps the steps for ``execute`` and forwards events to the caller's listener."""
+
+        def __init__(self, outer: RunListener | None):
+            self.outer = outer
+
+        def planned(self, index: int, step: Step) -> None:
+            driven_steps.append(step)
+            if self.outer is not None:
+                self.outer.planned(index, step)
+
+        def plan_ready(self, plan: Plan) -> None:
+            if self.outer is not None:
+                self.outer.plan_ready(plan)
+
+        def step_event(self, index: int, outcome: StepOutcome) -> None:
+            if self.outer is not None:
+                self.outer.step_event(index, outcome)
+
+    driven_steps: list[Step] = []
+    done = {int(i): StepOutcome(**o) for i, o in jsonutil.loads(done_json).items()} if done_json else None
+    driven = await drive(
+        request,
+        model=select_model(registry, model or None),
+        registry=registry,
+        execute=execute,
+        max_parallel=max_parallel,
+        listener=Recorder(_listeners.get(listener)),
+        plan=Plan.model_validate_json(plan_json) if plan_json else None,
+        done=done,
+    )
+    return jsonutil.dumps(driven.to_json())
 
 
 def ensure_initialised() -> None:
@@ -79,23 +120,52 @@ def ensure_initialised() -> None:
         _initialised = True
 
 
-async def execute_plan_on_flyte(
-    plan: Plan, *, max_parallel: int, model: str, on_event: OnEvent | None = None
-) -> dict[int, StepOutcome]:
-    """Run ``plan`` as a local Flyte run and return every step's outcome."""
+async def run_on_flyte(
+    request: str,
+    *,
+    model: str,
+    max_parallel: int,
+    listener: RunListener | None = None,
+    plan: Plan | None = None,
+    done: dict[int, StepOutcome] | None = None,
+) -> Driven:
+    """A local Flyte run of ``request``; returns what the driver task reported."""
+    from .driver import Driven
+    from .errors import AgentplatError
+    from .models.base import Usage
+
     ensure_initialised()
     token = uuid.uuid4().hex
-    if on_event is not None:
-        _listeners[token] = on_event
+    if listener is not None:
+        _listeners[token] = listener
     try:
         run = await flyte.run.aio(
-            run_plan, plan_json=plan.model_dump_json(), max_parallel=max_parallel, model=model, listener=token
+            agentplat_run,
+            request=request,
+            model=model,
+            max_parallel=max_parallel,
+            plan_json=plan.model_dump_json() if plan else "",
+            done_json=jsonutil.dumps({str(i): o.__dict__ for i, o in (done or {}).items()}) if done else "",
+            listener=token,
         )
         raw = jsonutil.loads(run.outputs()[0])
     finally:
         _listeners.pop(token, None)
-    outcomes = {int(i): StepOutcome(**data) for i, data in raw.items()}
-    for outcome in outcomes.values():  # JSON read times back as exact decimals
+    outcomes = {int(i): StepOutcome(**data) for i, data in raw["outcomes"].items()}
+    for outcome in outcomes.values():  # JSON reads times back as exact decimals
         outcome.started_at = float(outcome.started_at) if outcome.started_at is not None else None
         outcome.ended_at = float(outcome.ended_at) if outcome.ended_at is not None else None
-    return outcomes
+    usage = Usage()
+    usage.add(raw["planner_usage"])
+    error = None
+    if raw["error"]:
+        from . import errors
+
+        error = getattr(errors, raw["error_type"], AgentplatError)(raw["error"])
+    return Driven(
+        steps=[Step.model_validate(s) for s in raw["steps"]],
+        outcomes=outcomes,
+        planner_usage=usage,
+        error=error,
+        complete=raw["complete"],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
 from .jsonutil import show
@@ -22,35 +24,63 @@ def format_plan(plan: Plan) -> str:
 
 
 class RunPrinter:
-    """Prints the plan, then each step as it finishes, then the answer."""
+    """A ``RunListener`` that prints the plan by waves, each step as it ends, then the answer.
+
+    With a streamed plan, steps may finish before the plan is complete: their lines wait
+    until the plan has been shown, so the output always reads top to bottom.
+    """
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
-        self.plan_: Plan | None = None
+        self.steps: list = []
+        self.shown = False
+        self.pending: list[str] = []
+        self.lock = threading.Lock()
 
-    def plan(self, plan: Plan) -> None:
-        self.plan_ = plan
-        if self.enabled:
-            click.echo(format_plan(plan))
+    def planned(self, index: int, step) -> None:
+        with self.lock:
+            self.steps.append(step)
 
-    def event(self, index: int, outcome) -> None:
-        if not self.enabled or self.plan_ is None or outcome.status in ("running", "waiting"):
+    def plan_ready(self, plan: Plan) -> None:
+        if not self.enabled:
             return
-        step = self.plan_.steps[index]
+        with self.lock:
+            click.echo(format_plan(plan))
+            self.shown = True
+            for line in self.pending:
+                click.echo(line)
+            self.pending.clear()
+
+    def step_event(self, index: int, outcome) -> None:
+        if not self.enabled or outcome.status in ("running", "waiting"):
+            return
+        with self.lock:
+            line = self._line(index, outcome)
+            if self.shown:
+                click.echo(line)
+            else:
+                self.pending.append(line)
+
+    def _line(self, index: int, outcome) -> str:
+        label = self.steps[index].label() if index < len(self.steps) else f"step {index}"
         if outcome.status == "succeeded":
             seconds = (outcome.ended_at or 0) - (outcome.started_at or 0)
-            click.echo(f"  [{index}] {step.label()} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)")
-        else:
-            click.echo(f"  [{index}] {step.label()} {outcome.status}: {outcome.error}")
+            return f"  [{index}] {label} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)"
+        return f"  [{index}] {label} {outcome.status}: {outcome.error}"
 
     def finish(self, result) -> None:
         if not self.enabled:
             return
-        if result.answer:
+        with self.lock:
+            for line in self.pending:  # a plan that never completed still shows its steps
+                click.echo(line)
+            self.pending.clear()
+        if result.answer and not result.synthesized:
             click.echo(f"Answer: {result.answer}")
         usage = result.usage
+        tokens = f", {usage.prompt_tokens}+{usage.completion_tokens} tokens" if usage.llm_calls else ""
         click.echo(
-            f"({result.status}; {len(result.steps)} steps; {usage.llm_calls} LLM calls; "
+            f"({result.status}; {len(result.steps)} steps; {usage.llm_calls} LLM calls{tokens}; "
             f"{result.ended_at - result.started_at:.2f}s; model {result.model})"
         )
 

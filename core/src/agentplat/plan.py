@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pydantic
 
 from .errors import PlanValidationError, ToolError
+from .jsonutil import dumps, to_jsonable
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -40,7 +41,7 @@ class Step(pydantic.BaseModel):
     def to_json(self) -> dict[str, Any]:
         """The plan-format view of the step: only the keys its kind uses."""
         if self.is_direct:
-            out = {"agent": self.agent, "tool": self.tool, "args": self.args or {}}
+            out = {"agent": self.agent, "tool": self.tool, "args": to_jsonable(self.args or {})}
         else:
             out = {"agent": self.agent, "task": self.task}
         out["dependencies"] = list(self.dependencies)
@@ -148,6 +149,8 @@ def validate_step(plan: Plan, index: int, registry: "Registry") -> None:
             raise PlanValidationError(f"{where}: dependency {dep} is out of range (0..{len(plan.steps) - 1})")
         if dep == index:
             raise PlanValidationError(f"{where}: depends on itself (a cycle)")
+        if dep > index:
+            raise PlanValidationError(f"{where}: depends on step {dep}, but dependencies must be earlier steps")
     if len(set(step.dependencies)) != len(step.dependencies):
         raise PlanValidationError(f"{where}: lists a dependency twice")
     if step.is_direct:
@@ -179,11 +182,11 @@ def validate_plan(plan: Plan, registry: "Registry", *, max_steps: int = MAX_STEP
         raise PlanValidationError("plan has no steps")
     if len(plan.steps) > max_steps:
         raise PlanValidationError(f"plan has {len(plan.steps)} steps; the limit is {max_steps}")
-    for index in range(len(plan.steps)):
-        validate_step(plan, index, registry)
     cycle = find_cycle(plan)
     if cycle:
         raise PlanValidationError("plan has a cycle: " + " -> ".join(str(i) for i in cycle))
+    for index in range(len(plan.steps)):
+        validate_step(plan, index, registry)
     return plan
 
 
@@ -217,5 +220,5 @@ def find_cycle(plan: Plan) -> list[int] | None:
 
 
 def _short(value: Any, limit: int = 40) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    text = dumps(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,7 +13,7 @@ from .jsonutil import show, to_jsonable
 from .models import Model, Planned, Usage, select_model
 from .plan import Plan
 from .registry import Registry, get_registry
-from .scheduler import OnEvent, StepOutcome
+from .scheduler import StepOutcome
 
 
 @dataclass
@@ -52,11 +52,15 @@ class RunResult:
     usage: Usage
     started_at: float
     ended_at: float
+    error: str | None = None  # a planning error that stopped the run
+    synthesized: str | None = None
 
     @property
     def status(self) -> str:
         statuses = {s.status for s in self.steps}
-        if statuses <= {"succeeded"}:
+        if self.error and not statuses & {"succeeded"}:
+            return "failed"
+        if statuses <= {"succeeded"} and not self.error:
             return "succeeded"
         finals = self.plan.final_steps()
         if any(self.steps[i].status == "succeeded" for i in finals):
@@ -65,7 +69,10 @@ class RunResult:
 
     @property
     def answer(self) -> str:
-        """The results of the final steps (those nothing else depends on)."""
+        """The results of the final steps (those nothing else depends on), or the prose
+        answer when one was synthesized."""
+        if self.synthesized:
+            return self.synthesized
         finals = [self.steps[i] for i in self.plan.final_steps()]
         done = [s for s in finals if s.status == "succeeded"]
         if len(finals) == 1 and done:
@@ -77,6 +84,8 @@ class RunResult:
         return self.usage.llm_calls
 
     def first_error(self) -> str | None:
+        if self.error:
+            return self.error
         failed = next((s for s in self.steps if s.status == "failed"), None)
         return f"step {failed.index} ({failed.agent}.{failed.tool or 'task'}) failed: {failed.error}" if failed else None
 
@@ -94,6 +103,7 @@ class RunResult:
             "seconds": round(self.ended_at - self.started_at, 4),
             "plan": self.plan.to_json(),
             "steps": [s.to_json() for s in self.steps],
+            "error": self.error,
         }
 
 
@@ -113,33 +123,36 @@ def default_engine() -> str:
     return os.environ.get("AGENTPLAT_ENGINE", "flyte")
 
 
-async def execute(
-    plan: Plan,
-    *,
-    model: str,
-    max_parallel: int,
-    on_event: OnEvent | None,
-    engine: str | None = None,
-    registry: Registry | None = None,
-) -> dict[int, StepOutcome]:
-    """Run ``plan`` on Flyte (default) or directly in this event loop (``engine="inline"``)."""
-    if (engine or default_engine()) == "flyte":
-        from .execution import execute_plan_on_flyte
-
-        return await execute_plan_on_flyte(plan, max_parallel=max_parallel, model=model, on_event=on_event)
-    from .scheduler import run_dag
+async def drive_inline(request: str, *, model: Model, registry: Registry, max_parallel: int,
+                       listener=None, plan: Plan | None = None, done=None):
+    """The same run as on Flyte, in this event loop: for tests, benchmarks and embedding."""
+    from .driver import drive
     from .steps import execute_step
 
-    registry = registry or get_registry()
-    chosen = select_model(registry, model)
+    steps: list = []
+
+    class Keep:
+        def planned(self, index, step):
+            steps.append(step)
+            if listener is not None:
+                listener.planned(index, step)
+
+        def plan_ready(self, plan):
+            if listener is not None:
+                listener.plan_ready(plan)
+
+        def step_event(self, index, outcome):
+            if listener is not None:
+                listener.step_event(index, outcome)
 
     async def run_task(step, inputs):
-        return await chosen.run_task(step, inputs, registry)
+        return await model.run_task(step, inputs, registry)
 
     async def one(index: int, inputs: dict[int, Any]):
-        return await execute_step(plan.steps[index], inputs, registry=registry, run_task=run_task)
+        return await execute_step(steps[index], inputs, registry=registry, run_task=run_task)
 
-    return await run_dag(plan, one, max_parallel=max_parallel, on_event=on_event)
+    return await drive(request, model=model, registry=registry, execute=one, max_parallel=max_parallel,
+                       listener=Keep(), plan=plan, done=done)
 
 
 async def run_request(
@@ -147,27 +160,38 @@ async def run_request(
     *,
     model: str | None = None,
     max_parallel: int = 8,
-    on_plan=None,
-    on_event: OnEvent | None = None,
+    listener=None,
     engine: str | None = None,
     registry: Registry | None = None,
+    plan: Plan | None = None,
+    done=None,
+    run_id: str | None = None,
 ) -> RunResult:
-    """Plan ``request`` and run the plan; planning errors raise, step errors are in the result."""
+    """Plan ``request`` and run the plan. A planning error before any step raises; step
+    errors (and a plan that breaks after steps started) are reported in the result."""
+    from .errors import AgentplatError, PlanningError
+
     registry = registry or get_registry()
+    if plan is None and not (request or "").strip():
+        raise PlanningError("the request is empty")
     started = time.time()
-    chosen = select_model(registry, model)
-    planned = await chosen.plan(request, registry)
-    if on_plan is not None:
-        on_plan(planned.plan)
-    outcomes = await execute(
-        planned.plan, model=model or chosen.name, max_parallel=max_parallel,
-        on_event=on_event, engine=engine, registry=registry,
-    )
+    chosen = select_model(registry, model)  # fails fast on a misconfigured model
+    spec = model or os.environ.get("AGENTPLAT_MODEL") or ""
+    if (engine or default_engine()) == "flyte":
+        from .execution import run_on_flyte
+
+        driven = await run_on_flyte(request, model=spec, max_parallel=max_parallel, listener=listener,
+                                    plan=plan, done=done)
+    else:
+        driven = await drive_inline(request, model=chosen, registry=registry, max_parallel=max_parallel,
+                                    listener=listener, plan=plan, done=done)
+    if driven.error is not None and not driven.steps:
+        raise driven.error
     usage = Usage()
-    usage.add(planned.usage)
+    usage.add(driven.planner_usage)
     steps = []
-    for index, step in enumerate(planned.plan.steps):
-        outcome = outcomes[index]
+    for index, step in enumerate(driven.steps):
+        outcome = driven.outcomes.get(index) or StepOutcome(status="skipped", error="not started")
         usage.add(outcome.usage)
         steps.append(
             StepResult(
@@ -178,6 +202,7 @@ async def run_request(
             )
         )
     return RunResult(
-        run_id=uuid.uuid4().hex[:12], request=request, plan=planned.plan, steps=steps,
+        run_id=run_id or uuid.uuid4().hex[:12], request=request, plan=Plan(steps=driven.steps), steps=steps,
         model=chosen.name, usage=usage, started_at=started, ended_at=time.time(),
+        error=str(driven.error) if driven.error else None,
     )

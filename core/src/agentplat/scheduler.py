@@ -2,7 +2,9 @@
 
 There is no wave barrier; a concurrency limit bounds how many steps run at once. A failed
 step fails only its dependents (skipped, with the reason); independent branches finish.
-The scheduler is engine-agnostic: it is given ``execute(index, inputs)``.
+Steps may arrive while the scheduler runs (a plan streamed from an LLM): each is
+dispatched as soon as it and its dependencies are ready. The scheduler is engine-agnostic:
+it is given ``execute(index, inputs)``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from .plan import Plan
+from .plan import Plan, Step
 
 
 @dataclass
@@ -38,9 +40,29 @@ class Completed:
 class StepFailed(Exception):
     """Raised by ``execute`` to fail a step with a message (and its attempt count)."""
 
-    def __init__(self, message: str, attempts: int = 1):
+    def __init__(self, message: str, attempts: int = 1, usage: dict | None = None):
         super().__init__(message)
         self.attempts = attempts
+        self.usage = usage or {}
+
+
+class PlanFeed:
+    """Steps as they become known. A static plan is a feed that is already closed."""
+
+    def __init__(self, steps: list[Step] | None = None, *, closed: bool = False):
+        self.error: BaseException | None = None
+        self._arrivals: asyncio.Queue[Step | None | BaseException] = asyncio.Queue()
+        for step in steps or []:
+            self.add(step)
+        if closed:
+            self.close()
+
+    def add(self, step: Step) -> None:
+        self._arrivals.put_nowait(step)
+
+    def close(self, error: BaseException | None = None) -> None:
+        """No more steps; with ``error`` the run stops: running steps are cancelled."""
+        self._arrivals.put_nowait(error)
 
 
 Execute = Callable[[int, dict[int, Any]], Awaitable[Any]]
@@ -48,90 +70,152 @@ OnEvent = Callable[[int, StepOutcome], None]
 
 
 async def run_dag(
-    plan: Plan,
+    plan: Plan | PlanFeed,
     execute: Execute,
     *,
     max_parallel: int = 8,
     on_event: OnEvent | None = None,
     done: dict[int, StepOutcome] | None = None,
 ) -> dict[int, StepOutcome]:
-    """Run every step of ``plan``; ``done`` holds outcomes already known (for resuming)."""
+    """Run every step; ``done`` holds outcomes already known (finished steps of a resumed run).
+
+    If the feed closes with an error, running steps are cancelled and the outcomes so far
+    are returned; the error stays on ``feed.error`` for the caller to report.
+    """
     if max_parallel < 1:
         raise ValueError("max_parallel must be at least 1")
-    outcomes = {i: StepOutcome() for i in range(len(plan.steps))}
-    for i, known in (done or {}).items():
-        if known.status == "succeeded":
-            outcomes[i] = known
-    dependents = plan.dependents()
-    remaining = {
-        i: sum(1 for d in s.dependencies if outcomes[d].status != "succeeded")
-        for i, s in enumerate(plan.steps)
-        if outcomes[i].status != "succeeded"
-    }
-    ready = [i for i, n in remaining.items() if n == 0]
-    running: dict[asyncio.Task, int] = {}
+    feed = plan if isinstance(plan, PlanFeed) else PlanFeed(plan.steps, closed=True)
+    steps: list[Step] = []
+    outcomes: dict[int, StepOutcome] = {}
+    dependents: list[list[int]] = []
+    remaining: dict[int, int] = {}
+    ready: list[int] = []
+    running: dict[asyncio.Future, int] = {}
+    arrival: asyncio.Future | None = None
+    open_feed = True
 
     def emit(index: int) -> None:
         if on_event is not None:
             on_event(index, outcomes[index])
 
-    def skip_dependents(index: int, reason: str) -> None:
-        stack = list(dependents[index])
-        while stack:
-            child = stack.pop()
+    def skip(index: int, reason: str) -> None:
+        outcomes[index].status, outcomes[index].error = "skipped", reason
+        remaining.pop(index, None)
+        emit(index)
+        for child in dependents[index]:
             if outcomes[child].status == "waiting":
-                outcomes[child].status = "skipped"
-                outcomes[child].error = reason
-                remaining.pop(child, None)
-                emit(child)
-                stack.extend(dependents[child])
+                skip(child, reason)
+
+    def admit(step: Step) -> None:
+        index = len(steps)
+        steps.append(step)
+        dependents.append([])
+        known = (done or {}).get(index)
+        outcomes[index] = known if known is not None and known.status == "succeeded" else StepOutcome()
+        for dep in step.dependencies:
+            dependents[dep].append(index)
+        if outcomes[index].status == "succeeded":
+            return
+        broken = next((d for d in step.dependencies if outcomes[d].status in ("failed", "skipped")), None)
+        if broken is not None:
+            skip(index, f"skipped: step {broken} failed" if outcomes[broken].status == "failed"
+                 else outcomes[broken].error or f"skipped: step {broken} was skipped")
+            return
+        remaining[index] = sum(1 for d in step.dependencies if outcomes[d].status != "succeeded")
+        if remaining[index] == 0:
+            ready.append(index)
 
     async def start(index: int) -> Any:
-        inputs = {d: outcomes[d].result for d in plan.steps[index].dependencies}
+        inputs = {d: outcomes[d].result for d in steps[index].dependencies}
         return await execute(index, inputs)
 
+    def finish(task: asyncio.Future, index: int) -> None:
+        outcome = outcomes[index]
+        outcome.ended_at = time.time()
+        error = task.exception()
+        if error is None:
+            value = task.result()
+            if not isinstance(value, Completed):
+                value = Completed(value)
+            outcome.status, outcome.result = "succeeded", value.result
+            outcome.attempts, outcome.usage = value.attempts, value.usage
+            emit(index)
+            for child in dependents[index]:
+                if child in remaining:
+                    remaining[child] -= 1
+                    if remaining[child] == 0:
+                        ready.append(child)
+            ready.sort()
+        else:
+            outcome.status, outcome.error = "failed", _message(error)
+            outcome.attempts = getattr(error, "attempts", 1)
+            outcome.usage = getattr(error, "usage", {}) or {}
+            emit(index)
+            for child in dependents[index]:
+                if outcomes[child].status == "waiting":
+                    skip(child, f"skipped: step {index} failed")
+
     try:
-        while ready or running:
+        while True:
             while ready and len(running) < max_parallel:
                 index = ready.pop(0)
                 remaining.pop(index, None)
-                outcome = outcomes[index]
-                outcome.status, outcome.started_at = "running", time.time()
+                outcomes[index].status, outcomes[index].started_at = "running", time.time()
                 emit(index)
                 running[asyncio.ensure_future(start(index))] = index
-            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            if open_feed and arrival is None:
+                arrival = asyncio.ensure_future(feed._arrivals.get())
+            waiting = set(running) | ({arrival} if arrival is not None else set())
+            if not waiting:
+                break
+            finished, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             for task in finished:
-                index = running.pop(task)
-                outcome = outcomes[index]
-                outcome.ended_at = time.time()
-                error = task.exception()
-                if error is None:
-                    value = task.result()
-                    if not isinstance(value, Completed):
-                        value = Completed(value)
-                    outcome.status, outcome.result = "succeeded", value.result
-                    outcome.attempts, outcome.usage = value.attempts, value.usage
-                    emit(index)
-                    for child in dependents[index]:
-                        if child in remaining:
-                            remaining[child] -= 1
-                            if remaining[child] == 0:
-                                ready.append(child)
-                    ready.sort()
+                if task is arrival:
+                    arrival = None
+                    item = task.result()
+                    if isinstance(item, Step):
+                        admit(item)
+                        continue
+                    open_feed = False
+                    if isinstance(item, BaseException):
+                        feed.error = item
+                        return _cancel_running(running, outcomes, "cancelled: the plan turned out invalid")
                 else:
-                    outcome.status, outcome.error = "failed", _message(error)
-                    outcome.attempts = getattr(error, "attempts", 1)
-                    outcome.usage = getattr(error, "usage", {}) or {}
-                    emit(index)
-                    skip_dependents(index, f"skipped: step {index} failed")
+                    finish(task, running.pop(task))
+            # drain steps that arrived together, so dispatch order follows plan order
+            while open_feed and arrival is None and not feed._arrivals.empty():
+                item = feed._arrivals.get_nowait()
+                if isinstance(item, Step):
+                    admit(item)
+                else:
+                    open_feed = False
+                    if isinstance(item, BaseException):
+                        feed.error = item
+                        return _cancel_running(running, outcomes, "cancelled: the plan turned out invalid")
     finally:
-        for task in running:
+        pending = list(running) + ([arrival] if arrival is not None else [])
+        for task in pending:
             task.cancel()
-        if running:
-            await asyncio.gather(*running, return_exceptions=True)
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        _cancel_running(running, outcomes, "cancelled")
+    return outcomes
+
+
+def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str) -> dict[int, StepOutcome]:
+    """Mark steps still running as cancelled (their tasks are cancelled by run_dag's finally)."""
+    for index in list(running.values()):
+        outcome = outcomes[index]
+        if outcome.status == "running":
+            outcome.status, outcome.error, outcome.ended_at = "failed", reason, time.time()
+    for index, outcome in outcomes.items():
+        if outcome.status == "waiting":
+            outcome.status, outcome.error = "skipped", reason
     return outcomes
 
 
 def _message(error: BaseException) -> str:
     text = str(error).strip()
-    return text if isinstance(error, StepFailed) else f"{type(error).__name__}: {text}" if text else type(error).__name__
+    if isinstance(error, StepFailed):
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -10,9 +10,7 @@ from .plan import EMBEDDED_REFERENCE, REFERENCE, Step
 from .registry import Registry
 from .retry import describe, with_retries
 from .scheduler import Completed, StepFailed
-
-CallTool = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
-
+from .tracing import call_tool
 
 def lookup(value: Any, path: str) -> Any:
     """Follow ``.field`` / ``.0`` parts of a ``$N.field`` reference into a result."""
@@ -44,19 +42,18 @@ def resolve(value: Any, inputs: dict[int, Any]) -> Any:
     return value
 
 
-async def call_tool_plain(registry: Registry, agent: str, tool: str, args: dict[str, Any]) -> Any:
-    return await registry.tool(agent, tool)(**args)
-
-
 async def execute_step(
     step: Step,
     inputs: dict[int, Any],
     *,
     registry: Registry,
-    call_tool: CallTool | None = None,
     run_task: Callable[[Step, dict[int, Any]], Awaitable[Completed]] | None = None,
 ) -> Completed:
-    """Execute ``step`` with its dependencies' results; raise ``StepFailed`` when it fails."""
+    """Execute ``step`` with its dependencies' results; raise ``StepFailed`` when it fails.
+
+    A direct tool step is retried as a whole on transient errors. A task step is not: its
+    LLM and tool calls retry one by one, so a retry never pays again for finished calls.
+    """
     attempts = 0
 
     def count(n: int) -> None:
@@ -66,15 +63,13 @@ async def execute_step(
     try:
         if step.is_direct:
             args = resolve(step.args or {}, inputs)
-            call = call_tool or (lambda a, t, kw: call_tool_plain(registry, a, t, kw))
-            result = await with_retries(lambda: call(step.agent, step.tool, args), on_attempt=count)
+            result = await with_retries(lambda: call_tool(step.agent, step.tool, args, registry), on_attempt=count)
             return Completed(result, attempts=attempts)
         if run_task is None:
             raise AgentplatError(f"step needs agent {step.agent!r} to run a task, but no model is configured")
-        done = await with_retries(lambda: run_task(step, inputs), on_attempt=count)
-        done.attempts = attempts
-        return done
+        attempts = 1
+        return await run_task(step, inputs)
     except (ToolError, AgentplatError) as exc:
-        raise StepFailed(str(exc), attempts=max(attempts, 1)) from exc
+        raise StepFailed(str(exc), attempts=max(attempts, 1), usage=getattr(exc, "usage", None)) from exc
     except Exception as exc:  # noqa: BLE001 - a step's failure is data, not a crash
-        raise StepFailed(describe(exc), attempts=max(attempts, 1)) from exc
+        raise StepFailed(describe(exc), attempts=max(attempts, 1), usage=getattr(exc, "usage", None)) from exc

@@ -16,11 +16,13 @@ from .base import Planned
 class OfflineModel:
     name = "offline"
 
-    async def plan(self, request: str, registry: Registry) -> Planned:
+    async def plan(self, request: str, registry: Registry, on_step=None) -> Planned:
         from ..offline.planner import OfflinePlanner
 
-        plan = OfflinePlanner(registry).plan(request)
-        return Planned(validate_plan(plan, registry))
+        plan = validate_plan(OfflinePlanner(registry).plan(request), registry)
+        for step in plan.steps if on_step is not None else ():
+            on_step(step)
+        return Planned(plan)
 
     async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> Completed:
         """Route the task to one of its agent's tools, using dependency results as operands."""

@@ -1,0 +1,78 @@
+"""One chat call, whatever answers it: the request/response types every chat model shares.
+
+``ChatClient`` is the seam between agentplat and a provider: the ``openai`` SDK for any
+OpenAI-compatible endpoint, or a scripted client in tests (``agentplat.testing``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+OnText = Callable[[str], None]
+
+
+@dataclass
+class ToolCallRequest:
+    """A function call the model asked for; ``arguments`` is raw JSON text, maybe malformed."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class ChatResponse:
+    text: str = ""
+    tool_calls: list[ToolCallRequest] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model: str = ""
+
+    def message(self) -> dict[str, Any]:
+        """The assistant message to append to the conversation."""
+        msg: dict[str, Any] = {"role": "assistant", "content": self.text or None}
+        if self.tool_calls:
+            msg["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in self.tool_calls
+            ]
+        return msg
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "tool_calls": [c.__dict__ for c in self.tool_calls],
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ChatResponse":
+        return cls(
+            text=data.get("text") or "",
+            tool_calls=[ToolCallRequest(**c) for c in data.get("tool_calls") or []],
+            prompt_tokens=int(data.get("prompt_tokens") or 0),
+            completion_tokens=int(data.get("completion_tokens") or 0),
+            model=data.get("model") or "",
+        )
+
+
+@dataclass
+class ChatRequest:
+    model: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None = None
+    json_mode: bool = False
+    role: str = "default"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "messages": self.messages, "tools": self.tools,
+                "json_mode": self.json_mode, "role": self.role}
+
+
+class ChatClient(Protocol):
+    """Sends one chat request; streams text to ``on_text`` when given (and supported)."""
+
+    async def chat(self, request: ChatRequest, on_text: OnText | None = None) -> ChatResponse: ...

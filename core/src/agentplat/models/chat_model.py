@@ -1,0 +1,94 @@
+"""A model reached through chat completions: planner, specialist and writer in one.
+
+Every call goes through ``ChatModel.llm``: the role picks the model name, transient errors
+are retried with backoff, and inside a Flyte task the call is a ``flyte.trace``.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ModelError
+from ..retry import describe, is_transient, with_retries
+from .base import Planned
+from .chat import ChatClient, ChatRequest, ChatResponse, OnText
+from .config import model_for_role
+from ..tracing import in_flyte_task
+
+if TYPE_CHECKING:
+    from ..plan import Step
+    from ..registry import Registry
+    from ..scheduler import Completed
+
+#: The client and streaming callback of the call in flight, for the traced function.
+current_call: ContextVar[tuple[ChatClient, OnText | None]] = ContextVar("agentplat_current_call")
+
+
+class ChatModel:
+    def __init__(
+        self,
+        client: ChatClient,
+        *,
+        default_model: str | None = None,
+        name: str = "openai",
+        fallback_model: str = "gpt-4o-mini",
+        stream_plans: bool = True,
+    ):
+        self.client = client
+        self.default_model = default_model
+        self.name = name
+        self.fallback_model = fallback_model
+        self.stream_plans = stream_plans
+
+    def model_for(self, role: str) -> str:
+        return model_for_role(role, self.default_model) or self.fallback_model
+
+    async def llm(
+        self,
+        role: str,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        json_mode: bool = False,
+        on_text: OnText | None = None,
+    ) -> ChatResponse:
+        """One chat call for ``role``, retried on transient errors."""
+        request = ChatRequest(model=self.model_for(role), messages=messages, tools=tools, json_mode=json_mode, role=role)
+
+        async def once() -> ChatResponse:
+            token = current_call.set((self.client, on_text))
+            try:
+                if in_flyte_task():
+                    from ..execution import traced_llm_call
+
+                    return ChatResponse.from_json(await traced_llm_call(role, _dumps(request.to_json())))
+                return await self.client.chat(request, on_text=on_text)
+            finally:
+                current_call.reset(token)
+
+        try:
+            return await with_retries(once)
+        except ModelError:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                where = getattr(self.client, "base_url", "the model endpoint")
+                raise ModelError(f"cannot get an answer from {where}: {describe(exc)}") from exc
+            raise
+
+    async def plan(self, request: str, registry: "Registry", on_step=None) -> Planned:
+        from ..llm_planner import LLMPlanner
+
+        return await LLMPlanner(self, registry).plan(request, on_step, stream=self.stream_plans)
+
+    async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "Completed":
+        from ..specialist import run_specialist
+
+        return await run_specialist(self, step, inputs, registry)
+
+
+def _dumps(data: Any) -> str:
+    from ..jsonutil import dumps
+
+    return dumps(data)

@@ -1,0 +1,109 @@
+"""The offline planner routes clauses to any installed tool by its words, with no extra code."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agentplat import Agent, NoCapableAgent, PlanningError, tool
+from agentplat.offline.planner import OfflinePlanner
+from agentplat.offline.text import resolve_references, segments
+from agentplat.registry import Registry
+
+
+@tool(examples=["say hello to Alice", "greet Bob"])
+async def greet(name: str) -> str:
+    """Greet a person by name."""
+    return f"Hello, {name}!"
+
+
+@tool(examples=["convert 10 km to miles"])
+async def km_to_miles(km: float) -> float:
+    """Convert kilometres to miles."""
+    return km * 0.621371
+
+
+@tool(examples=["count the words in 'a b c'"])
+async def count_words(text: str) -> int:
+    """Count the words in a text."""
+    return len(text.split())
+
+
+@pytest.fixture
+def planner():
+    registry = Registry(agents={
+        "greeter": Agent(name="greeter", description="Greets people.", tools=[greet]),
+        "units": Agent(name="units", description="Converts units.", tools=[km_to_miles]),
+        "text": Agent(name="text", description="Text utilities.", tools=[count_words]),
+    })
+    return OfflinePlanner(registry)
+
+
+def steps(planner, request):
+    return [s.to_json() for s in planner.plan(request).steps]
+
+
+def test_a_tool_is_chosen_by_its_examples_and_a_string_argument_is_the_rest_of_the_clause(planner):
+    assert steps(planner, "Say hello to Grace Hopper") == [
+        {"agent": "greeter", "tool": "greet", "args": {"name": "Grace Hopper"}, "dependencies": []}
+    ]
+
+
+def test_numbers_fill_numeric_parameters(planner):
+    [step] = steps(planner, "convert 42.195 km to miles")
+    assert step["tool"] == "km_to_miles" and str(step["args"]["km"]) == "42.195"
+
+
+def test_quoted_strings_fill_string_parameters(planner):
+    [step] = steps(planner, 'count the words in "to be or not to be"')
+    assert step["args"] == {"text": "to be or not to be"}
+
+
+def test_independent_clauses_become_parallel_steps(planner):
+    plan = planner.plan("greet Ada and greet Alan")
+    assert [s.args["name"] for s in plan.steps] == ["Ada", "Alan"]
+    assert plan.waves() == [[0, 1]]
+
+
+def test_a_reference_makes_a_dependency(planner):
+    plan = planner.plan("Say hello to Ada, then count the words in it")
+    assert plan.steps[1].args == {"text": "$0"}
+    assert plan.steps[1].dependencies == [0]
+
+
+def test_a_request_no_tool_can_serve_names_the_clause(planner):
+    with pytest.raises(NoCapableAgent, match="'book a flight to Rome'"):
+        planner.plan("book a flight to Rome")
+
+
+def test_an_empty_request_is_an_error(planner):
+    with pytest.raises(PlanningError, match="empty"):
+        planner.plan("   ")
+
+
+def test_segments_split_on_commas_and_sequencing_words_but_not_inside_numbers():
+    assert [(s.text, s.chained) for s in segments("Add 1,000 and 2, then double it. After that, halve it")] == [
+        ("Add 1,000 and 2", False), ("double it", True), ("halve it", True),
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("add them", [1, 2]),
+    ("add the two results", [1, 2]),
+    ("multiply both", [1, 2]),
+    ("double it", [2]),
+    ("add step 1 and step 2", [0, 1]),
+    ("add 4 and 5", []),
+])
+def test_references_resolve_to_earlier_steps(text, expected):
+    assert resolve_references(text, index=3, previous=2, frontier=[1, 2]) == expected
+
+
+def test_the_offline_model_runs_a_task_step_with_its_agents_tools(planner):
+    from agentplat.models.offline import OfflineModel
+    from agentplat.plan import Step
+
+    step = Step(agent="greeter", task="greet Margaret Hamilton")
+    done = asyncio.run(OfflineModel().run_task(step, {}, planner.registry))
+    assert done.result == "Hello, Margaret Hamilton!"
