@@ -101,7 +101,7 @@ class StreamedSteps:
             try:
                 step = _parse_step(data)
                 self.seen.append(step)
-                validate_step(Plan(steps=list(self.seen)), len(self.seen) - 1, self.registry)
+                validate_step(Plan(steps=list(self.seen)), len(self.seen) - 1, self.registry, partial=True)
             except PlanValidationError as exc:
                 self.broken = exc
                 return

@@ -137,20 +137,24 @@ def references(value: Any) -> Iterator[int]:
             yield from references(item)
 
 
-def validate_step(plan: Plan, index: int, registry: "Registry") -> None:
-    """Check one step against the registry and the steps before it (used while streaming)."""
+def validate_step(plan: Plan, index: int, registry: "Registry", *, partial: bool = False) -> None:
+    """Check one step against the registry and the steps before it; ``partial`` while a plan
+    is still streaming (later steps are not known yet)."""
     step = plan.steps[index]
     where = f"step {index}"
     if step.agent not in registry.agents:
         known = ", ".join(sorted(registry.agents)) or "none"
         raise PlanValidationError(f"{where}: unknown agent {step.agent!r} (installed agents: {known})")
     for dep in step.dependencies:
-        if not isinstance(dep, int) or dep < 0 or dep >= len(plan.steps):
+        if dep < 0 or (not partial and dep >= len(plan.steps)):
             raise PlanValidationError(f"{where}: dependency {dep} is out of range (0..{len(plan.steps) - 1})")
         if dep == index:
             raise PlanValidationError(f"{where}: depends on itself (a cycle)")
         if dep > index:
-            raise PlanValidationError(f"{where}: depends on step {dep}, but dependencies must be earlier steps")
+            raise PlanValidationError(
+                f"{where}: depends on step {dep}, which does not come before it "
+                "(dependencies must be earlier steps, so a plan has no cycle)"
+            )
     if len(set(step.dependencies)) != len(step.dependencies):
         raise PlanValidationError(f"{where}: lists a dependency twice")
     if step.is_direct:

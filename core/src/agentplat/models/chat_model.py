@@ -6,6 +6,7 @@ are retried with backoff, and inside a Flyte task the call is a ``flyte.trace``.
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ class ChatModel:
                 if in_flyte_task():
                     from ..execution import traced_llm_call
 
-                    return ChatResponse.from_json(await traced_llm_call(role, _dumps(request.to_json())))
+                    return ChatResponse.from_json(json.loads(await traced_llm_call(role, _dumps(request.to_json()))))
                 return await self.client.chat(request, on_text=on_text)
             finally:
                 current_call.reset(token)

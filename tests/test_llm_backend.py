@@ -1,0 +1,239 @@
+"""The real ``openai`` client over loopback HTTP: planning, repairs, streaming, specialists, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from agentplat.errors import PlanningError
+from agentplat.runner import run_request
+from agentplat.testing import Fail, ToolCall
+from cli_helpers import run_cli
+
+PLAN = {"steps": [
+    {"agent": "math", "tool": "multiply", "args": {"a": 10, "b": 5}, "dependencies": []},
+    {"agent": "math", "tool": "multiply", "args": {"a": 7, "b": 8}, "dependencies": []},
+    {"agent": "math", "tool": "add", "args": {"a": "$0", "b": "$1"}, "dependencies": [0, 1]},
+]}
+REQUEST = "Calculate 10 times 5 and 7 times 8, then add them"
+
+
+@pytest.fixture
+def endpoint(openai_server, monkeypatch, home):
+    """Point agentplat at the loopback server, as a user would with environment variables."""
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
+    monkeypatch.delenv("AGENTPLAT_MODEL", raising=False)
+    return openai_server
+
+
+def cli_env(server):
+    return {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test", "AGENTPLAT_RETRY_WAIT": "0.01"}
+
+
+def run(request=REQUEST, **kwargs):
+    return asyncio.run(run_request(request, **kwargs))
+
+
+def test_a_fenced_chatty_plan_is_accepted_and_direct_tool_steps_cost_no_extra_call(endpoint):
+    endpoint.reply("Sure! Here is the plan:\n```json\n" + json.dumps(PLAN, indent=2) + "\n```\nLet me know!")
+    result = run()
+    assert result.status == "succeeded"
+    assert result.answer == "106"
+    assert result.llm_calls == 1
+    assert len(endpoint.chat_requests) == 1
+    assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
+
+
+def test_the_planner_prompt_lists_the_installed_agents_and_tool_signatures(endpoint):
+    endpoint.reply(json.dumps(PLAN))
+    run()
+    system = endpoint.chat_requests[0].messages[0]["content"]
+    assert "- math:" in system
+    assert "tool multiply(a: number, b: number)" in system
+    assert endpoint.chat_requests[0].messages[1] == {"role": "user", "content": REQUEST}
+
+
+def test_a_plan_with_a_cycle_is_repaired_on_the_second_try(endpoint):
+    cyclic = {"steps": [
+        {"agent": "math", "tool": "add", "args": {"a": "$1", "b": 1}, "dependencies": [1]},
+        {"agent": "math", "tool": "add", "args": {"a": "$0", "b": 1}, "dependencies": [0]},
+    ]}
+    endpoint.reply(json.dumps(cyclic)).reply(json.dumps(PLAN))
+    result = run()
+    assert result.answer == "106"
+    assert result.llm_calls == 2
+    repair = endpoint.chat_requests[1].messages
+    assert repair[-2] == {"role": "assistant", "content": json.dumps(cyclic)}
+    assert "cycle" in repair[-1]["content"]
+
+
+def test_a_plan_that_never_becomes_valid_fails_with_one_clear_line(endpoint):
+    bad = json.dumps({"steps": [{"agent": "astrologer", "task": "read the stars"}]})
+    for _ in range(3):
+        endpoint.reply(bad)
+    result = run_cli("run", "What do the stars say?", env=cli_env(endpoint))
+    assert result.code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "after 2 repairs" in lines[0] and "unknown agent 'astrologer'" in lines[0]
+    assert len(endpoint.chat_requests) == 3
+
+
+def test_a_specialist_step_runs_a_two_tool_chain(endpoint):
+    plan = {"steps": [{"agent": "math", "task": "Multiply 6 by 7, then add 8 to the product", "dependencies": []}]}
+
+    def specialist(body):
+        tool_results = [m for m in body["messages"] if m["role"] == "tool"]
+        if not tool_results:
+            return ToolCall("multiply", {"a": 6, "b": 7})
+        if len(tool_results) == 1:
+            return ToolCall("add", {"a": json.loads(tool_results[0]["content"]), "b": 8})
+        return "The answer is 50."
+
+    endpoint.reply(json.dumps(plan))
+    endpoint.handler = specialist
+    result = run("Multiply 6 by 7 and add 8, via the math agent")
+    assert result.status == "succeeded"
+    assert result.answer == "50"  # the last tool result, not the prose
+    assert result.llm_calls == 4  # plan + three specialist turns
+    calls = endpoint.chat_requests
+    assert [t["function"]["name"] for t in calls[1].body["tools"]] == [
+        t["function"]["name"] for t in calls[2].body["tools"]
+    ]
+
+
+def test_malformed_tool_arguments_go_back_to_the_model_as_a_tool_error(endpoint):
+    plan = {"steps": [{"agent": "math", "task": "Add 2 and 3", "dependencies": []}]}
+    endpoint.reply(json.dumps(plan))
+    endpoint.reply(ToolCall("add", '{"a": 2, "b": '))  # truncated JSON
+    endpoint.reply(ToolCall("add", {"a": 2, "b": 3}))
+    endpoint.reply("5")
+    result = run("Add 2 and 3 with the math agent")
+    assert result.answer == "5"
+    error_message = [m for m in endpoint.chat_requests[2].messages if m["role"] == "tool"][0]
+    assert "not valid JSON" in error_message["content"]
+
+
+def test_dependency_results_reach_a_specialist_as_context(endpoint):
+    plan = {"steps": [
+        {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}, "dependencies": []},
+        {"agent": "math", "task": "Add 8 to the previous result", "dependencies": [0]},
+    ]}
+    endpoint.reply(json.dumps(plan)).reply(ToolCall("add", {"a": 42, "b": 8})).reply("50")
+    result = run("x")
+    assert result.answer == "50"
+    system = endpoint.chat_requests[1].messages[0]["content"]
+    assert "step 0: 42" in system
+
+
+class Timeline:
+    """A run listener that notes when each step started (monotonic clock, as the server's)."""
+
+    def __init__(self):
+        self.started: dict[int, float] = {}
+
+    def planned(self, index, step):
+        pass
+
+    def plan_ready(self, plan):
+        pass
+
+    def step_event(self, index, outcome):
+        if outcome.status == "running":
+            self.started.setdefault(index, time.monotonic())
+
+
+def test_a_streamed_plan_starts_its_first_step_before_the_last_token_arrives(endpoint):
+    endpoint.chunk_size = 12
+    endpoint.chunk_delay = 0.03
+    endpoint.reply(json.dumps(PLAN))
+    timeline = Timeline()
+    result = run(listener=timeline)
+    assert result.answer == "106"
+    last_chunk = endpoint.chat_requests[0].chunk_times[-1]
+    assert endpoint.chat_requests[0].stream
+    assert timeline.started[0] < last_chunk
+
+
+def test_a_streamed_step_that_turns_out_invalid_stops_the_run_cleanly(endpoint):
+    endpoint.chunk_size = 12
+    endpoint.chunk_delay = 0.02
+    broken = {"steps": [PLAN["steps"][0], {"agent": "math", "tool": "teleport", "args": {}, "dependencies": []}]}
+    for _ in range(3):
+        endpoint.reply(json.dumps(broken))
+    result = run()
+    assert result.status == "failed"
+    assert "no tool 'teleport'" in result.error
+    assert len(result.steps) == 1  # the valid first step ran; nothing after the bad one
+    assert result.steps[0].status == "succeeded" and result.steps[0].result == 50
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_transient_endpoint_errors_are_retried(endpoint, status):
+    endpoint.fail(status).reply(json.dumps(PLAN))
+    result = run()
+    assert result.answer == "106"
+    assert [r.status for r in endpoint.chat_requests] == [status, 200]
+    assert result.llm_calls == 1  # a retried call is one call
+
+
+def test_synthesize_streams_a_prose_answer(endpoint):
+    endpoint.reply(json.dumps(PLAN)).reply("Together they make 106.")
+    result = run_cli("run", REQUEST, "--synthesize", env=cli_env(endpoint))
+    assert result.code == 0, result.stderr
+    assert "Answer: Together they make 106." in result.stdout
+    assert endpoint.chat_requests[1].stream
+
+
+def test_run_json_reports_usage(endpoint):
+    endpoint.reply(json.dumps(PLAN))
+    result = run_cli("run", REQUEST, "--json", env=cli_env(endpoint))
+    data = result.json()
+    assert data["llm_calls"] == 1
+    assert data["usage"]["prompt_tokens"] > 0 and data["usage"]["total_tokens"] > data["usage"]["prompt_tokens"]
+
+
+def test_an_unknown_model_is_one_clear_line(endpoint):
+    result = run_cli("run", REQUEST, "--model", "no-such-model", env=cli_env(endpoint))
+    assert result.code != 0
+    assert result.stderr.strip() .count("\n") == 0
+    assert "model 'no-such-model' was not found" in result.stderr
+
+
+def test_a_wrong_key_is_one_clear_line(endpoint):
+    endpoint.api_key = "sk-test"
+    env = cli_env(endpoint) | {"OPENAI_API_KEY": "sk-wrong"}
+    result = run_cli("run", REQUEST, env=env)
+    assert result.code != 0 and "rejected the API key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_endpoint_is_one_clear_line():
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "x", "AGENTPLAT_RETRY_WAIT": "0.01"}
+    result = run_cli("run", REQUEST, env=env)
+    assert result.code != 0
+    assert "cannot get an answer from http://127.0.0.1:9/v1" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_missing_key_for_openai_itself_is_one_clear_line():
+    result = run_cli("run", REQUEST, "--model", "openai:gpt-4o-mini", env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""})
+    assert result.code != 0
+    assert "OPENAI_API_KEY is not set" in result.stderr
+
+
+def test_offline_can_be_forced_while_an_endpoint_is_configured(endpoint):
+    result = run_cli("run", REQUEST, "--model", "offline", "--json", env=cli_env(endpoint))
+    assert result.json()["answer"] == "106"
+    assert endpoint.chat_requests == []
+
+
+def test_an_empty_request_never_reaches_the_model(endpoint):
+    with pytest.raises(PlanningError, match="empty"):
+        run("  ")
+    assert endpoint.chat_requests == []
