@@ -119,3 +119,11 @@ def test_debug_shows_the_traceback():
     result = run_cli("--debug", "run", "Book me a table", env=OFFLINE)
     assert result.code != 0
     assert "Traceback" in result.stderr
+
+
+def test_and_followed_by_an_operation_on_the_result_is_sequential():
+    result = run_cli("plan", "Multiply 6 by 7 and add 2", "--json", env=OFFLINE)
+    assert result.json()["steps"] == [
+        {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}, "dependencies": []},
+        {"agent": "math", "tool": "add", "args": {"a": "$0", "b": 2}, "dependencies": [0]},
+    ]

@@ -107,3 +107,25 @@ def test_the_offline_model_runs_a_task_step_with_its_agents_tools(planner):
     step = Step(agent="greeter", task="greet Margaret Hamilton")
     done = asyncio.run(OfflineModel().run_task(step, {}, planner.registry))
     assert done.result == "Hello, Margaret Hamilton!"
+
+
+def test_docstring_args_become_parameter_descriptions():
+    from agentplat import Tool
+
+    async def scale(value: float, factor: float = 2.0) -> float:
+        """Scale a value.
+
+        Longer explanation that is not part of the summary.
+
+        Args:
+            value: The number to scale.
+            factor: How much to multiply by,
+                defaulting to two.
+        """
+        return value * factor
+
+    t = Tool.from_function(scale)
+    assert t.description == "Scale a value."
+    assert t.parameters["properties"]["value"]["description"] == "The number to scale."
+    assert t.parameters["properties"]["factor"]["description"] == "How much to multiply by, defaulting to two."
+    assert t.parameters["required"] == ["value"]

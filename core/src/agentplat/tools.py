@@ -28,9 +28,10 @@ def _split_docstring(doc: str) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
     in_args = False
     last: str | None = None
+    summary_done = False
     for line in lines:
         if _ARGS_HEADER.match(line):
-            in_args = True
+            in_args, summary_done = True, True
             continue
         if in_args:
             match = _ARG_LINE.match(line)
@@ -42,9 +43,9 @@ def _split_docstring(doc: str) -> tuple[str, dict[str, str]]:
             else:
                 in_args = False
             continue
-        if not line.strip() and summary:
-            break
-        if line.strip():
+        if not line.strip():
+            summary_done = summary_done or bool(summary)
+        elif not summary_done:
             summary.append(line.strip())
     return " ".join(summary), params
 

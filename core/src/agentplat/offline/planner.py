@@ -58,8 +58,12 @@ class OfflinePlanner:
             left = self._route_span(" and ".join(parts[:cut]), chained, state)
             if left is None:
                 continue
-            # parallel "and" parts share the reference point of the clause before them
-            right = self._route_span(" and ".join(parts[cut:]), False, replace(left, previous=state.previous))
+            rest = " and ".join(parts[cut:])
+            # parallel "and" parts share the reference point of the clause before them...
+            right = self._route_span(rest, False, replace(left, previous=state.previous))
+            # ...unless the right part needs an operand: "multiply 6 by 7 and add 2"
+            if right is None:
+                right = self._route_span(rest, True, left)
             if right is not None:
                 return right
         step = self.route_clause(text, chained, state)

@@ -1,1 +1,66 @@
-"""agentplat plugin: the math agent."""
+"""agentplat plugin: the math agent.
+
+Exact arithmetic (no float surprises: 1.1 × 3 is 3.3) as tools, and an offline parser
+that turns clauses such as "15 times 7" or "then add 20" into direct tool steps.
+"""
+
+from __future__ import annotations
+
+from agentplat import Agent, hookimpl
+
+from .parser import parse_math_clause
+from .tools import TOOLS, add, divide, evaluate, factorial, multiply, percentage, power, square_root, subtract
+
+__all__ = [
+    "parse_math_clause",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "square_root",
+    "factorial",
+    "percentage",
+    "evaluate",
+    "TOOLS",
+]
+
+AGENT_NAME = "math"
+
+EXAMPLES = [
+    "What is 15 times 7, then add 20?",
+    "Calculate 12.5% of 640",
+    "Add 3 and 4, multiply 6 by 7, then add the two results",
+    "What is (3 + 4) * 5 - 2^3?",
+    "Calculate 5 factorial",
+    "What is the square root of 2.25?",
+    "Raise 2 to the power of 10, then divide it by 8",
+    "Subtract 17 from 100",
+]
+
+SYSTEM_PROMPT = (
+    "You are an exact calculator. Use a tool for every computation, never mental arithmetic. "
+    "Prefer the specific tool (add, multiply, percentage, ...) for one operation and "
+    "evaluate for a whole expression. Answer with the number the tools returned."
+)
+
+
+@hookimpl
+def register_agents(register):
+    register(
+        Agent(
+            name=AGENT_NAME,
+            description=(
+                "Exact arithmetic: add, subtract, multiply, divide, powers, square roots, "
+                "factorials, percentages and whole expressions like (3 + 4) * 5."
+            ),
+            examples=list(EXAMPLES),
+            tools=list(TOOLS),
+            system_prompt=SYSTEM_PROMPT,
+        )
+    )
+
+
+@hookimpl
+def register_offline_parsers(register):
+    register(parse_math_clause, agent=AGENT_NAME)

@@ -1,0 +1,637 @@
+"""The offline parser: one clause of a request, in words or symbols, to one math tool call.
+
+Three small passes, all pure and fast (regular expressions and a few loops, no ``eval``):
+
+1. ``lex``: words and symbols become tokens. Operator words turn into the symbols they
+   mean ("multiplied by" is ``*``, "to the 3rd power" is ``^ 3``), number words into
+   numbers, "it"/"the result"/"step 2" into references, and filler ("what is",
+   "please", "calculate") disappears. Any other word means the clause is not
+   arithmetic, and the parser answers ``None`` so other agents get their chance.
+2. ``_Grammar``: verb forms ("subtract X from Y", "multiply it by 3", "the sum of X and
+   Y") and infix expressions (a Pratt parser over the same binding powers as
+   ``expression``) build an ``expression`` tree with two extra leaves: ``Ref`` (an
+   earlier step's result) and ``Missing`` (the operand a chained "then add 20" leaves
+   out, which means the previous result).
+3. ``_to_call``: a single operation on plain operands becomes its own tool
+   (``multiply``, ``add``, ``percentage``...) so plans read well; anything bigger becomes
+   ``evaluate(expression=...)``. A bigger expression that uses earlier results has no
+   tool to go to (``evaluate`` takes text, and ``"$N"`` is only replaced as a whole
+   argument), so it is ``None``.
+
+A clause whose only operand is missing and that is neither chained ("then add 3") nor
+refers to anything ("add 3 to it") is ``None``: "Add 3" alone is not a computation, which
+is also what lets the core keep "Add 3 and 4" in one clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from agentplat import Clause, ToolCall, ref
+
+from .expression import INFIX, POSTFIX, PREFIX, BinOp, Call, Neg, Node, Num, Postfix, render
+
+
+class _NoParse(Exception):
+    """The clause is not arithmetic this parser understands."""
+
+
+# --- pass 1: words and symbols to tokens ----------------------------------------------
+
+
+@dataclass
+class Tok:
+    kind: str  # num ord op post func ref refs self verb kw lp rp
+    value: Any = None
+    word: bool = False  # an operator written as a word ("minus", not "-")
+
+
+_RAW = re.compile(
+    r"""
+    (?P<space>\s+)
+    |(?P<ord>\d+(?:st|nd|rd|th)\b)
+    |(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+)
+    |(?P<word>[a-z]+(?:'[a-z]+)?)
+    |(?P<sym>\*\*|[-+*/^()!%=,&])
+    """,
+    re.VERBOSE,
+)
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(),
+        1,
+    )
+}
+
+_FILLER = set(
+    """what whats what's is are was be the a an please kindly calculate compute evaluate
+    solve work out figure how much tell me us find get give determine can could would will
+    you i we want know value number together then next finally lastly also now just do does
+    let let's lets go ahead quickly exactly up equal equals = altogether result answer""".split()
+)
+
+# Phrases, longest match first. "#n" matches a number, "#o" an ordinal ("3rd", "third").
+# An action is a list of tokens; a token value "#" takes the matched number.
+_PHRASES: dict[str, list[Tok]] = {}
+
+
+def _phrases(action: list[Tok], *patterns: str) -> None:
+    for pattern in patterns:
+        _PHRASES[pattern] = action
+
+
+_phrases([], "equal to", "equals to", "want to", "need to", "like to", "i'd like to", "would like to",
+         "the result of", "result of", "the value of", "value of", "in total", "for me", "how many")
+# references to earlier results: plural ones stand for two operands ("add them")
+_phrases([Tok("refs")], "them", "both", "both of them", "them both", "both results", "both numbers",
+         "both values", "both answers", "the two results", "the two numbers", "the two values",
+         "the two answers", "the two", "these", "those", "these two", "those two", "these results",
+         "those results", "these numbers", "those numbers", "the results", "the previous results",
+         "the last two results", "the previous two results", "the two previous results", "all of them",
+         "them all", "all results", "all the results", "all of the results", "steps #n and #n",
+         "the results of steps #n and #n", "results of steps #n and #n")
+_phrases([Tok("ref")], "it", "that", "this", "that result", "this result", "that number", "this number",
+         "that value", "this value", "that answer", "this answer", "the result", "the answer", "the output",
+         "the previous result", "the previous answer", "the previous value", "the previous number",
+         "the last result", "the last answer", "the last value", "the former", "the latter",
+         "the previous one", "the last one", "the previous step", "the last step", "the #o result",
+         "the #o answer", "the #o one", "the result of step #n", "the result from step #n",
+         "the output of step #n", "the answer to step #n", "result of step #n", "step #n",
+         "the sum", "the total", "the product", "the difference", "the quotient")
+_phrases([Tok("self")], "itself")
+# verbs
+for _verb, _patterns in {
+    "add": ("add", "add up", "add together"),
+    "sum": ("sum of", "the sum of", "sum up", "total of", "the total of"),
+    "subtract": ("subtract", "deduct"),
+    "take": ("take",),
+    "difference": ("difference between", "the difference between", "difference of", "the difference of"),
+    "multiply": ("multiply",),
+    "product": ("product of", "the product of"),
+    "divide": ("divide",),
+    "quotient": ("quotient of", "the quotient of", "ratio of", "the ratio of"),
+    "raise": ("raise",),
+    "square": ("square",),
+    "cube": ("cube",),
+    "double": ("double", "twice"),
+    "triple": ("triple", "thrice"),
+    "halve": ("halve", "half of", "half"),
+    "increase": ("increase",),
+    "decrease": ("decrease", "reduce"),
+}.items():
+    _phrases([Tok("verb", _verb)], *_patterns)
+# infix operators in words
+for _op, _patterns in {
+    "+": ("plus", "added to", "increased by"),
+    "-": ("minus", "less", "decreased by"),
+    "rsub": ("subtracted from", "taken away from"),
+    "*": ("times", "multiplied by", "multiplied with", "x"),
+    "/": ("divided by", "over"),
+    "mod": ("mod", "modulo", "modulus"),
+    "^": ("to the power of", "to the power", "raised to the power of", "raised to the power", "raised to",
+          "to the exponent"),
+}.items():
+    _phrases([Tok("op", _op, word=True)], *_patterns)
+_phrases([Tok("op", "^", word=True), Tok("num", "#")], "to the #o power", "raised to the #o power",
+         "to the #o")
+_phrases([Tok("post", "sq")], "squared")
+_phrases([Tok("post", "cube")], "cubed")
+_phrases([Tok("post", "!")], "factorial", "!")
+_phrases([Tok("post", "%")], "percent", "per cent", "pct", "%")
+_phrases([Tok("func", "sqrt")], "square root of", "the square root of", "square root", "the square root",
+         "sqrt", "sqrt of", "root of", "the root of")
+_phrases([Tok("func", "cbrt")], "cube root of", "the cube root of", "cube root", "the cube root")
+_phrases([Tok("func", "fact")], "factorial of", "the factorial of")
+for _sym, _tok in {"+": Tok("op", "+"), "-": Tok("op", "-"), "*": Tok("op", "*"), "/": Tok("op", "/"),
+                   "^": Tok("op", "^"), "**": Tok("op", "^"), "(": Tok("lp"), ")": Tok("rp"),
+                   ",": Tok("kw", "and"), "&": Tok("kw", "and")}.items():
+    _phrases([_tok], _sym)
+for _kw in ("and", "to", "by", "from", "with", "away", "of", "into", "between"):
+    _phrases([Tok("kw", _kw)], _kw)
+
+#: Phrases by their first word, longest first (every phrase starts with a literal word).
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], list[Tok]]]] = {}
+for _pattern, _action in sorted(((tuple(p.split()), a) for p, a in _PHRASES.items()), key=lambda pa: -len(pa[0])):
+    assert not _pattern[0].startswith("#"), _pattern
+    _BY_FIRST.setdefault(_pattern[0], []).append((_pattern, _action))
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().strip()
+    for old, new in (("×", "*"), ("÷", "/"), ("−", "-"), ("–", "-"), ("√", " sqrt "), ("’", "'")):
+        text = text.replace(old, new)
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # twenty-five
+    text = re.sub(r"[$€£](?=\s*\d)", "", text)  # currency signs before amounts
+    while text and (text[-1] in "?.;:" or (text[-1] == "!" and not re.search(r"[\d)!]\s*!$", text))):
+        text = text[:-1].rstrip()
+    return text
+
+
+def _raw_tokens(text: str) -> list[tuple[str, Any]]:
+    """``(kind, value)`` pairs: num (Decimal), ord (int), word and sym (str)."""
+    out: list[tuple[str, Any]] = []
+    i = 0
+    while i < len(text):
+        match = _RAW.match(text, i)
+        if match is None:
+            raise _NoParse(f"unexpected {text[i]!r}")
+        kind, value = match.lastgroup, match.group()
+        i = match.end()
+        if kind == "num":
+            out.append(("num", Decimal(value.replace(",", ""))))
+        elif kind == "ord":
+            out.append(("ord", int(value[:-2])))
+        elif kind != "space":
+            out.append((kind, value))
+    return out
+
+
+def _number_words(raw: list[tuple[str, Any]], i: int) -> tuple[Decimal, int] | None:
+    """A run like "twenty five", "a hundred", "two thousand three hundred" at ``raw[i]``:
+    its value and the index after it."""
+    kind, word = raw[i]
+    after = raw[i + 1][1] if i + 1 < len(raw) else None
+    if kind != "word" or not (word in _UNITS or word in _TENS or (word == "a" and after in _SCALES)):
+        return None
+    total = current = 0
+    while i < len(raw) and raw[i][0] == "word":
+        word = raw[i][1]
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word in _SCALES:
+            total, current = total + (current or 1) * _SCALES[word], 0
+        elif word != "a" or total or current:
+            break
+        i += 1
+    return Decimal(total + current), i
+
+
+def _matches(pattern: tuple[str, ...], raw: list[tuple[str, Any]], i: int) -> list[Any] | None:
+    """The numbers a pattern captured at ``raw[i:]``, or ``None`` if it does not match."""
+    if i + len(pattern) > len(raw):
+        return None
+    captured = []
+    for part, (kind, value) in zip(pattern, raw[i : i + len(pattern)], strict=True):
+        if part == "#n" and kind == "num":
+            captured.append(value)
+        elif part == "#o" and kind == "ord":
+            captured.append(Decimal(value))
+        elif part == "#o" and kind == "word" and value in _ORDINALS:
+            captured.append(Decimal(_ORDINALS[value]))
+        elif kind in ("word", "sym") and value == part:
+            continue
+        else:
+            return None
+    return captured
+
+
+def lex(text: str) -> list[Tok]:
+    """Tokens of a clause; raises ``_NoParse`` at the first word that is not arithmetic.
+
+    At each position: the longest known phrase, else a number (in digits or words), else
+    filler to drop; anything else ends the attempt.
+    """
+    raw = _raw_tokens(_normalise(text))
+    out: list[Tok] = []
+    i = 0
+    while i < len(raw):
+        kind, value = raw[i]
+        candidates = _BY_FIRST.get(value, []) if kind in ("word", "sym") else []
+        for pattern, action in candidates:
+            captured = _matches(pattern, raw, i)
+            if captured is not None:
+                for tok in action:
+                    value = captured[0] if tok.value == "#" else tok.value
+                    out.append(Tok(tok.kind, value, tok.word))
+                i += len(pattern)
+                break
+        else:
+            if kind == "num":
+                out.append(Tok("num", value))
+                i += 1
+            elif (number := _number_words(raw, i)) is not None:
+                out.append(Tok("num", number[0]))
+                i = number[1]
+            elif value in _FILLER:
+                i += 1
+            else:
+                raise _NoParse(f"not arithmetic: {value!r}")
+    return out
+
+
+# --- pass 2: tokens to a tree ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The result of an earlier step."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class Missing:
+    """The operand a clause leaves out ("then add 20"): the previous result."""
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Several earlier results at once ("add them"); only valid as a verb's operand."""
+
+    steps: tuple[int, ...]
+
+
+MISSING = Missing()
+_LEAVES = (Num, Ref, Missing)
+_VERB_OPS = {"add": "+", "sum": "+", "subtract": "-", "difference": "-", "multiply": "*",
+             "product": "*", "divide": "/", "quotient": "/"}
+
+
+def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
+    """Give each reference token its step, in order; return the references left over."""
+    available = list(clause.references)
+    for tok in tokens:
+        if tok.kind == "ref":
+            if available:
+                tok.value = available.pop(0)
+            elif not clause.references and clause.previous is not None:
+                tok.value = clause.previous  # "it" the core did not resolve: the step before
+            else:
+                raise _NoParse("a reference to nothing")
+        elif tok.kind == "refs":
+            if len(available) < 2:
+                raise _NoParse("'them' needs two earlier results")
+            tok.value, available = tuple(available), []
+    return available
+
+
+class _Grammar:
+    def __init__(self, tokens: list[Tok]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.last_ref: Ref | None = None
+
+    # token helpers
+    def peek(self) -> Tok | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def next(self) -> Tok:
+        tok = self.peek()
+        if tok is None:
+            raise _NoParse("clause ends too early")
+        self.i += 1
+        return tok
+
+    def accept(self, kind: str, *values: str) -> bool:
+        tok = self.peek()
+        if tok is not None and tok.kind == kind and (not values or tok.value in values):
+            self.i += 1
+            return True
+        return False
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.tokens)
+
+    # entry point
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise _NoParse("nothing to compute")
+        first = self.peek()
+        node = self.verb(self.next().value) if first.kind == "verb" else self.expr(0, leading=True)
+        if not self.at_end():
+            raise _NoParse(f"unexpected {self.peek().kind} {self.peek().value!r}")
+        return node
+
+    # infix expressions (Pratt, same binding powers as ``expression``)
+    def expr(self, min_bp: int, leading: bool = False) -> Node:
+        tok = self.next()
+        starts_with_operator = (tok.kind == "op" and (tok.word or tok.value not in ("+", "-"))) or (
+            tok.kind == "post" and tok.value in ("sq", "cube", "!")
+        )
+        if leading and starts_with_operator:  # "times 3", "squared": the previous result
+            left: Node = MISSING
+            self.i -= 1
+        else:
+            left = self.prefix(tok)
+        while (tok := self.peek()) is not None:
+            if tok.kind == "post":
+                if POSTFIX < min_bp:
+                    break
+                self.i += 1
+                if tok.value in ("sq", "cube"):
+                    left = BinOp("^", left, Num(Decimal(2 if tok.value == "sq" else 3)))
+                else:
+                    left = Postfix(tok.value, left)
+            elif tok.kind == "kw" and tok.value == "of" and isinstance(left, Postfix) and left.op == "%":
+                lbp, rbp = INFIX["*"]  # "12.5% of 640" is 12.5% * 640
+                if lbp < min_bp:
+                    break
+                self.i += 1
+                left = BinOp("*", left, self.expr(rbp))
+            elif tok.kind == "op":
+                lbp, rbp = INFIX["-" if tok.value == "rsub" else tok.value]
+                if lbp < min_bp:
+                    break
+                self.i += 1
+                right = self.expr(rbp)
+                left = BinOp("-", right, left) if tok.value == "rsub" else BinOp(tok.value, left, right)
+            else:
+                break
+        return left
+
+    def prefix(self, tok: Tok) -> Node:
+        if tok.kind == "num":
+            return Num(tok.value)
+        if tok.kind == "ref":
+            self.last_ref = Ref(tok.value)
+            return self.last_ref
+        if tok.kind == "self" and self.last_ref is not None:  # "multiply it by itself"
+            return self.last_ref
+        if tok.kind == "lp":
+            inner = self.expr(0)
+            if not self.accept("rp"):
+                raise _NoParse("missing ')'")
+            return inner
+        if tok.kind == "op" and tok.value in ("-", "+"):
+            operand = self.expr(PREFIX)
+            if tok.value == "+":
+                return operand
+            return Num(-operand.value) if isinstance(operand, Num) else Neg(operand)
+        if tok.kind == "func":
+            arg = self.expr(PREFIX)
+            if tok.value == "sqrt":
+                return Call("sqrt", arg)
+            if tok.value == "fact":
+                return Postfix("!", arg)
+            return BinOp("^", arg, BinOp("/", Num(Decimal(1)), Num(Decimal(3))))  # cube root
+        raise _NoParse(f"unexpected {tok.kind} {tok.value!r}")
+
+    # verb forms
+    def operand(self) -> Node | Refs:
+        tok = self.peek()
+        if tok is not None and tok.kind == "refs":
+            self.i += 1
+            return Refs(tok.value)
+        return self.expr(0)
+
+    def single(self) -> Node:
+        node = self.operand()
+        if isinstance(node, Refs):
+            raise _NoParse("several results where one is needed")
+        return node
+
+    def items(self) -> list[Node | Refs]:
+        found = [self.operand()]
+        while self.accept("kw", "and", "with"):
+            found.append(self.operand())
+        return found
+
+    def verb(self, name: str) -> Node:
+        if self.at_end() and name not in ("square", "cube", "double", "triple", "halve"):
+            raise _NoParse(f"{name} what?")
+        return getattr(self, f"v_{name}")(name)
+
+    def v_add(self, name: str) -> Node:
+        x = self.operand()
+        if isinstance(x, Refs):
+            return _chain("+", x)
+        if self.accept("kw", "to"):  # add 5 to it: it + 5
+            return BinOp("+", self.single(), x)
+        items = [x]
+        while self.accept("kw", "and", "with"):
+            items.append(self.single())
+        return _chain("+", items) if len(items) > 1 else BinOp("+", MISSING, x)
+
+    def v_sum(self, name: str) -> Node:  # also product
+        items = self.items()
+        if len(items) == 1 and not isinstance(items[0], Refs):
+            raise _NoParse(f"the {name} of one number")
+        if any(isinstance(x, Refs) for x in items) and len(items) > 1:
+            raise _NoParse("mixed references")
+        return _chain(_VERB_OPS[name], items[0] if len(items) == 1 else items)
+
+    v_product = v_sum
+
+    def v_subtract(self, name: str) -> Node:
+        x = self.operand()
+        if isinstance(x, Refs):
+            return _chain("-", x)
+        if self.accept("kw", "from"):  # subtract 5 from 12: 12 - 5
+            return BinOp("-", self.single(), x)
+        return BinOp("-", MISSING, x)
+
+    def v_take(self, name: str) -> Node:
+        if self.accept("kw", "away"):  # take away 5 (from 12)
+            x = self.single()
+            return BinOp("-", self.single() if self.accept("kw", "from") else MISSING, x)
+        x = self.single()
+        if self.accept("kw", "away"):
+            return BinOp("-", self.single() if self.accept("kw", "from") else MISSING, x)
+        if self.accept("kw", "from"):
+            return BinOp("-", self.single(), x)
+        return x  # "take the square root of 2": take is just the doing
+
+    def v_difference(self, name: str) -> Node:  # also quotient
+        x = self.operand()
+        if isinstance(x, Refs):
+            return _chain(_VERB_OPS[name], x)
+        if not self.accept("kw", "and", "to", "by", "from"):
+            raise _NoParse(f"the {name} of one number")
+        return BinOp(_VERB_OPS[name], x, self.single())
+
+    v_quotient = v_difference
+
+    def v_multiply(self, name: str) -> Node:  # also divide
+        op = _VERB_OPS[name]
+        if self.accept("kw", "by"):  # multiply by 3
+            return BinOp(op, MISSING, self.single())
+        x = self.operand()
+        if isinstance(x, Refs):
+            return _chain(op, x)
+        if self.accept("kw", "by") or (op == "*" and self.accept("kw", "with", "and")):
+            return BinOp(op, x, self.single())
+        if op == "/" and self.accept("kw", "into"):  # divide 3 into 12: 12 / 3
+            return BinOp("/", self.single(), x)
+        return BinOp(op, MISSING, x)
+
+    v_divide = v_multiply
+
+    def v_raise(self, name: str) -> Node:
+        x = self.expr(0, leading=True)  # "raise it to the power of 3", "raise to the 4th power"
+        if self.accept("kw", "to"):  # raise 2 to 10
+            return BinOp("^", x, self.single())
+        return x
+
+    def v_square(self, name: str) -> Node:  # also cube, double, triple, halve
+        x = MISSING if self.at_end() else self.single()
+        op, by = {"square": ("^", 2), "cube": ("^", 3), "double": ("*", 2), "triple": ("*", 3),
+                  "halve": ("/", 2)}[name]
+        return BinOp(op, x, Num(Decimal(by)))
+
+    v_cube = v_double = v_triple = v_halve = v_square
+
+    def v_increase(self, name: str) -> Node:  # also decrease
+        x = MISSING if self.accept("kw", "by") else self.single()
+        if x is not MISSING and not self.accept("kw", "by"):
+            raise _NoParse(f"{name} by how much?")
+        amount = self.single()
+        sign = 1 if name == "increase" else -1
+        if isinstance(amount, Postfix) and amount.op == "%" and isinstance(amount.operand, Num):
+            # increase by 10%: multiply by 1.1
+            return BinOp("*", x, Num(1 + sign * amount.operand.value.scaleb(-2)))
+        return BinOp("+" if sign > 0 else "-", x, amount)
+
+    v_decrease = v_increase
+
+
+def _chain(op: str, items: Refs | list[Node | Refs]) -> Node:
+    """``a op b op c`` from several operands (or the results in a plural reference)."""
+    nodes: list[Node] = [Ref(s) for s in items.steps] if isinstance(items, Refs) else list(items)
+    node = nodes[0]
+    for nxt in nodes[1:]:
+        node = BinOp(op, node, nxt)
+    return node
+
+
+# --- pass 3: tree to a tool call ------------------------------------------------------
+
+
+def _fill(node: Node, step: int | None) -> Node:
+    """The tree with ``Missing`` replaced by ``Ref(step)`` (``_NoParse`` if ``step`` is None)."""
+    if isinstance(node, Missing):
+        if step is None:
+            raise _NoParse("an operand is missing")
+        return Ref(step)
+    if isinstance(node, BinOp):
+        return BinOp(node.op, _fill(node.left, step), _fill(node.right, step))
+    if isinstance(node, Neg):
+        return Neg(_fill(node.operand, step))
+    if isinstance(node, Postfix):
+        return Postfix(node.op, _fill(node.operand, step))
+    if isinstance(node, Call):
+        return Call(node.name, _fill(node.arg, step))
+    return node
+
+
+def _has_ref(node: Node) -> bool:
+    if isinstance(node, Ref):
+        return True
+    if isinstance(node, BinOp):
+        return _has_ref(node.left) or _has_ref(node.right)
+    if isinstance(node, (Neg, Postfix)):
+        return _has_ref(node.operand)
+    if isinstance(node, Call):
+        return _has_ref(node.arg)
+    return False
+
+
+def _arg(node: Node) -> Any:
+    """A leaf as a tool argument: ``"$N"`` for a reference, else an int or a Decimal."""
+    if isinstance(node, Ref):
+        return ref(node.step)
+    value = node.value
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+_BINARY_TOOLS = {"+": ("add", "a", "b"), "-": ("subtract", "a", "b"), "*": ("multiply", "a", "b"),
+                 "/": ("divide", "a", "b"), "^": ("power", "base", "exponent")}
+
+
+def _to_call(node: Node) -> ToolCall | None:
+    leaf = lambda n: isinstance(n, (Num, Ref))  # noqa: E731
+    if isinstance(node, BinOp):
+        left, right = node.left, node.right
+        if node.op == "*" and isinstance(left, Postfix) and left.op == "%" and leaf(left.operand) and leaf(right):
+            return ToolCall("percentage", {"percent": _arg(left.operand), "of": _arg(right)})
+        if node.op in _BINARY_TOOLS and leaf(left) and leaf(right):
+            tool, a, b = _BINARY_TOOLS[node.op]
+            return ToolCall(tool, {a: _arg(left), b: _arg(right)})
+    if isinstance(node, Call) and leaf(node.arg):
+        return ToolCall("square_root", {"x": _arg(node.arg)})
+    if isinstance(node, Postfix) and node.op == "!" and leaf(node.operand):
+        n = _arg(node.operand)
+        if isinstance(n, (int, str)) and not (isinstance(n, int) and n < 0):
+            return ToolCall("factorial", {"n": n})
+    if isinstance(node, Num) or _has_ref(node):
+        return None  # a bare number is no computation; nothing evaluates text with results in it
+    return ToolCall("evaluate", {"expression": render(node)})
+
+
+def parse_math_clause(clause: Clause) -> ToolCall | None:
+    """One clause of a request as one math tool call, or ``None`` when it is not arithmetic.
+
+    "15 times 7" is ``multiply(15, 7)``; chained "add 20" is ``add("$0", 20)``; "add the
+    two results" is ``add("$0", "$1")``; "(3+4)*5 - 2^3" is ``evaluate``.
+    """
+    try:
+        tokens = lex(clause.text)
+        leftover = _resolve(tokens, clause)
+        tree = _Grammar(tokens).parse()
+        if leftover:
+            step = leftover[-1]
+        elif clause.chained and clause.previous is not None:
+            step = clause.previous
+        else:
+            step = None
+        return _to_call(_fill(tree, step))
+    except _NoParse:
+        return None
