@@ -11,20 +11,38 @@ from typing import Any, Callable
 
 import click
 
-CORE_COMMANDS = ("run", "plan", "agents", "plugins")
+# Core commands that live in their own modules: name -> ("module:attribute", one-line help).
+# They are imported only when invoked, so ``agentplat --help`` stays instant.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+}
 
 
 class AgentplatGroup(click.Group):
-    """Core commands are listed at once; plugin commands load plugins only when invoked."""
+    """Core commands are listed at once; lazy and plugin commands import only when invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
         if command is not None or name.startswith("-"):
             return command
+        if name in LAZY_COMMANDS:
+            from importlib import import_module
+
+            module, _, attribute = LAZY_COMMANDS[name][0].partition(":")
+            return getattr(import_module(module), attribute)
         from .registry import get_registry
 
         get_registry().add_commands(self)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, c.get_short_help_str(80)) for n, c in self.commands.items() if not c.hidden]
+        rows += [(n, text) for n, (_, text) in LAZY_COMMANDS.items()]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
