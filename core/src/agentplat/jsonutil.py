@@ -37,9 +37,26 @@ def loads(text: str) -> Any:
 
 
 def show(value: Any) -> str:
-    """A result as a person reads it: strings bare, numbers without float noise."""
+    """A result as a person reads it: strings bare, numbers without float noise, and a
+    result that carries its own ``summary`` (weather, search hits...) as that summary."""
     if isinstance(value, str):
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    summary = getattr(value, "summary", None) if not isinstance(value, dict) else value.get("summary")
+    if isinstance(summary, str) and summary:
+        return summary
+    if isinstance(value, (list, tuple)) and value and all(_has_summary(v) for v in value):
+        return "\n".join(show(v) for v in value)
+    data = to_jsonable(value)
+    if isinstance(data, list) and data and all(isinstance(v, dict) and "title" in v for v in data):
+        return "\n".join(
+            f"- {v.get('title')}" + (f" <{v['url']}>" if v.get("url") else "") + (f": {v['snippet']}" if v.get("snippet") else "")
+            for v in data
+        )
     return dumps(value)
+
+
+def _has_summary(value: Any) -> bool:
+    summary = value.get("summary") if isinstance(value, dict) else getattr(value, "summary", None)
+    return isinstance(summary, str) and bool(summary)

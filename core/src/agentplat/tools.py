@@ -108,12 +108,25 @@ class Tool:
         return inspect.signature(self.function)
 
     def validate_args(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Check ``args`` against the schema; return them coerced to the declared types."""
+        """Check ``args`` against the schema; return them coerced to the declared types.
+
+        An earlier step's result passed to a ``str`` parameter is given as its readable
+        text (a weather report, a list of search hits), not rejected for its type.
+        """
+        args = {k: self._as_text(k, v) for k, v in args.items()}
         try:
             model = self.args_model.model_validate(args)
         except pydantic.ValidationError as exc:
             raise ToolError(_describe_errors(self.name, exc.errors())) from None
         return {name: getattr(model, name) for name in type(model).model_fields}
+
+    def _as_text(self, name: str, value: Any) -> Any:
+        field = self.args_model.model_fields.get(name)
+        if field is None or isinstance(value, str) or value is None or field.annotation is not str:
+            return value
+        from .jsonutil import show
+
+        return show(value)
 
     def check_args(self, args: dict[str, Any], *, deferred: set[str] = frozenset()) -> None:
         """Validate a plan's arguments; ``deferred`` ones hold references resolved at run time,

@@ -39,13 +39,22 @@ class OfflinePlanner:
         if not request or not request.strip():
             raise PlanningError("the request is empty")
         state = _State()
+        previous: tuple[reading.Segment, _State] | None = None  # last segment, state before it
         for segment in reading.segments(request):
             routed = self._route_span(segment.text, segment.chained, state)
+            if routed is None and previous is not None and not segment.chained:
+                # "weather in Paris, France": a piece that serves nothing alone belongs
+                # to the clause before the comma
+                joined = reading.Segment(f"{previous[0].text}, {segment.text}", previous[0].chained)
+                merged = self._route_span(joined.text, joined.chained, previous[1])
+                if merged is not None:
+                    segment, routed, state = joined, merged, previous[1]
             if routed is None:
                 raise NoCapableAgent(
                     f"no installed agent can handle {segment.text!r} "
                     f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'})"
                 )
+            previous = (segment, state)
             state = routed
         if not state.steps:
             raise PlanningError("the request is empty")

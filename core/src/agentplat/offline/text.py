@@ -26,7 +26,7 @@ MANY_REFERENCE = re.compile(
 )
 ONE_REFERENCE = re.compile(
     r"\b(?:it|that|this|the\s+(?:previous\s+|last\s+|above\s+|first\s+)?(?:result|answer|number|value|output|total|sum|product)|"
-    r"that\s+result|this\s+result)\b",
+    r"that\s+result|this\s+result|there$|here$)\b",
     re.I,
 )
 
