@@ -15,10 +15,27 @@ def plugin_site(tmp_path):
     return site, env
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
-    """A private AGENTPLAT_HOME so tests never touch the user's data directory."""
+    """A private AGENTPLAT_HOME for every test (and its subprocesses), so tests never touch
+    the user's data; Flyte's own run records (written under ~/.flyte) are left off."""
     path = tmp_path / "home"
     path.mkdir()
     monkeypatch.setenv("AGENTPLAT_HOME", str(path))
+    monkeypatch.setenv("AGENTPLAT_FLYTE_RECORDS", "0")
     return path
+
+
+@pytest.fixture
+def testkit(tmp_path, monkeypatch):
+    """Installs the testkit plugin (nap, flaky_echo) for this test's subprocesses."""
+    from cli_helpers import install_fake_distribution
+    from testkit_plugin import CODE
+
+    site = tmp_path / "site"
+    install_fake_distribution(site, "agentplat-testkit", "agentplat_testkit", CODE)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(site) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    monkeypatch.setenv("TESTKIT_DIR", str(markers))
+    return markers

@@ -32,6 +32,6 @@ async def synthesize_answer(result, *, model: str | None, on_text: Callable[[str
     reply = await chosen.llm("writer", synthesis_messages(result), on_text=on_text)
     if on_text is not None:
         on_text("\n")
-    result.usage.add({"llm_calls": 1, "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens})
+    result.usage.add_reply(reply)
     result.synthesized = reply.text.strip()
     return result.synthesized

@@ -14,6 +14,13 @@ import click
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
 # They are imported only when invoked, so ``agentplat --help`` stays instant.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "new-plugin": ("agentplat.authoring.commands:new_plugin", "Create a new plugin, ready to test and publish."),
+    "install": ("agentplat.authoring.commands:install", "Install plugins next to agentplat; show what they add."),
+    "uninstall": ("agentplat.authoring.commands:uninstall", "Uninstall plugins and forget them."),
+    "runs": ("agentplat.run_commands:runs", "List recorded runs, newest first."),
+    "show": ("agentplat.run_commands:show", "Show a recorded run: plan, waves, steps, timings, LLM usage."),
+    "resume": ("agentplat.run_commands:resume", "Continue a failed or interrupted run without repeating work."),
+    "batch": ("agentplat.run_commands:batch", "Run many requests from a file concurrently."),
 }
 
 
@@ -95,24 +102,72 @@ def cli(debug: bool) -> None:
 @click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
 @click.option("--synthesize", is_flag=True, help="Add one LLM call that writes a prose answer from all results.")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Label the run (filter with `runs --tag`).")
 @handles_errors
-def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool) -> None:
+def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool,
+        tags: tuple[str, ...]) -> None:
     """Plan REQUEST and run it."""
-    from .output import RunPrinter
-    from .runner import run_request
+    from .runner import new_run_id, run_request
 
-    printer = RunPrinter(enabled=not as_json)
-    result = asyncio.run(run_request(request, model=model, max_parallel=max_parallel, listener=printer))
+    run_id = new_run_id()
+    execute_and_report(
+        lambda listener, store: run_request(
+            request, model=model, max_parallel=max_parallel, listener=listener, store=store,
+            run_id=run_id, tags=parse_tags(tags),
+        ),
+        run_id=run_id, as_json=as_json, synthesize=synthesize, model=model,
+    )
+
+
+def parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
+    parsed = {}
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"tags look like KEY=VALUE, not {tag!r}", param_hint="--tag")
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None):
+    """Run with the live view (a terminal) or plain lines, record it, print the outcome.
+
+    Ctrl-C cancels running steps, marks the run interrupted and says how to resume it.
+    """
+    from .output import RunPrinter
+    from .store import get_store
+
+    store = get_store()
+    live = not as_json and sys.stdout.isatty()
+    if live:
+        from .live import LiveView
+
+        listener = LiveView()
+    else:
+        listener = RunPrinter(enabled=not as_json)
+    try:
+        if live:
+            with listener:
+                result = asyncio.run(start(listener, store))
+        else:
+            result = asyncio.run(start(listener, store))
+    except KeyboardInterrupt:
+        fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
     if synthesize and result.steps:
         from .answer import synthesize_answer
 
         asyncio.run(synthesize_answer(result, model=model, on_text=None if as_json else _stream_out))
+        store.finish_run(result.run_id, status=result.status, answer=result.answer,
+                         error=result.first_error(), usage=result.usage.as_dict())
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
-        printer.finish(result)
+        if live:
+            RunPrinter().finish(result)
+        else:
+            listener.finish(result)
     if result.status != "succeeded":
-        fail(result.first_error() or f"run {result.status}")
+        fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
 
 
 @cli.command()

@@ -7,13 +7,17 @@ it is known and the scheduler dispatches it once its dependencies are done.
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from .errors import AgentplatError
 from .models.base import Usage
 from .plan import Plan, Step
-from .scheduler import Execute, PlanFeed, StepOutcome, run_dag
+from .scheduler import PlanFeed, StepOutcome, run_dag
+
+#: Runs one step: ``execute_step(step, index, inputs)``.
+ExecuteStep = Callable[[Step, int, dict[int, Any]], Awaitable[Any]]
 
 
 class RunListener(Protocol):
@@ -24,6 +28,33 @@ class RunListener(Protocol):
     def plan_ready(self, plan: Plan) -> None: ...
 
     def step_event(self, index: int, outcome: StepOutcome) -> None: ...
+
+
+class FanOut:
+    """Several listeners as one; ``None`` entries are ignored. A listener that fails (a
+    full disk under the store, a broken terminal) is reported once, never stops the run."""
+
+    def __init__(self, listeners):
+        self.listeners = [item for item in listeners if item is not None]
+        self.reported: set[int] = set()
+
+    def _each(self, method: str, *args: Any) -> None:
+        for item in self.listeners:
+            try:
+                getattr(item, method)(*args)
+            except Exception as exc:  # noqa: BLE001 - observers must not break the run
+                if id(item) not in self.reported:
+                    self.reported.add(id(item))
+                    print(f"agentplat: warning: {type(item).__name__} failed: {exc}", file=sys.stderr)
+
+    def planned(self, index: int, step: Step) -> None:
+        self._each("planned", index, step)
+
+    def plan_ready(self, plan: Plan) -> None:
+        self._each("plan_ready", plan)
+
+    def step_event(self, index: int, outcome: StepOutcome) -> None:
+        self._each("step_event", index, outcome)
 
 
 @dataclass
@@ -50,7 +81,7 @@ async def drive(
     *,
     model,
     registry,
-    execute: Execute,
+    execute: ExecuteStep,
     max_parallel: int,
     listener: RunListener | None = None,
     plan: Plan | None = None,
@@ -90,10 +121,13 @@ async def drive(
             if isinstance(exc, asyncio.CancelledError):
                 raise
 
+    async def by_index(index: int, inputs: dict[int, Any]) -> Any:
+        return await execute(steps[index], index, inputs)
+
     planner = asyncio.ensure_future(planning())
     try:
         on_event = listener.step_event if listener is not None else None
-        result.outcomes = await run_dag(feed, execute, max_parallel=max_parallel, on_event=on_event, done=done)
+        result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event, done=done)
     finally:
         if not planner.done():
             planner.cancel()

@@ -44,9 +44,10 @@ async def traced_llm_call(role: str, request_json: str) -> str:
 
 
 @env.task
-async def run_step(step_json: str, inputs_json: str, model: str) -> str:
+async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1) -> str:
     """One step; failures come back as data so the driver keeps other branches going."""
     from .models import select_model
+    from .recording import in_run
 
     registry = get_registry()
     step = Step.model_validate_json(step_json)
@@ -56,7 +57,8 @@ async def run_step(step_json: str, inputs_json: str, model: str) -> str:
         return await select_model(registry, model or None).run_task(s, i, registry)
 
     try:
-        done = await execute_step(step, inputs, registry=registry, run_task=run_task)
+        with in_run(run_id, index):
+            done = await execute_step(step, inputs, registry=registry, run_task=run_task)
     except StepFailed as exc:
         return jsonutil.dumps({"ok": False, "error": str(exc), "attempts": exc.attempts, "usage": exc.usage})
     return jsonutil.dumps({"ok": True, "result": done.result, "attempts": done.attempts, "usage": done.usage})
@@ -64,59 +66,55 @@ async def run_step(step_json: str, inputs_json: str, model: str) -> str:
 
 @env.task
 async def agentplat_run(
-    request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", listener: str = ""
+    request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", listener: str = "",
+    run_id: str = "",
 ) -> str:
     """The driver: plan the request (streaming when it can) and dispatch each step when ready."""
     from .models import select_model
+    from .recording import in_run
 
     registry = get_registry()
 
-    async def execute(index: int, inputs: dict[int, Any]) -> Completed:
-        step = driven_steps[index]
+    async def execute(step: Step, index: int, inputs: dict[int, Any]) -> Completed:
         with flyte.group(f"step {index}: {step.agent}.{step.tool or 'task'}"):
-            reply = jsonutil.loads(await run_step(step.model_dump_json(), jsonutil.dumps(inputs), model))
+            reply = jsonutil.loads(
+                await run_step(step.model_dump_json(), jsonutil.dumps(inputs), model, run_id, index)
+            )
         if not reply["ok"]:
             raise StepFailed(reply["error"], attempts=reply["attempts"], usage=reply.get("usage"))
         return Completed(reply["result"], attempts=reply["attempts"], usage=reply.get("usage") or {})
 
-    class Recorder:
-        """Keeps the steps for ``execute`` and forwards events to the caller's listener."""
-
-        def __init__(self, outer: RunListener | None):
-            self.outer = outer
-
-        def planned(self, index: int, step: Step) -> None:
-            driven_steps.append(step)
-            if self.outer is not None:
-                self.outer.planned(index, step)
-
-        def plan_ready(self, plan: Plan) -> None:
-            if self.outer is not None:
-                self.outer.plan_ready(plan)
-
-        def step_event(self, index: int, outcome: StepOutcome) -> None:
-            if self.outer is not None:
-                self.outer.step_event(index, outcome)
-
-    driven_steps: list[Step] = []
-    done = {int(i): StepOutcome(**o) for i, o in jsonutil.loads(done_json).items()} if done_json else None
-    driven = await drive(
-        request,
-        model=select_model(registry, model or None),
-        registry=registry,
-        execute=execute,
-        max_parallel=max_parallel,
-        listener=Recorder(_listeners.get(listener)),
-        plan=Plan.model_validate_json(plan_json) if plan_json else None,
-        done=done,
-    )
+    done = {int(i): StepOutcome.from_json(o) for i, o in jsonutil.loads(done_json).items()} if done_json else None
+    with in_run(run_id):
+        driven = await drive(
+            request,
+            model=select_model(registry, model or None),
+            registry=registry,
+            execute=execute,
+            max_parallel=max_parallel,
+            listener=_listeners.get(listener),
+            plan=Plan.model_validate_json(plan_json) if plan_json else None,
+            done=done,
+        )
     return jsonutil.dumps(driven.to_json())
 
 
 def ensure_initialised() -> None:
+    """``flyte.init`` once per process; Flyte's own run records (for its TUI) are kept
+    unless ``AGENTPLAT_FLYTE_RECORDS=0``. Flyte's log lines would land on stdout (and in
+    ``--json`` output): agentplat reports failures itself, so they are off unless
+    ``AGENTPLAT_FLYTE_LOG_LEVEL`` asks for them."""
     global _initialised
     if not _initialised:
-        flyte.init()
+        import logging
+        import os
+
+        level = getattr(logging, os.environ.get("AGENTPLAT_FLYTE_LOG_LEVEL", "CRITICAL").upper(), logging.CRITICAL)
+        flyte.init(
+            local_persistence=os.environ.get("AGENTPLAT_FLYTE_RECORDS", "1") != "0",
+            log_level=level,
+            user_log_level=level,
+        )
         _initialised = True
 
 
@@ -128,6 +126,7 @@ async def run_on_flyte(
     listener: RunListener | None = None,
     plan: Plan | None = None,
     done: dict[int, StepOutcome] | None = None,
+    run_id: str = "",
 ) -> Driven:
     """A local Flyte run of ``request``; returns what the driver task reported."""
     from .driver import Driven
@@ -139,7 +138,8 @@ async def run_on_flyte(
     if listener is not None:
         _listeners[token] = listener
     try:
-        run = await flyte.run.aio(
+        runner = flyte.with_runcontext(name=f"agentplat-{run_id}-{uuid.uuid4().hex[:6]}") if run_id else flyte
+        run = await runner.run.aio(
             agentplat_run,
             request=request,
             model=model,
@@ -147,14 +147,12 @@ async def run_on_flyte(
             plan_json=plan.model_dump_json() if plan else "",
             done_json=jsonutil.dumps({str(i): o.__dict__ for i, o in (done or {}).items()}) if done else "",
             listener=token,
+            run_id=run_id,
         )
         raw = jsonutil.loads(run.outputs()[0])
     finally:
         _listeners.pop(token, None)
-    outcomes = {int(i): StepOutcome(**data) for i, data in raw["outcomes"].items()}
-    for outcome in outcomes.values():  # JSON reads times back as exact decimals
-        outcome.started_at = float(outcome.started_at) if outcome.started_at is not None else None
-        outcome.ended_at = float(outcome.ended_at) if outcome.ended_at is not None else None
+    outcomes = {int(i): StepOutcome.from_json(data) for i, data in raw["outcomes"].items()}
     usage = Usage()
     usage.add(raw["planner_usage"])
     error = None

@@ -136,7 +136,7 @@ class LLMPlanner:
         for attempt in range(max_repairs() + 1):
             streamed = StreamedSteps(self.registry, on_step, dispatched) if on_step and stream else None
             reply = await self.model.llm("planner", messages, json_mode=True, on_text=streamed)
-            usage.add({"llm_calls": 1, "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens})
+            usage.add_reply(reply)
             messages.append({"role": "assistant", "content": reply.text})
             try:
                 if streamed is not None and streamed.broken is not None:

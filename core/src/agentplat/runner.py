@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
@@ -124,35 +125,26 @@ def default_engine() -> str:
 
 
 async def drive_inline(request: str, *, model: Model, registry: Registry, max_parallel: int,
-                       listener=None, plan: Plan | None = None, done=None):
+                       listener=None, plan: Plan | None = None, done=None, run_id: str = ""):
     """The same run as on Flyte, in this event loop: for tests, benchmarks and embedding."""
     from .driver import drive
+    from .recording import in_run
     from .steps import execute_step
-
-    steps: list = []
-
-    class Keep:
-        def planned(self, index, step):
-            steps.append(step)
-            if listener is not None:
-                listener.planned(index, step)
-
-        def plan_ready(self, plan):
-            if listener is not None:
-                listener.plan_ready(plan)
-
-        def step_event(self, index, outcome):
-            if listener is not None:
-                listener.step_event(index, outcome)
 
     async def run_task(step, inputs):
         return await model.run_task(step, inputs, registry)
 
-    async def one(index: int, inputs: dict[int, Any]):
-        return await execute_step(steps[index], inputs, registry=registry, run_task=run_task)
+    async def one(step, index: int, inputs: dict[int, Any]):
+        with in_run(run_id, index):
+            return await execute_step(step, inputs, registry=registry, run_task=run_task)
 
-    return await drive(request, model=model, registry=registry, execute=one, max_parallel=max_parallel,
-                       listener=Keep(), plan=plan, done=done)
+    with in_run(run_id):
+        return await drive(request, model=model, registry=registry, execute=one, max_parallel=max_parallel,
+                           listener=listener, plan=plan, done=done)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 async def run_request(
@@ -166,10 +158,19 @@ async def run_request(
     plan: Plan | None = None,
     done=None,
     run_id: str | None = None,
+    store=None,
+    tags: dict[str, str] | None = None,
+    resuming: bool = False,
+    prior_usage: dict | None = None,
 ) -> RunResult:
     """Plan ``request`` and run the plan. A planning error before any step raises; step
-    errors (and a plan that breaks after steps started) are reported in the result."""
-    from .errors import AgentplatError, PlanningError
+    errors (and a plan that breaks after steps started) are reported in the result.
+
+    With a ``store`` the run is recorded as it goes (plan, steps, LLM calls), so it can be
+    inspected and resumed; an interruption marks it ``interrupted`` and re-raises.
+    """
+    from .driver import FanOut
+    from .errors import PlanningError
 
     registry = registry or get_registry()
     if plan is None and not (request or "").strip():
@@ -177,22 +178,39 @@ async def run_request(
     started = time.time()
     chosen = select_model(registry, model)  # fails fast on a misconfigured model
     spec = model or os.environ.get("AGENTPLAT_MODEL") or ""
-    if (engine or default_engine()) == "flyte":
-        from .execution import run_on_flyte
+    run_id = run_id or new_run_id()
+    if store is not None:
+        from .store import StoreRecorder
 
-        driven = await run_on_flyte(request, model=spec, max_parallel=max_parallel, listener=listener,
-                                    plan=plan, done=done)
-    else:
-        driven = await drive_inline(request, model=chosen, registry=registry, max_parallel=max_parallel,
-                                    listener=listener, plan=plan, done=done)
-    if driven.error is not None and not driven.steps:
-        raise driven.error
+        if resuming:
+            store.mark_running(run_id)
+        else:
+            store.create_run(run_id, request, model=chosen.name, max_parallel=max_parallel, tags=tags)
+        listener = FanOut([StoreRecorder(store, run_id), listener])
+    try:
+        if (engine or default_engine()) == "flyte":
+            from .execution import run_on_flyte
+
+            driven = await run_on_flyte(request, model=spec, max_parallel=max_parallel, listener=listener,
+                                        plan=plan, done=done, run_id=run_id if store is not None else "")
+        else:
+            driven = await drive_inline(request, model=chosen, registry=registry, max_parallel=max_parallel,
+                                        listener=listener, plan=plan, done=done,
+                                        run_id=run_id if store is not None else "")
+    except BaseException as exc:
+        if store is not None:
+            interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+            store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
+                             error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
+        raise
     usage = Usage()
+    usage.add(prior_usage or {})
     usage.add(driven.planner_usage)
     steps = []
     for index, step in enumerate(driven.steps):
         outcome = driven.outcomes.get(index) or StepOutcome(status="skipped", error="not started")
-        usage.add(outcome.usage)
+        if not (done and index in done and done[index].status == "succeeded"):
+            usage.add(outcome.usage)  # a step finished before a resume was paid for already
         steps.append(
             StepResult(
                 index=index, agent=step.agent, tool=step.tool, task=step.task, args=step.args,
@@ -201,8 +219,14 @@ async def run_request(
                 attempts=outcome.attempts, usage=outcome.usage,
             )
         )
-    return RunResult(
-        run_id=run_id or uuid.uuid4().hex[:12], request=request, plan=Plan(steps=driven.steps), steps=steps,
+    result = RunResult(
+        run_id=run_id, request=request, plan=Plan(steps=driven.steps), steps=steps,
         model=chosen.name, usage=usage, started_at=started, ended_at=time.time(),
         error=str(driven.error) if driven.error else None,
     )
+    if store is not None:
+        store.finish_run(run_id, status=result.status, answer=result.answer, error=result.first_error(),
+                         usage=usage.as_dict())
+    if driven.error is not None and not driven.steps:
+        raise driven.error
+    return result

@@ -27,6 +27,15 @@ class StepOutcome:
     attempts: int = 0
     usage: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "StepOutcome":
+        """Read back an outcome that crossed a JSON boundary (times as plain floats)."""
+        outcome = cls(**data)
+        for name in ("started_at", "ended_at"):
+            value = getattr(outcome, name)
+            setattr(outcome, name, float(value) if value is not None else None)
+        return outcome
+
 
 @dataclass
 class Completed:
@@ -115,6 +124,7 @@ async def run_dag(
         for dep in step.dependencies:
             dependents[dep].append(index)
         if outcomes[index].status == "succeeded":
+            emit(index)  # finished in an earlier attempt of this run: reported, not re-run
             return
         broken = next((d for d in step.dependencies if outcomes[d].status in ("failed", "skipped")), None)
         if broken is not None:

@@ -61,7 +61,7 @@ async def _loop(model, step, inputs, registry, usage: Usage) -> Completed:
     called, last = False, None
     for _ in range(max_rounds()):
         reply = await model.llm("specialist", messages, tools=tool_specs(agent) or None)
-        usage.add({"llm_calls": 1, "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens})
+        usage.add_reply(reply)
         messages.append(reply.message())
         if not reply.tool_calls:
             return Completed(last if called else reply.text, usage=usage.as_dict())

@@ -28,6 +28,7 @@ class ChatResponse:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     model: str = ""
+    replayed: bool = False  # served from the run store, not from the endpoint
 
     def message(self) -> dict[str, Any]:
         """The assistant message to append to the conversation."""

@@ -7,6 +7,7 @@ are retried with backoff, and inside a Flyte task the call is a ``flyte.trace``.
 from __future__ import annotations
 
 import json
+import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,20 @@ class ChatModel:
             finally:
                 current_call.reset(token)
 
+        from .. import recording
+
+        replayed = recording.replay(request.to_json())
+        if replayed is not None:  # answered before this run was interrupted: do not pay again
+            response = ChatResponse.from_json(replayed)
+            response.replayed = True
+            if on_text is not None and response.text:
+                on_text(response.text)
+            return response
+        started = time.monotonic()
         try:
-            return await with_retries(once)
+            response = await with_retries(once)
+            recording.record(request.to_json(), response.to_json(), time.monotonic() - started)
+            return response
         except ModelError:
             raise
         except Exception as exc:

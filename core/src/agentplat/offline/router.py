@@ -87,16 +87,26 @@ def _kind(annotation: Any) -> str:
     return "other"
 
 
-def free_text(text: str, vocabulary: set[str]) -> str:
-    """The clause minus its leading trigger words: "weather in New York" -> "New York"."""
+def free_text(text: str, vocabulary: set[str], examples: list[str] = ()) -> str:
+    """The clause minus its trigger words: "say hello to Grace Hopper" -> "Grace Hopper".
+
+    The trigger is the longest run of leading words shared with an example phrase (an
+    example's last word is taken as its argument, never as trigger); without such a run,
+    leading words of the tool's own vocabulary are dropped ("weather in New York").
+    """
     tokens = text.split()
+    stems = [[_stem(w) for w in words(t)] for t in tokens]
     start = 0
-    while start < len(tokens):
-        bare = [_stem(w) for w in words(tokens[start])]
-        if bare and all(w in vocabulary or w in STOPWORDS for w in bare):
+    for example in examples:
+        example_words = [_stem(w) for w in words(example)]
+        k = 0
+        while (k < len(tokens) and k < len(example_words) - 1 and stems[k]
+               and stems[k][0] == example_words[k]):
+            k += 1
+        start = max(start, k)
+    if start == 0:
+        while start < len(tokens) and stems[start] and all(w in vocabulary or w in STOPWORDS for w in stems[start]):
             start += 1
-        else:
-            break
     end = len(tokens)
     while end > start and all(w in STOPWORDS for w in words(tokens[end - 1])):
         end -= 1
@@ -126,7 +136,7 @@ def fill_arguments(tool: Tool, clause: Clause, vocabulary: set[str]) -> dict[str
         elif kind == "string":
             if quoted:
                 args[name] = quoted.pop(0)
-            elif not text_used and (text := free_text(clause.text, vocabulary)):
+            elif not text_used and (text := free_text(clause.text, vocabulary, tool.examples)):
                 args[name], text_used = text, True
             elif clause.references and field.is_required():
                 args[name] = ref(clause.references[-1])

@@ -1,0 +1,199 @@
+"""Runs are recorded, inspectable, resumable without repeating work, and interruptible."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from cli_helpers import run_cli
+
+OFFLINE = {"AGENTPLAT_MODEL": "offline"}
+
+
+def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from agentplat.cli import main; main()", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    )
+
+
+def wait_for(path, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def runs(*args: str):
+    result = run_cli("runs", "--json", *args)
+    assert result.code == 0, result.stderr
+    return result.json()
+
+
+def test_a_run_is_recorded_and_can_be_shown():
+    ran = run_cli("run", "Add 3 and 4, multiply 6 by 7, then add the two results", "--json", env=OFFLINE).json()
+    [listed] = runs()
+    assert listed["run_id"] == ran["run_id"]
+    assert {"run_id", "request", "status", "started_at", "ended_at", "llm_calls"} <= set(listed)
+    assert listed["status"] == "succeeded"
+    shown = run_cli("show", ran["run_id"], "--json").json()
+    assert shown["plan"] == ran["plan"]
+    assert [s["result"] for s in shown["steps"]] == [7, 42, 49]
+    assert shown["steps"][2]["inputs"] == {"0": 7, "1": 42}
+    assert all(s["attempts"] == 1 and s["seconds"] is not None for s in shown["steps"])
+    human = run_cli("show", ran["run_id"][:6]).stdout  # a unique prefix is enough
+    assert "wave 2:" in human and "Answer: 49" in human
+    drawing = run_cli("show", ran["run_id"], "--mermaid").stdout
+    assert "class s0,s1,s2 succeeded" in drawing
+
+
+def test_runs_are_listed_newest_first_and_filtered_by_status_and_tag():
+    run_cli("run", "Calculate 5 factorial", "--tag", "team=red", env=OFFLINE)
+    run_cli("run", "Divide 1 by 0", "--tag", "team=blue", env=OFFLINE)
+    listed = runs()
+    assert [r["request"] for r in listed] == ["Divide 1 by 0", "Calculate 5 factorial"]
+    assert [r["request"] for r in runs("--status", "failed")] == ["Divide 1 by 0"]
+    assert [r["request"] for r in runs("--tag", "team=red")] == ["Calculate 5 factorial"]
+    assert len(runs("--limit", "1")) == 1
+
+
+def test_resuming_a_finished_run_is_a_no_op_that_says_so():
+    ran = run_cli("run", "Calculate 5 factorial", "--json", env=OFFLINE).json()
+    again = run_cli("resume", ran["run_id"])
+    assert again.code == 0
+    assert "already finished" in again.stdout
+    assert len(runs()) == 1
+
+
+def test_an_unknown_run_is_one_clear_line():
+    result = run_cli("show", "nope")
+    assert result.code != 0 and result.stderr.strip() == "agentplat: error: no recorded run 'nope' (see `agentplat runs`)"
+
+
+def test_ctrl_c_cancels_running_steps_marks_the_run_interrupted_and_resume_finishes_it(testkit):
+    proc = start_cli("run", "add 2 and 3 and nap for 120 seconds", env=OFFLINE)
+    wait_for(testkit / "nap-120")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    [run] = runs()
+    assert run["status"] == "interrupted"
+    assert f"agentplat resume {run['run_id']}" in err
+    assert "Traceback" not in err
+    before = run_cli("show", run["run_id"], "--json").json()["steps"]
+    assert [s["status"] for s in before] == ["succeeded", "interrupted"]
+
+    resumed = run_cli("resume", run["run_id"], "--json")
+    assert resumed.code == 0, resumed.stderr
+    data = resumed.json()
+    assert data["run_id"] == run["run_id"] and data["status"] == "succeeded"
+    assert data["steps"][0]["started_at"] == before[0]["started_at"]  # not run again
+    assert runs()[0]["status"] == "succeeded"
+
+
+def test_a_transient_tool_failure_is_retried_and_recorded_as_two_attempts(testkit):
+    ran = run_cli("run", "flaky echo hello", "--json", env={**OFFLINE, "AGENTPLAT_RETRY_WAIT": "0.01"})
+    assert ran.code == 0, ran.stderr
+    step = run_cli("show", ran.json()["run_id"], "--json").json()["steps"][0]
+    assert step["status"] == "succeeded" and step["result"] == "hello"
+    assert step["attempts"] == 2
+
+
+def test_concurrent_runs_in_separate_processes_all_land_in_the_store():
+    procs = [start_cli("run", f"Add {i} and 1000", env=OFFLINE) for i in range(6)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    listed = runs()
+    assert len(listed) == 6
+    assert sorted(r["answer"] for r in listed) == sorted(str(1000 + i) for i in range(6))
+    assert {r["status"] for r in listed} == {"succeeded"}
+
+
+def test_a_batch_prints_results_in_input_order_with_failures_in_place(tmp_path):
+    requests = tmp_path / "requests.txt"
+    requests.write_text("Calculate 5 factorial\nDivide 1 by 0\n" + json.dumps(
+        {"request": "Add 2 and 2", "tags": {"source": "jsonl"}}) + "\n")
+    result = run_cli("batch", str(requests), "--max-workers", "3", "--tag", "batch=one", env=OFFLINE)
+    assert result.code != 0  # one request failed
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["index"] for line in lines] == [0, 1, 2]
+    assert [line["status"] for line in lines] == ["succeeded", "failed", "succeeded"]
+    assert [line["answer"] for line in lines] == ["120", "", "4"]
+    assert len(runs("--tag", "batch=one")) == 3
+    assert [r["request"] for r in runs("--tag", "source=jsonl")] == ["Add 2 and 2"]
+
+
+def test_fail_fast_cancels_the_requests_still_running_or_waiting(tmp_path, testkit):
+    requests = tmp_path / "requests.txt"
+    requests.write_text("\n".join(["nap for 120 seconds", "nap for 121 seconds", "Divide 1 by 0"] +
+                                  ["Add 1 and 1"] * 5))
+    started = time.monotonic()
+    result = run_cli("batch", str(requests), "--max-workers", "3", "--fail-fast", env=OFFLINE)
+    took = time.monotonic() - started
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.code != 0
+    assert [line["status"] for line in lines] == ["cancelled", "cancelled", "failed"] + ["cancelled"] * 5
+    assert took < 60  # far less than the naps: they were really cancelled
+    recorded = {r["request"]: r["status"] for r in runs()}
+    assert recorded["nap for 120 seconds"] == "interrupted"
+
+
+def test_stored_rows_never_contain_an_api_key(openai_server):
+    key = "sk-test-0123456789abcdefSECRET"
+    openai_server.api_key = key
+    openai_server.reply(json.dumps({"steps": [
+        {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}, "dependencies": []}]}))
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": key}
+    result = run_cli("run", f"Multiply 6 by 7 (my key is {key})", env=env)
+    assert result.code == 0, result.stderr
+    db = sqlite3.connect(os.path.join(os.environ["AGENTPLAT_HOME"], "runs.db"))
+    dump = "\n".join(db.iterdump())
+    assert "INSERT INTO \"llm_calls\"" in dump  # the call itself was recorded
+    assert key not in dump and "SECRET" not in dump
+    assert "authorization" not in dump.lower()
+
+
+def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(openai_server, testkit):
+    from agentplat.testing import ToolCall
+
+    plan = {"steps": [
+        {"agent": "math", "task": "Multiply 6 by 7", "dependencies": []},
+        {"agent": "sleeper", "task": "Nap for 30 seconds", "dependencies": [0]},
+    ]}
+
+    def model(body):
+        messages = body["messages"]
+        tool_results = [m for m in messages if m["role"] == "tool"]
+        if messages[0]["content"].startswith("You are the planner"):
+            return json.dumps(plan)
+        if "Multiply" in messages[1]["content"]:
+            return ToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        return ToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
+
+    openai_server.handler = model
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
+    proc = start_cli("run", "Multiply 6 by 7, then take a nap", env=env)
+    wait_for(testkit / "nap-30")
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.wait(timeout=30)
+    [run] = runs()
+    assert run["status"] == "running"  # what a killed process leaves behind
+    answered_before = len(openai_server.chat_requests)
+    assert answered_before == 4  # planner, math x2, the sleeper's first turn
+
+    resumed = run_cli("resume", run["run_id"], "--json", env=env)
+    assert resumed.code == 0, resumed.stderr
+    data = resumed.json()
+    assert data["status"] == "succeeded"
+    assert [s["result"] for s in data["steps"]] == [42, "rested 30.0"]
+    bodies = [json.dumps(r.body, sort_keys=True) for r in openai_server.chat_requests]
+    assert len(bodies) == 5  # only the sleeper's second turn was new
+    assert len(set(bodies)) == len(bodies), "a request the server had answered was sent again"
+    assert data["usage"]["replayed_calls"] == 1
+    assert data["llm_calls"] == 5
