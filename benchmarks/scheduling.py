@@ -1,6 +1,7 @@
 """How close the scheduler gets to the best possible makespan, and what a step costs.
 
 Run: ``uv run python benchmarks/scheduling.py [--steps 300] [--seed 7]``
+(``AGENTPLAT_FLYTE_RECORDS=0`` leaves out Flyte's local run records, to see their cost.)
 
 1. Random DAGs of a few hundred steps with unequal durations (asyncio sleeps) run through
    the real scheduler, once inline and once as a local Flyte run (steps as tasks, tool
@@ -20,7 +21,7 @@ import time
 
 from agentplat import Agent, Plan
 from agentplat.registry import get_registry
-from agentplat.runner import execute
+from agentplat.runner import run_request
 
 
 async def sleep_for(seconds: float) -> float:
@@ -64,14 +65,14 @@ def wave_barrier(plan: Plan, durations: list[float], limit: int) -> float:
 
 async def timed(plan: Plan, engine: str, limit: int) -> float:
     start = time.perf_counter()
-    outcomes = await execute(plan, model="offline", max_parallel=limit, on_event=None, engine=engine)
+    result = await run_request("benchmark", plan=plan, model="offline", max_parallel=limit, engine=engine)
     elapsed = time.perf_counter() - start
-    failed = [o.error for o in outcomes.values() if o.status != "succeeded"]
+    failed = [s.error for s in result.steps if s.status != "succeeded"]
     assert not failed, failed[:3]
     return elapsed
 
 
-async def main(steps: int, seed: int, limit: int) -> None:
+async def main(steps: int, seed: int, limit: int, overhead_steps: int = 200) -> None:
     registry = get_registry()
     registry.agents["bench"] = Agent(name="bench", description="Benchmark tools.", tools=[sleep_for, noop])
     rng = random.Random(seed)
@@ -89,7 +90,7 @@ async def main(steps: int, seed: int, limit: int) -> None:
         took = await timed(plan, engine, limit)
         print(f"  {engine:<6} dependency-driven:           {took:.2f}s  ({took / bound:.2f}x bound)")
 
-    n = 200
+    n = overhead_steps
     chain = Plan.parse({"steps": [
         {"agent": "bench", "tool": "noop", "args": {}, "dependencies": [i - 1] if i else []} for i in range(n)
     ]})
@@ -106,5 +107,6 @@ if __name__ == "__main__":
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--max-parallel", type=int, default=16)
+    parser.add_argument("--overhead-steps", type=int, default=200)
     args = parser.parse_args()
-    asyncio.run(main(args.steps, args.seed, args.max_parallel))
+    asyncio.run(main(args.steps, args.seed, args.max_parallel, args.overhead_steps))

@@ -197,3 +197,19 @@ def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(op
     assert len(set(bodies)) == len(bodies), "a request the server had answered was sent again"
     assert data["usage"]["replayed_calls"] == 1
     assert data["llm_calls"] == 5
+
+
+def test_flyte_keeps_its_own_local_records_of_the_same_run(tmp_path):
+    env = {**OFFLINE, "HOME": str(tmp_path), "AGENTPLAT_FLYTE_RECORDS": "1"}
+    ran = run_cli("run", "Add 3 and 4, then multiply it by 6", "--json", env=env)
+    assert ran.code == 0, ran.stderr
+    run_id = ran.json()["run_id"]
+    code = (
+        "from flyte._persistence._run_store import RunStore\n"
+        "RunStore.initialize_sync()\n"
+        "for r in RunStore.list_runs_sync(): print(r.run_name, r.status)\n"
+    )
+    listed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "HOME": str(tmp_path)})
+    assert f"agentplat-{run_id}" in listed.stdout, listed.stdout + listed.stderr
+    assert "succeeded" in listed.stdout

@@ -1,0 +1,18 @@
+"""The benchmark scripts keep working (tiny sizes; the figures themselves are not asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_scheduling_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "scheduling.py"), "--steps", "30", "--overhead-steps", "10"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "x bound" in out.stdout and "ms/step" in out.stdout
