@@ -237,3 +237,19 @@ def test_an_empty_request_never_reaches_the_model(endpoint):
     with pytest.raises(PlanningError, match="empty"):
         run("  ")
     assert endpoint.chat_requests == []
+
+
+def test_a_model_can_be_chosen_per_role_in_the_config_file(endpoint, home):
+    (home / "config.toml").write_text('[models]\ndefault = "gpt-4o-mini"\nplanner = "gpt-4o"\n')
+    plan = {"steps": [{"agent": "math", "task": "Add 2 and 3", "dependencies": []}]}
+    endpoint.reply(json.dumps(plan)).reply(ToolCall("add", {"a": 2, "b": 3})).reply("5")
+    result = run("Add 2 and 3 via the math agent")
+    assert result.answer == "5"
+    assert [r.model for r in endpoint.chat_requests] == ["gpt-4o", "gpt-4o-mini", "gpt-4o-mini"]
+
+
+def test_a_broken_config_file_is_one_clear_line(endpoint, home):
+    (home / "config.toml").write_text("[models\nplanner = ")
+    result = run_cli("run", REQUEST, env=cli_env(endpoint))
+    assert result.code != 0
+    assert "config.toml is not valid TOML" in result.stderr and "Traceback" not in result.stderr

@@ -133,7 +133,7 @@ class LLMPlanner:
         ]
         dispatched: list[Step] = []
         error: PlanValidationError | None = None
-        for attempt in range(max_repairs() + 1):
+        for _ in range(max_repairs() + 1):
             streamed = StreamedSteps(self.registry, on_step, dispatched) if on_step and stream else None
             reply = await self.model.llm("planner", messages, json_mode=True, on_text=streamed)
             usage.add_reply(reply)

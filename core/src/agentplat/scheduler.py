@@ -218,7 +218,7 @@ def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str
         outcome = outcomes[index]
         if outcome.status == "running":
             outcome.status, outcome.error, outcome.ended_at = "failed", reason, time.time()
-    for index, outcome in outcomes.items():
+    for outcome in outcomes.values():
         if outcome.status == "waiting":
             outcome.status, outcome.error = "skipped", reason
     return outcomes

@@ -78,7 +78,9 @@ async def _loop(model, step, inputs, registry, usage: Usage) -> Completed:
                     content = f"error: there is no tool {call.name!r}; tools: {', '.join(t.name for t in agent.tools)}"
                 else:
                     try:
-                        result = await with_retries(lambda: call_tool(agent.name, call.name, args, registry))
+                        result = await with_retries(
+                            lambda name=call.name, args=args: call_tool(agent.name, name, args, registry)
+                        )
                     except ToolError as exc:
                         content = f"error: {exc}"
                     else:
