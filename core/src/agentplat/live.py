@@ -35,8 +35,8 @@ class LiveView:
         self.outcomes: dict[int, object] = {}
         self.depth: list[int] = []
         self.lock = threading.Lock()
-        self.live = Live(get_renderable=self.render, console=self.console, refresh_per_second=8, transient=False)
         self.started = time.time()
+        self.live = Live(get_renderable=self.render, console=self.console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> "LiveView":
         self.live.__enter__()

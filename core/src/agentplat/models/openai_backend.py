@@ -140,4 +140,8 @@ class OpenAIBackend:
     def create(self, model: str | None = None):
         from .chat_model import ChatModel
 
-        return ChatModel(client=OpenAIChatClient(), default_model=model, name="openai", fallback_model=DEFAULT_MODEL)
+        return ChatModel(
+            client=OpenAIChatClient(), default_model=model, name="openai", fallback_model=DEFAULT_MODEL,
+            # plans stream by default; AGENTPLAT_STREAM=0 for endpoints that cannot stream
+            stream_plans=os.environ.get("AGENTPLAT_STREAM", "1") != "0",
+        )
