@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .tools import Tool, ToolFunction, as_tool
@@ -61,4 +61,5 @@ class Agent:
                 }
                 for t in self.tools
             ],
+            "environment": asdict(self.environment) if self.environment is not None else None,
         }

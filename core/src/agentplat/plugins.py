@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -83,11 +84,63 @@ def incompatibility(dist) -> str | None:
             req = Requirement(line)
         except InvalidRequirement:
             continue
-        if _normalise(req.name) != CORE_DISTRIBUTION or (req.marker and "extra" in str(req.marker)):
+        # an extra's requirement (or one for another platform) does not bind this install
+        if _normalise(req.name) != CORE_DISTRIBUTION or (req.marker and not req.marker.evaluate({"extra": ""})):
             continue
         if req.specifier and not req.specifier.contains(core, prereleases=True):
-            return f"requires agentplat{req.specifier}, but agentplat {core} is installed"
+            return f"requires agentplat{req.specifier}, but agentplat {core} is installed ({_fix(req.specifier, core, dist)})"
     return None
+
+
+def _fix(specifier, core: str, dist) -> str:
+    """What the user can do about a version misfit: upgrade the core or the plugin."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        wants_newer = any(s.operator in (">=", ">", "==", "~=", "===") and Version(s.version) > Version(core)
+                          for s in specifier)
+    except InvalidVersion:
+        wants_newer = False
+    if wants_newer:
+        return "it needs a newer agentplat: upgrade agentplat"
+    name = dist.metadata["Name"] if dist is not None else "the plugin"
+    return f"upgrade {name} to a release made for agentplat {core}"
+
+
+def hook_mismatch(pm: pluggy.PluginManager, module) -> str | None:
+    """Why a plugin's hook implementations do not fit this core's hookspecs, in words.
+
+    pluggy reports the same problems (unknown hook at ``check_pending``, an argument the
+    spec does not provide at ``register``), but in several lines that name none of the
+    fix; a plugin written for another core version deserves one clear sentence.
+    """
+    import inspect
+
+    problems = []
+    for attr in dir(module):
+        opts = pm.parse_hookimpl_opts(module, attr)
+        if opts is None:
+            continue
+        hook = opts.get("specname") or attr
+        caller = getattr(pm.hook, hook, None)
+        spec = getattr(caller, "spec", None)
+        if spec is None:
+            known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("register_")))
+            problems.append(f"unknown hook {hook} (agentplat {_core_version()} provides: {known})")
+            continue
+        try:
+            params = inspect.signature(getattr(module, attr)).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        takes = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        required = [p.name for p in params if p.default is p.empty and p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if set(required) - set(spec.argnames):
+            problems.append(f"hook {hook} takes ({', '.join(takes)}) but agentplat {_core_version()} "
+                            f"provides ({', '.join(spec.argnames)})")
+    if not problems:
+        return None
+    return "; ".join(problems) + "; the plugin was probably written for another agentplat version"
 
 
 class PluginLoader:
@@ -97,12 +150,14 @@ class PluginLoader:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
-        if trace if trace is not None else os.environ.get("AGENTPLAT_TRACE_PLUGINS"):
-            self.pm.trace.root.setwriter(lambda msg: sys.stderr.write(msg))
-            self.pm.enable_tracing()
-            self._trace = True
-        else:
-            self._trace = False
+        # hooks are called one plugin at a time (``call_each``), never through ``pm.hook``,
+        # so pluggy's own tracing would stay silent: we write our own lines instead
+        self._trace = bool(trace if trace is not None else os.environ.get("AGENTPLAT_TRACE_PLUGINS"))
+
+    def _say(self, message: str) -> None:
+        if self._trace:
+            sys.stderr.write(f"agentplat: trace: {message}\n")
+            sys.stderr.flush()
 
     def load_builtin(self, module, name: str = CORE_DISTRIBUTION) -> None:
         info = PluginInfo(name=name, version=_core_version(), module=module.__name__, builtin=True)
@@ -119,6 +174,7 @@ class PluginLoader:
             self.infos[info.name] = info
             if dist is not None and (reason := incompatibility(dist)):
                 info.fail(reason)
+                self._say(f"skipped {info.name}: {reason}")
                 continue
             try:
                 module = ep.load()
@@ -127,20 +183,27 @@ class PluginLoader:
                     raise
                 info.fail(_one_line(exc))
                 info.traceback = traceback.format_exc()
+                self._say(f"skipped {info.name}: {info.error}")
                 continue
             self._register(module, info)
 
     def _register(self, module, info: PluginInfo) -> None:
         self.infos[info.name] = info
+        if reason := hook_mismatch(self.pm, module):
+            info.fail(reason)
+            self._say(f"skipped {info.name}: {reason}")
+            return
         try:
             self.pm.register(module, name=info.name)
             self.pm.check_pending()
-        except Exception as exc:  # pluggy.PluginValidationError: unknown hook or bad signature
+        except Exception as exc:  # pluggy.PluginValidationError: anything hook_mismatch missed
             info.fail(_one_line(exc))
             if self.pm.is_registered(module):
                 self.pm.unregister(module)
+            self._say(f"skipped {info.name}: {info.error}")
             return
         info.hooks = sorted(impl.name for impl in self._hookcallers(info.name))
+        self._say(f"loaded {info.name} from {info.module} (hooks: {', '.join(info.hooks) or 'none'})")
 
     def _hookcallers(self, plugin_name: str):
         plugin = self.pm.get_plugin(plugin_name)
@@ -149,16 +212,55 @@ class PluginLoader:
     def call_each(self, hook_name: str, make_register: Callable[[PluginInfo], Callable]) -> None:
         """Call ``hook_name`` on every plugin separately, so errors and results are attributed."""
         caller = getattr(self.pm.hook, hook_name)
+        argname = caller.spec.argnames[0]  # every hook takes one argument: register (or cli)
         for impl in caller.get_hookimpls():
             info = self.infos.get(impl.plugin_name)
-            if info is None or info.status != "ok":
+            if info is None:
                 continue
-            if self._trace:
-                sys.stderr.write(f"agentplat: calling {hook_name} of {info.name}\n")
+            if info.status != "ok":
+                self._say(f"{info.name}: {hook_name} not called ({info.error})")
+                continue
+            arg = make_register(info)
+            seen = _Seen(arg, argname) if self._trace else None
+            if seen is not None:
+                arg = seen.arg
+            # pluggy lets an implementation omit arguments it does not use
+            kwargs = {argname: arg} if argname in (*impl.argnames, *impl.kwargnames) else {}
+            started = time.perf_counter()
             try:
-                impl.function(make_register(info))
+                impl.function(**kwargs)
             except Exception as exc:  # noqa: BLE001 - one plugin's failure stays its own
                 info.fail(f"{hook_name}: {_one_line(exc)}")
+                outcome = f"failed: {info.error}"
+            else:
+                outcome = seen.outcome() if seen is not None else ""
+            if seen is not None:
+                ms = (time.perf_counter() - started) * 1000
+                self._say(f"{info.name}: {hook_name}({argname}) -> {outcome} ({ms:.1f} ms)")
+
+
+class _Seen:
+    """Records what one hook call registered, for the ``AGENTPLAT_TRACE_PLUGINS`` line."""
+
+    def __init__(self, arg: Any, argname: str) -> None:
+        self.names: list[str] = []
+        self.commands = getattr(arg, "commands", None)
+        self.before = set(self.commands or ())
+        if argname == "register":
+            def register(obj, *args, **kwargs):
+                self.names.append(str(getattr(obj, "name", None) or getattr(obj, "__name__", None)
+                                      or type(obj).__name__))
+                return arg(obj, *args, **kwargs)
+
+            self.arg = register
+        else:
+            self.arg = arg
+
+    def outcome(self) -> str:
+        if self.commands is not None:
+            added = sorted(set(self.commands) - self.before)
+            return f"added commands: {', '.join(added)}" if added else "added no command"
+        return f"registered {', '.join(self.names)}" if self.names else "registered nothing"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,0 +1,120 @@
+"""Running uv or pip against the environment agentplat itself runs in.
+
+Plugins must land next to the agentplat that will load them, which is
+``sys.executable``'s environment, not whatever ``pip`` is first on ``PATH``. uv is
+preferred when it can be found (fast, and uv-made environments have no pip); else that
+environment's own pip. The installed core is pinned while installing, so a plugin made
+for another agentplat fails to install with the resolver's reason instead of silently
+swapping out the core that is running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import InstallError
+
+
+@dataclass(frozen=True)
+class Installer:
+    """How to run the installer: ``uv pip ... --python X`` or ``X -m pip ...``."""
+
+    kind: str  # "uv" or "pip"
+    program: tuple[str, ...]
+    python: str
+
+    def install_command(self, args: Sequence[str], constraints: str | None = None) -> list[str]:
+        extra = ["-c", constraints] if constraints else []
+        if self.kind == "uv":
+            return [*self.program, "pip", "install", "--python", self.python, *extra, *args]
+        return [*self.program, "install", "--disable-pip-version-check", *extra, *args]
+
+    def uninstall_command(self, names: Sequence[str]) -> list[str]:
+        if self.kind == "uv":
+            return [*self.program, "pip", "uninstall", "--python", self.python, *names]
+        return [*self.program, "uninstall", "--disable-pip-version-check", "-y", *names]
+
+
+def _find_uv(which: Callable[[str], str | None]) -> str | None:
+    """``$UV`` (set by ``uv run``), ``uv`` on PATH, or the ``uv`` Python package's binary."""
+    if (found := os.environ.get("UV")) and Path(found).is_file():
+        return found
+    if found := which("uv"):
+        return found
+    try:
+        from uv import find_uv_bin  # the PyPI "uv" package ships its binary
+
+        return find_uv_bin()
+    except Exception:  # noqa: BLE001 - not installed, or a broken install: try pip
+        return None
+
+
+def _has_pip(python: str) -> bool:
+    probe = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True)
+    return probe.returncode == 0
+
+
+def find_installer(python: str | None = None, *, which: Callable[[str], str | None] = shutil.which,
+                   has_pip: Callable[[str], bool] = _has_pip) -> Installer:
+    """The installer for ``python``'s environment (default: the one running agentplat)."""
+    python = python or sys.executable
+    if uv := _find_uv(which):
+        return Installer("uv", (uv,), python)
+    if has_pip(python):
+        return Installer("pip", (python, "-m", "pip"), python)
+    raise InstallError(
+        f"neither uv nor pip is available for {python}; install uv (https://docs.astral.sh/uv/) "
+        f"or run `{python} -m ensurepip`"
+    )
+
+
+def _core_pin() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"agentplat=={version('agentplat')}"
+    except PackageNotFoundError:
+        return None
+
+
+def run_install(installer: Installer, args: Sequence[str], *, keep_core: bool = True) -> None:
+    """Install ``args`` (specs, paths, ``-e PATH``), its output going to the user's stderr."""
+    with tempfile.TemporaryDirectory(prefix="agentplat-install-") as tmp:
+        constraints = None
+        if keep_core and (pin := _core_pin()):
+            constraints = str(Path(tmp) / "constraints.txt")
+            Path(constraints).write_text(pin + "\n", encoding="utf-8")
+        _run(installer.install_command(args, constraints), "install", args, pinned=pin if constraints else None)
+
+
+def run_uninstall(installer: Installer, names: Sequence[str]) -> None:
+    _run(installer.uninstall_command(names), "uninstall", names)
+
+
+def _run(command: list[str], verb: str, what: Sequence[str], pinned: str | None = None) -> None:
+    try:
+        proc = subprocess.run(command, stdout=_stderr_fd(), stderr=_stderr_fd(), text=True)
+    except OSError as exc:
+        raise InstallError(f"cannot run {command[0]}: {exc}") from None
+    if proc.stdout or proc.stderr:  # stderr had no file descriptor (tests): pass the output on
+        sys.stderr.write((proc.stdout or "") + (proc.stderr or ""))
+    if proc.returncode != 0:
+        hint = f" (agentplat stays at {pinned.split('==')[1]}: a plugin must fit the installed core)" if pinned else ""
+        raise InstallError(f"{verb} of {' '.join(what)} failed: `{' '.join(command[:3])} ...` exited "
+                           f"with {proc.returncode}; see its message above{hint}")
+
+
+def _stderr_fd():
+    """The installer's progress belongs on our stderr (stdout stays for results)."""
+    try:
+        sys.stderr.flush()
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return subprocess.PIPE
