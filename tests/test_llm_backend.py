@@ -253,3 +253,11 @@ def test_a_broken_config_file_is_one_clear_line(endpoint, home):
     result = run_cli("run", REQUEST, env=cli_env(endpoint))
     assert result.code != 0
     assert "config.toml is not valid TOML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tools_that_use_a_model_follow_the_runs_model(endpoint, tmp_path):
+    env = cli_env(endpoint) | {"AGENTPLAT_REPORTS_DIR": str(tmp_path / "reports")}
+    result = run_cli("run", "write a report on tidal power", "--model", "offline", "--json", env=env)
+    assert result.code == 0, result.stderr
+    assert result.json()["answer"].endswith("report.md")
+    assert endpoint.chat_requests == []  # --model offline held inside the report tool too

@@ -37,6 +37,16 @@ _EXPORTS = {
     "RunResult": "runner",
     "StepResult": "runner",
     "run_request": "runner",
+    "refine": "refinement",
+    "Refinement": "refinement",
+    "Iteration": "refinement",
+    "Writer": "refinement",
+    "Critic": "refinement",
+    "ChatWriter": "refinement",
+    "Critique": "critique",
+    "CritiqueError": "critique",
+    "ChatCritic": "critique",
+    "parse_critique": "critique",
     "plan_request": "runner",
 }
 

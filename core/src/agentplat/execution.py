@@ -7,7 +7,7 @@ path. Values cross task boundaries as JSON text so every plugin's results travel
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import flyte
 
@@ -46,7 +46,13 @@ async def traced_llm_call(role: str, request_json: str) -> str:
 @env.task
 async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1) -> str:
     """One step; failures come back as data so the driver keeps other branches going."""
-    from .models import select_model
+    return await step_body(step_json, inputs_json, model, run_id, index)
+
+
+async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1) -> str:
+    """The body of every step task: this module's ``run_step`` and, on a cluster, each
+    agent's own ``run_step_<agent>`` (``agentplat.cluster.tasks``)."""
+    from .models import run_model, select_model
     from .recording import in_run
 
     registry = get_registry()
@@ -57,7 +63,7 @@ async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "
         return await select_model(registry, model or None).run_task(s, i, registry)
 
     try:
-        with in_run(run_id, index):
+        with in_run(run_id, index), run_model(model):
             done = await execute_step(step, inputs, registry=registry, run_task=run_task)
     except StepFailed as exc:
         return jsonutil.dumps({"ok": False, "error": str(exc), "attempts": exc.attempts, "usage": exc.usage})
@@ -70,15 +76,25 @@ async def agentplat_run(
     run_id: str = "",
 ) -> str:
     """The driver: plan the request (streaming when it can) and dispatch each step when ready."""
+    return await drive_body(request, model, max_parallel, plan_json, done_json, listener, run_id)
+
+
+async def drive_body(
+    request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", listener: str = "",
+    run_id: str = "", route: Callable[[str], Any] | None = None,
+) -> str:
+    """The body of every driver task. ``route(agent)`` names the task that runs that agent's
+    steps: locally ``run_step`` for all; on a cluster each agent's own environment."""
     from .models import select_model
     from .recording import in_run
 
     registry = get_registry()
 
     async def execute(step: Step, index: int, inputs: dict[int, Any]) -> Completed:
+        task = route(step.agent) if route is not None else run_step
         with flyte.group(f"step {index}: {step.agent}.{step.tool or 'task'}"):
             reply = jsonutil.loads(
-                await run_step(step.model_dump_json(), jsonutil.dumps(inputs), model, run_id, index)
+                await task(step.model_dump_json(), jsonutil.dumps(inputs), model, run_id, index)
             )
         if not reply["ok"]:
             raise StepFailed(reply["error"], attempts=reply["attempts"], usage=reply.get("usage"))
@@ -145,10 +161,6 @@ async def run_on_flyte(
     run_id: str = "",
 ) -> Driven:
     """A local Flyte run of ``request``; returns what the driver task reported."""
-    from .driver import Driven
-    from .errors import AgentplatError
-    from .models.base import Usage
-
     ensure_initialised()
     token = uuid.uuid4().hex
     if listener is not None:
@@ -168,6 +180,14 @@ async def run_on_flyte(
         raw = jsonutil.loads(run.outputs()[0])
     finally:
         _listeners.pop(token, None)
+    return driven_from_json(raw)
+
+
+def driven_from_json(raw: dict[str, Any]) -> Driven:
+    """What a driver task returned (``Driven.to_json``), back as a ``Driven``."""
+    from .errors import AgentplatError
+    from .models.base import Usage
+
     outcomes = {int(i): StepOutcome.from_json(data) for i, data in raw["outcomes"].items()}
     usage = Usage()
     usage.add(raw["planner_usage"])

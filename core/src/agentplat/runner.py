@@ -125,9 +125,10 @@ def default_engine() -> str:
 
 
 async def drive_inline(request: str, *, model: Model, registry: Registry, max_parallel: int,
-                       listener=None, plan: Plan | None = None, done=None, run_id: str = ""):
+                       listener=None, plan: Plan | None = None, done=None, run_id: str = "", spec: str = ""):
     """The same run as on Flyte, in this event loop: for tests, benchmarks and embedding."""
     from .driver import drive
+    from .models import run_model
     from .recording import in_run
     from .steps import execute_step
 
@@ -135,7 +136,7 @@ async def drive_inline(request: str, *, model: Model, registry: Registry, max_pa
         return await model.run_task(step, inputs, registry)
 
     async def one(step, index: int, inputs: dict[int, Any]):
-        with in_run(run_id, index):
+        with in_run(run_id, index), run_model(spec):
             return await execute_step(step, inputs, registry=registry, run_task=run_task)
 
     with in_run(run_id):
@@ -196,7 +197,7 @@ async def run_request(
         else:
             driven = await drive_inline(request, model=chosen, registry=registry, max_parallel=max_parallel,
                                         listener=listener, plan=plan, done=done,
-                                        run_id=run_id if store is not None else "")
+                                        run_id=run_id if store is not None else "", spec=spec)
     except BaseException as exc:
         if store is not None:
             interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))

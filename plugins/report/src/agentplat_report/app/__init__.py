@@ -1,0 +1,1 @@
+"""The web app of ``agentplat report serve`` (optional extra ``agentplat-report[app]``)."""
