@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("agentplat.run_commands:show", "Show a recorded run: plan, waves, steps, timings, LLM usage."),
     "resume": ("agentplat.run_commands:resume", "Continue a failed or interrupted run without repeating work."),
     "batch": ("agentplat.run_commands:batch", "Run many requests from a file concurrently."),
+    "deploy": ("agentplat.cluster.commands:deploy", "Deploy every installed agent's environment to a Flyte cluster."),
 }
 
 
@@ -103,12 +104,24 @@ def cli(debug: bool) -> None:
 @click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
 @click.option("--synthesize", is_flag=True, help="Add one LLM call that writes a prose answer from all results.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Label the run (filter with `runs --tag`).")
+@click.option("--remote", is_flag=True, help="Run on the Flyte cluster of your Flyte config (see docs/cluster.md).")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
+@click.option("--wait", is_flag=True, help="With --remote: follow the run and print its answer.")
 @handles_errors
 def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool,
-        tags: tuple[str, ...]) -> None:
-    """Plan REQUEST and run it."""
+        tags: tuple[str, ...], remote: bool, config: str | None, wait: bool) -> None:
+    """Plan REQUEST and run it (here, or on a Flyte cluster with --remote)."""
     from .runner import new_run_id, run_request
 
+    if remote or config or wait:
+        from .cluster.commands import run_remote
+
+        if not remote:
+            raise click.UsageError("--config and --wait go with --remote")
+        if synthesize:
+            raise click.UsageError("--synthesize is not available with --remote")
+        return run_remote(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
+                          as_json=as_json, tags=parse_tags(tags))
     run_id = new_run_id()
     execute_and_report(
         lambda listener, store: run_request(

@@ -46,10 +46,22 @@ def load_run(store, run_id: str) -> dict[str, Any]:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--status", type=click.Choice(["running", "succeeded", "failed", "partial", "interrupted"]))
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Only runs with this tag.")
+@click.option("--remote", is_flag=True, help="List the runs on the Flyte cluster of your Flyte config instead.")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
 @handles_errors
-def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...]) -> None:
-    """List recorded runs, newest first."""
+def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], remote: bool,
+         config: str | None) -> None:
+    """List recorded runs, newest first (with --remote: the runs on the cluster)."""
     from .store import get_store
+
+    if remote or config:
+        from .cluster.commands import runs_remote
+
+        if not remote:
+            raise click.UsageError("--config goes with --remote")
+        if status in ("partial", "interrupted"):
+            raise click.UsageError(f"--status {status} is a local notion; on a cluster use running, succeeded or failed")
+        return runs_remote(limit=limit, status=status, tags=parse_tags(tags), config=config, as_json=as_json)
 
     found = [run_summary(r) for r in get_store().list_runs(limit=limit, status=status, tags=parse_tags(tags))]
     if as_json:
@@ -98,9 +110,19 @@ def run_detail(store, run: dict[str, Any]) -> dict[str, Any]:
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--mermaid", is_flag=True, help="Draw the run's DAG, coloured by step status.")
+@click.option("--remote", is_flag=True, help="RUN_ID is a run on the Flyte cluster of your Flyte config.")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
 @handles_errors
-def show(run_id: str, as_json: bool, mermaid: bool) -> None:
-    """Show a recorded run: plan, waves, steps, timings, LLM usage."""
+def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | None) -> None:
+    """Show a recorded run: plan, waves, steps, timings, LLM usage (--remote: a cluster run)."""
+    if remote or config:
+        from .cluster.commands import show_remote
+
+        if not remote:
+            raise click.UsageError("--config goes with --remote")
+        if as_json and mermaid:
+            raise click.UsageError("choose one of --json and --mermaid")
+        return show_remote(run_id, config=config, as_json=as_json, mermaid=mermaid)
     from .jsonutil import show as readable
     from .output import format_plan
     from .plan import Plan

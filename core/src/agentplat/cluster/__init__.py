@@ -1,0 +1,14 @@
+"""Running the same requests on a Flyte 2 cluster (a devbox, a self-hosted Flyte, or Union).
+
+- ``environments``: from the registry to a plain ``ClusterSpec`` (one environment per agent,
+  a driver that depends on all of them) and from that spec to ``flyte.TaskEnvironment``s.
+- ``image``: the container image of an environment, derived from what is installed.
+- ``tasks``: the cluster's tasks, resolvable by module path in a container.
+- ``remote``: finding the Flyte config, checking the endpoint, submitting and reading runs.
+- ``commands``: ``agentplat deploy`` and the ``--remote`` side of ``run``, ``runs`` and ``show``.
+- ``jobs`` and ``apps``: a plugin's batch job whose output is a folder, and its web app wired
+  to that output (``agentplat report ... --remote``, ``agentplat report serve --remote``).
+
+Nothing here imports Flyte until a command needs it: listing what would be deployed
+(``agentplat deploy --dry-run``) never does.
+"""
