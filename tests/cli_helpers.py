@@ -51,7 +51,7 @@ def install_fake_distribution(
     (site / f"{module}.py").write_text(textwrap.dedent(code))
     info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
     info.mkdir(exist_ok=True)
-    meta = [f"Metadata-Version: 2.1", f"Name: {dist}", f"Version: {version}"]
+    meta = ["Metadata-Version: 2.1", f"Name: {dist}", f"Version: {version}"]
     meta += [f"Requires-Dist: {r}" for r in (requires or [])]
     (info / "METADATA").write_text("\n".join(meta) + "\n")
     name = entry_point or module

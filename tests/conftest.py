@@ -39,3 +39,15 @@ def testkit(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(site) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     monkeypatch.setenv("TESTKIT_DIR", str(markers))
     return markers
+
+
+@pytest.fixture
+def endpoint(openai_server, monkeypatch):
+    """Point agentplat at the loopback OpenAI server, as a user would with environment
+    variables; subprocesses started by the test inherit them."""
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
+    monkeypatch.delenv("AGENTPLAT_MODEL", raising=False)
+    monkeypatch.delenv("AGENTPLAT_ENGINE", raising=False)
+    return openai_server

@@ -10,7 +10,7 @@ import pytest
 
 from agentplat.errors import PlanningError
 from agentplat.runner import run_request
-from agentplat.testing import Fail, ToolCall
+from agentplat.testing import ToolCall
 from cli_helpers import run_cli
 
 PLAN = {"steps": [
@@ -19,16 +19,6 @@ PLAN = {"steps": [
     {"agent": "math", "tool": "add", "args": {"a": "$0", "b": "$1"}, "dependencies": [0, 1]},
 ]}
 REQUEST = "Calculate 10 times 5 and 7 times 8, then add them"
-
-
-@pytest.fixture
-def endpoint(openai_server, monkeypatch, home):
-    """Point agentplat at the loopback server, as a user would with environment variables."""
-    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
-    monkeypatch.delenv("AGENTPLAT_MODEL", raising=False)
-    return openai_server
 
 
 def cli_env(server):

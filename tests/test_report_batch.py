@@ -58,12 +58,7 @@ class Editorial:
 
 
 @pytest.fixture
-def llm_env(openai_server, monkeypatch, home):
-    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
-    monkeypatch.delenv("AGENTPLAT_MODEL", raising=False)
-    monkeypatch.delenv("AGENTPLAT_ENGINE", raising=False)
+def llm_env(endpoint, openai_server, home):
     return {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test", "AGENTPLAT_RETRY_WAIT": "0.01",
             "AGENTPLAT_HOME": str(home)}
 
