@@ -194,10 +194,12 @@ def resume(run_id: str, as_json: bool) -> None:
         raise AgentplatError(f"run {run_id} is still running (pid {run['pid']})")
     steps = store.steps(run_id)
     plan = Plan(steps=[Step.model_validate(s["step"]) for s in steps]) if run["plan_complete"] else None
+    # Without a complete plan the run is planned again, and a new plan may number its steps
+    # differently: nothing is taken as done then (LLM answers are still replayed, not paid).
     done = {
         s["idx"]: StepOutcome(status="succeeded", result=s["result"], started_at=s["started_at"],
                               ended_at=s["ended_at"], attempts=s["attempts"], usage=s["usage"])
-        for s in steps if s["status"] == "succeeded"
+        for s in steps if s["status"] == "succeeded" and plan is not None
     }
     paid = store.llm_calls(run_id)
     prior = {"llm_calls": len(paid), "prompt_tokens": sum(c["prompt_tokens"] for c in paid),
