@@ -201,6 +201,8 @@ def resume(run_id: str, as_json: bool) -> None:
                               ended_at=s["ended_at"], attempts=s["attempts"], usage=s["usage"])
         for s in steps if s["status"] == "succeeded" and plan is not None
     }
+    if plan is None:
+        store.forget_steps(run_id)
     paid = store.llm_calls(run_id)
     prior = {"llm_calls": len(paid), "prompt_tokens": sum(c["prompt_tokens"] for c in paid),
              "completion_tokens": sum(c["completion_tokens"] for c in paid)}

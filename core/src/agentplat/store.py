@@ -174,6 +174,11 @@ class RunStore:
             db.execute("UPDATE runs SET status='running', ended_at=NULL, error=NULL, pid=? WHERE run_id=?",
                        (os.getpid(), run_id))
 
+    def forget_steps(self, run_id: str) -> None:
+        """Drop the steps of an incomplete plan before the run is planned again."""
+        with self.connect() as db:
+            db.execute("DELETE FROM steps WHERE run_id=?", (run_id,))
+
     def save_plan(self, run_id: str, plan_json: dict, complete: bool) -> None:
         with self.connect() as db:
             db.execute("UPDATE runs SET plan_json=?, plan_complete=? WHERE run_id=?",
