@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from .errors import AgentplatError, ToolError
+from .errors import AgentplatError, ToolError, TransientError
 from .jsonutil import show
 from .plan import EMBEDDED_REFERENCE, REFERENCE, Step
 from .registry import Registry
@@ -69,7 +69,8 @@ async def execute_step(
             raise AgentplatError(f"step needs agent {step.agent!r} to run a task, but no model is configured")
         attempts = 1
         return await run_task(step, inputs)
-    except (ToolError, AgentplatError) as exc:
-        raise StepFailed(str(exc), attempts=max(attempts, 1), usage=getattr(exc, "usage", None)) from exc
+    except (ToolError, TransientError, AgentplatError) as exc:
+        message = str(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
+        raise StepFailed(message, attempts=max(attempts, 1), usage=getattr(exc, "usage", None)) from exc
     except Exception as exc:  # noqa: BLE001 - a step's failure is data, not a crash
         raise StepFailed(describe(exc), attempts=max(attempts, 1), usage=getattr(exc, "usage", None)) from exc
