@@ -251,3 +251,18 @@ def test_tools_that_use_a_model_follow_the_runs_model(endpoint, tmp_path):
     assert result.code == 0, result.stderr
     assert result.json()["answer"].endswith("report.md")
     assert endpoint.chat_requests == []  # --model offline held inside the report tool too
+
+
+def test_an_endpoint_without_json_mode_is_asked_again_in_plain_text(endpoint):
+    from agentplat.testing import Fail
+
+    def no_json_mode(body):
+        if "response_format" in body:
+            return Fail(400, message="response_format is not supported by this server")
+        return "```json\n" + json.dumps(PLAN) + "\n```"
+
+    endpoint.handler = no_json_mode
+    result = run()
+    assert result.answer == "106"
+    sent = [r.body for r in endpoint.chat_requests]
+    assert [("response_format" in b) for b in sent] == [True, False]
