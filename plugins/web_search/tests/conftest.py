@@ -1,137 +1,25 @@
-"""Shared helpers for the web_search tests: a loopback HTTP server that replays recorded answers.
+"""Fixtures for the web_search tests: recorded search results and pages over loopback HTTP.
 
-Why: the plugin must be exercised over real HTTP (httpx, timeouts, URL encoding) without
-the real network, so each test runs a stdlib ``ThreadingHTTPServer`` on 127.0.0.1:0.
+Search backends and ``fetch_page`` talk to ``agentplat.testing.LoopbackHTTPServers`` on
+127.0.0.1 instead of the network; ``search_env`` clears the user's settings for every test.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from agentplat.testing import LoopbackHTTPServers
 
 DATA = Path(__file__).parent / "data"
 
 
-@dataclass
-class Seen:
-    """One request as the server received it (``target`` is the raw request line target)."""
-
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.target).query)
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-    def payload(self) -> tuple[bytes, str]:
-        if isinstance(self.body, (dict, list)):
-            return json.dumps(self.body, ensure_ascii=False).encode(), "application/json"
-        if isinstance(self.body, str):
-            return self.body.encode(), "text/plain; charset=utf-8"
-        return bytes(self.body), "application/octet-stream"
-
-
-class Loopback:
-    """A threaded HTTP server on 127.0.0.1 answering every request with ``handler(seen)``."""
-
-    def __init__(self, handler: Callable[[Seen], Reply]):
-        self.handler = handler
-        self.requests: list[Seen] = []
-        self._stopping = threading.Event()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                            self.rfile.read(length) if length else b"")
-                owner.requests.append(seen)
-                reply = owner.handler(seen)
-                if reply.delay and owner._stopping.wait(reply.delay):
-                    return
-                body, default_type = reply.payload()
-                try:
-                    self.send_response(reply.status)
-                    headers = {"Content-Type": default_type, **reply.headers}
-                    for key, value in headers.items():
-                        self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-                    pass
-
-            do_GET = do_POST = do_HEAD = _serve
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def start(self) -> "Loopback":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class HttpKit:
-    """What a test gets from the ``http`` fixture: ``http.serve(handler)`` and ``http.Reply``."""
-
-    Reply = Reply
-
-    def __init__(self) -> None:
-        self.servers: list[Loopback] = []
-
-    def serve(self, handler: Callable[[Seen], Reply]) -> Loopback:
-        """Start a loopback server answering with ``handler(seen)``; stopped after the test."""
-        server = Loopback(handler).start()
-        self.servers.append(server)
-        return server
-
-    def close(self) -> None:
-        for server in self.servers:
-            server.stop()
-
-
 @pytest.fixture
 def http():
-    kit = HttpKit()
-    yield kit
-    kit.close()
+    """``http.serve(handler)`` starts a loopback server (stopped after the test); ``http.Reply`` is its reply."""
+    with LoopbackHTTPServers() as servers:
+        yield servers
 
 
 @pytest.fixture

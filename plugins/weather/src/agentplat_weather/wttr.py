@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from agentplat import ToolError, TransientError
+from agentplat import ToolError, TransientError, http
 
-from . import _http
 from .models import CurrentWeather, DayForecast, Forecast
 
 DEFAULT_URL = "https://wttr.in"
 SERVICE = "the weather service"
+USER_AGENT = "agentplat-weather/0.1 (+https://github.com/agentplat)"
 MAX_PLACE_LENGTH = 120
 
 
@@ -48,13 +48,13 @@ async def fetch_report(place: str) -> dict[str, Any]:
     """wttr.in's j1 report for ``place``; unknown places are ``ToolError``, hiccups ``TransientError``."""
     place = clean_place(place)
     url = report_url(place)
-    async with _http.client() as client:
-        with _http.translated(SERVICE, url):
+    async with http.client(USER_AGENT, headers={"Accept": "application/json"}) as client:
+        with http.translated(SERVICE, url):
             response = await client.get(url, params={"format": "j1"})
     body = response.text
     if response.status_code == 404 or _says_unknown(body):
         raise ToolError(f"unknown place {place!r}: {SERVICE} cannot find it")
-    _http.check_status(response, SERVICE)
+    http.check_status(response, SERVICE)
     try:
         data = json.loads(body)
     except ValueError:

@@ -10,6 +10,9 @@ import os
 
 from agentplat import hookimpl
 
+#: How the plugin introduces itself to search services and web sites (see ``agentplat.http.client``).
+USER_AGENT = "Mozilla/5.0 (compatible; agentplat-web-search/0.1)"
+
 
 @hookimpl
 def register_agents(register):

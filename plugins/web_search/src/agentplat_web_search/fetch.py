@@ -3,39 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from urllib.parse import urlsplit
 
-from agentplat import ToolError, TransientError
+from agentplat import ToolError, TransientError, http
 
-from . import _http
+from . import USER_AGENT
 from .extract import is_readable, readable_text
 
 DEFAULT_MAX_BYTES = 3 * 1024 * 1024
 DEFAULT_MAX_CHARS = 20_000
 
 
-def _limit(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ToolError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise ToolError(f"{name} must be positive, not {raw!r}")
-    return value
-
-
 def max_bytes() -> int:
     """``AGENTPLAT_FETCH_MAX_BYTES``: the most of a page that is downloaded (default 3 MB)."""
-    return _limit("AGENTPLAT_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return http.env_number("AGENTPLAT_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES, kind=int)
 
 
 def max_chars() -> int:
     """``AGENTPLAT_FETCH_MAX_CHARS``: the most text returned (default 20,000 characters)."""
-    return _limit("AGENTPLAT_FETCH_MAX_CHARS", DEFAULT_MAX_CHARS)
+    return http.env_number("AGENTPLAT_FETCH_MAX_CHARS", DEFAULT_MAX_CHARS, kind=int)
 
 
 def check_url(url: str) -> str:
@@ -54,20 +40,20 @@ async def fetch_text(url: str) -> str:
     limit = max_bytes()
     headers = {"Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"}
     try:
-        async with asyncio.timeout(3 * _http.timeout_seconds()):  # a slow drip still ends
-            async with _http.client(headers=headers) as client:
-                with _http.translated(site, url):
+        async with asyncio.timeout(3 * http.timeout_seconds()):  # a slow drip still ends
+            async with http.client(USER_AGENT, headers=headers) as client:
+                with http.translated(site, url):
                     async with client.stream("GET", url) as response:
                         if response.status_code in (404, 410):
                             raise ToolError(f"{url} does not exist (HTTP {response.status_code})")
-                        _http.check_status(response, site)
+                        http.check_status(response, site)
                         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                         if not is_readable(content_type):
                             raise ToolError(f"{url} is {content_type}, not a web page: fetch_page reads HTML and text")
                         body, complete = await _read_bounded(response, limit)
                         final_url, encoding = str(response.url), response.charset_encoding
     except TimeoutError:
-        raise TransientError(f"{site} did not send the page within {3 * _http.timeout_seconds():g}s") from None
+        raise TransientError(f"{site} did not send the page within {3 * http.timeout_seconds():g}s") from None
     if not content_type and b"\x00" in body[:2048]:
         raise ToolError(f"{url} is binary, not a web page: fetch_page reads HTML and text")
     title, text = readable_text(body, content_type, final_url, encoding)

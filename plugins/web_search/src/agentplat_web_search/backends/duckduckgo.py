@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from agentplat import ToolError
+from agentplat import ToolError, http
 
-from .. import _http
+from .. import USER_AGENT
 from ..models import SearchResult
 
 DEFAULT_URL = "https://html.duckduckgo.com/html/"
@@ -27,10 +27,10 @@ def endpoint() -> str:
 
 async def search(query: str, max_results: int) -> list[SearchResult]:
     url = endpoint()
-    async with _http.client(headers={"Accept": "text/html", "Referer": url}) as client:
-        with _http.translated(SERVICE, url):
+    async with http.client(USER_AGENT, headers={"Accept": "text/html", "Referer": url}) as client:
+        with http.translated(SERVICE, url):
             response = await client.post(url, data={"q": query, "b": ""})
-    _http.check_status(response, SERVICE)
+    http.check_status(response, SERVICE)
     html = response.text
     results = parse_results(html, max_results, base=url)
     if not results and (response.status_code == 202 or "anomaly-modal" in html or "challenge-form" in html):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from agentplat import ToolError
+from agentplat import ToolError, http
 
-from .. import _http
+from .. import USER_AGENT
 from ..models import SearchResult
 
 SERVICE = "SearxNG"
@@ -24,19 +24,19 @@ def base_url() -> str:
 
 async def search(query: str, max_results: int) -> list[SearchResult]:
     url = f"{base_url()}/search"
-    async with _http.client(headers={"Accept": "application/json"}) as client:
-        with _http.translated(SERVICE, url):
+    async with http.client(USER_AGENT, headers={"Accept": "application/json"}) as client:
+        with http.translated(SERVICE, url):
             response = await client.get(url, params={"q": query, "format": "json"})
     if response.status_code == 403:
         raise ToolError(
-            f"SearxNG at {_http.origin(url)} refuses JSON output (HTTP 403): "
+            f"SearxNG at {http.origin(url)} refuses JSON output (HTTP 403): "
             "add json to search.formats in the instance's settings.yml"
         )
-    _http.check_status(response, SERVICE)
-    data = _http.json_body(response, SERVICE, " (is AGENTPLAT_SEARXNG_URL the instance's base URL?)")
+    http.check_status(response, SERVICE)
+    data = http.json_body(response, SERVICE, " (is AGENTPLAT_SEARXNG_URL the instance's base URL?)")
     items = data.get("results") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise ToolError(f"SearxNG at {_http.origin(url)} answered without a result list")
+        raise ToolError(f"SearxNG at {http.origin(url)} answered without a result list")
     results = []
     for item in items:
         if isinstance(item, dict) and item.get("url") and (item.get("title") or item.get("content")):

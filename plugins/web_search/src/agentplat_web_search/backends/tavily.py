@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from agentplat import ToolError
+from agentplat import ToolError, http
 
-from .. import _http
+from .. import USER_AGENT
 from ..models import SearchResult
 
 DEFAULT_URL = "https://api.tavily.com"
@@ -36,15 +36,15 @@ async def search(query: str, max_results: int) -> list[SearchResult]:
         "include_raw_content": False,
         "include_images": False,
     }
-    async with _http.client(headers={"Authorization": f"Bearer {key}"}) as client:
-        with _http.translated(SERVICE, url):
+    async with http.client(USER_AGENT, headers={"Authorization": f"Bearer {key}"}) as client:
+        with http.translated(SERVICE, url):
             response = await client.post(url, json=body)
     if response.status_code in (401, 403):
         raise ToolError(f"Tavily rejected the API key in TAVILY_API_KEY (HTTP {response.status_code})")
     if response.status_code in (432, 433):
         raise ToolError(f"Tavily refused the search: the plan's usage limit is reached (HTTP {response.status_code})")
-    _http.check_status(response, SERVICE)
-    data = _http.json_body(response, SERVICE)
+    http.check_status(response, SERVICE)
+    data = http.json_body(response, SERVICE)
     items = data.get("results") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ToolError("Tavily answered without a result list")
