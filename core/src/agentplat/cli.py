@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import sys
@@ -159,10 +160,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     else:
         listener = RunPrinter(enabled=not as_json)
     try:
-        if live:
-            with listener:
-                result = asyncio.run(start(listener, store))
-        else:
+        with listener if live else contextlib.nullcontext():
             result = asyncio.run(start(listener, store))
     except KeyboardInterrupt:
         fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
@@ -175,10 +173,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
-        if live:
-            RunPrinter().finish(result)
-        else:
-            listener.finish(result)
+        (RunPrinter() if live else listener).finish(result)
     if result.status != "succeeded":
         fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
 
