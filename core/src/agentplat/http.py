@@ -147,3 +147,30 @@ def json_body(response: "httpx.Response", service: str, hint: str = "") -> Any:
     except ValueError:
         preview = " ".join(response.text.split())[:80]
         raise ToolError(f"{service} did not answer with JSON{hint}: {preview!r}") from None
+
+
+def private_addresses_allowed() -> bool:
+    """``AGENTPLAT_FETCH_ALLOW_PRIVATE=1`` lets tools that fetch user-given URLs reach this
+    machine and private networks (tests against a loopback server, an intranet wiki)."""
+    return os.environ.get("AGENTPLAT_FETCH_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes")
+
+
+async def refuse_private_addresses(request: "httpx.Request") -> None:
+    """An httpx request hook: a URL that a model or a user picked must not reach loopback,
+    link-local (cloud metadata), private or reserved addresses. Runs for every redirect too."""
+    import asyncio
+    import ipaddress
+    import socket
+
+    host = request.url.host
+    try:
+        infos = await asyncio.to_thread(socket.getaddrinfo, host, request.url.port or 443, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return  # the connection attempt reports an unknown host itself
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise ToolError(
+                f"{host} is a private or local address ({address}); only public sites are fetched "
+                "(set AGENTPLAT_FETCH_ALLOW_PRIVATE=1 to allow)"
+            )

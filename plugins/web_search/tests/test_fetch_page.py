@@ -144,3 +144,41 @@ def test_charset_from_the_header_is_used(http):
     page = "<html><head><title>Crème</title></head><body><article><p>" + "Crème brûlée für alle. " * 30 + "</p></article></body></html>"
     server = http.serve(lambda seen: http.Reply(200, page.encode("latin-1"), {"Content-Type": "text/html; charset=iso-8859-1"}))
     assert "Crème brûlée für alle." in fetch(server.url + "/latin1")
+
+
+def test_local_and_private_addresses_are_refused_unless_allowed(http, data, monkeypatch):
+    server = http.serve(lambda seen: http.Reply(200, data("article_with_boilerplate.html"), HTML))
+    monkeypatch.delenv("AGENTPLAT_FETCH_ALLOW_PRIVATE")
+    with pytest.raises(ToolError, match="private or local address"):
+        fetch(server.url + "/nature/honeybees")
+    with pytest.raises(ToolError, match="private or local address"):
+        fetch("http://169.254.169.254/latest/meta-data/")  # a cloud metadata endpoint
+    assert server.requests == []
+    monkeypatch.setenv("AGENTPLAT_FETCH_ALLOW_PRIVATE", "1")
+    assert "waggle dance" in fetch(server.url + "/nature/honeybees")
+
+
+def test_a_redirect_to_a_local_address_is_refused(http, data, monkeypatch):
+    target = http.serve(lambda seen: http.Reply(200, data("article_with_boilerplate.html"), HTML))
+    monkeypatch.delenv("AGENTPLAT_FETCH_ALLOW_PRIVATE")
+    from agentplat import http as core_http
+
+    seen_hosts = []
+
+    async def only_the_first_hop_is_public(request):
+        seen_hosts.append(request.url.host)
+        if len(seen_hosts) > 1:  # the redirect target: checked like any other URL
+            await core_http.refuse_private_addresses(request)
+
+    def redirecting_client(*args, **kwargs):
+        """A public site (simulated: no network here) that redirects to this machine."""
+        import httpx
+
+        transport = httpx.MockTransport(lambda r: httpx.Response(302, headers={"Location": target.url + "/x"}))
+        return httpx.AsyncClient(transport=transport, follow_redirects=True,
+                                 event_hooks={"request": [only_the_first_hop_is_public]})
+
+    monkeypatch.setattr(core_http, "client", redirecting_client)
+    with pytest.raises(ToolError, match="private or local address"):
+        fetch("http://example.org/start")
+    assert seen_hosts == ["example.org", "127.0.0.1"]

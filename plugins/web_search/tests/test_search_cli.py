@@ -32,6 +32,7 @@ def test_agentplat_run_searches_then_reads_the_first_result(http, data, tmp_path
         "AGENTPLAT_HOME": str(tmp_path / "home"),
         "AGENTPLAT_DUCKDUCKGO_URL": f"{base}/html/",
         "NO_PROXY": "127.0.0.1,localhost",
+        "AGENTPLAT_FETCH_ALLOW_PRIVATE": "1",  # the "web" is a loopback server here
     }
 
     done = subprocess.run(
