@@ -266,3 +266,50 @@ def test_an_endpoint_without_json_mode_is_asked_again_in_plain_text(endpoint):
     assert result.answer == "106"
     sent = [r.body for r in endpoint.chat_requests]
     assert [("response_format" in b) for b in sent] == [True, False]
+
+
+def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(monkeypatch):
+    from agentplat import TransientError
+    from agentplat.models.chat import ChatResponse
+    from agentplat.models.chat_model import ChatModel
+    from agentplat.registry import Registry, get_registry
+
+    monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
+    text = json.dumps(PLAN)
+    cut = text.index('{"agent": "math", "tool": "add"')  # two whole steps, then the connection drops
+
+    class FlakyStream:
+        """A chat client whose first stream breaks after two steps."""
+
+        calls = 0
+
+        async def chat(self, request, on_text=None):
+            FlakyStream.calls += 1
+            if FlakyStream.calls == 1:
+                on_text(text[:cut])
+                raise TransientError("connection reset mid-stream")
+            for i in range(0, len(text), 10):
+                on_text(text[i:i + 10])
+            return ChatResponse(text=text, prompt_tokens=10, completion_tokens=20)
+
+    class Backend:
+        name = "flaky"
+
+        def configured(self):
+            return True
+
+        def create(self, model=None):
+            return ChatModel(FlakyStream(), name="flaky", default_model="m")
+
+    installed = get_registry()
+    registry = Registry(agents=installed.agents, parsers=installed.parsers, models={"flaky": Backend()})
+    handed_over = []
+
+    class Count(Timeline):
+        def planned(self, index, step):
+            handed_over.append(index)
+
+    result = asyncio.run(run_request(REQUEST, model="flaky", engine="inline", listener=Count(), registry=registry))
+    assert result.answer == "106"
+    assert handed_over == [0, 1, 2]  # steps 0 and 1 streamed twice, handed over once
+    assert FlakyStream.calls == 2

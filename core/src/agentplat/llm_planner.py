@@ -94,6 +94,13 @@ class StreamedSteps:
         self.seen: list[Step] = []
         self.broken: PlanValidationError | None = None
 
+    def restart(self) -> None:
+        """The reply is being sent again (a retried stream): read it from the start. Steps
+        already handed over are matched against the new reply, never dispatched twice."""
+        self.scanner = StepScanner()
+        self.seen = []
+        self.broken = None
+
     def __call__(self, chunk: str) -> None:
         if self.broken is not None:
             return

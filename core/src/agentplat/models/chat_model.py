@@ -58,7 +58,13 @@ class ChatModel:
         """One chat call for ``role``, retried on transient errors."""
         request = ChatRequest(model=self.model_for(role), messages=messages, tools=tools, json_mode=json_mode, role=role)
 
+        attempts = 0
+
         async def once() -> ChatResponse:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1 and hasattr(on_text, "restart"):
+                on_text.restart()  # a stream cut off mid-way is read again from its start
             token = current_call.set((self.client, on_text))
             try:
                 if in_flyte_task():
