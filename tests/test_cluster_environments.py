@@ -89,8 +89,9 @@ def test_images_hold_the_core_and_the_plugin_at_their_installed_version_or_local
     for env in envs.values():
         names = [p["name"] for p in env["image"]["packages"]]
         assert names[0] == "agentplat"
-        if env["role"] == "agent":
-            assert names == ["agentplat", env["plugin"]]
+        if env["role"] == "agent":  # the core, the agent's plugin, and plugins it names as packages
+            companions = {"agentplat-report": ["agentplat-web-search"]}.get(env["plugin"], [])
+            assert names == ["agentplat", env["plugin"], *companions]
         assert env["image"]["flyte"] == distribution("flyte").version
         for package in env["image"]["packages"]:
             dist = distribution(package["name"])

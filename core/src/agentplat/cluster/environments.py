@@ -259,6 +259,15 @@ def _extras(declared: list[str], shipped: set[str]) -> list[str]:
     return extras
 
 
+def _requirement_name(item: str) -> str | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return canonical(Requirement(item.strip()).name)
+    except InvalidRequirement:
+        return None
+
+
 def _unique(packages: list[PackageSpec]) -> list[PackageSpec]:
     seen: dict[str, PackageSpec] = {}
     for package in packages:
@@ -290,7 +299,11 @@ def build(registry, environ: Mapping[str, str] | None = None) -> ClusterSpec:
             raise AgentplatError(f"agents {tasks[task]!r} and {agent.name!r} map to the same task name {task}")
         names[name], tasks[task] = f"agent {agent.name!r}", agent.name
         own = installed.get(agent.plugin) if agent.plugin else None
-        packages = _unique([core, *([own] if own else []), *everywhere])
+        # a declared package that is an installed plugin (the report agent's web search)
+        # ships like the agent's own plugin: its installed version or local source
+        companions = [installed[p.name] for p in plugins
+                      if env and canonical(p.name) in {_requirement_name(x) for x in env.packages}]
+        packages = _unique([core, *([own] if own else []), *companions, *everywhere])
         extras = _extras(list(env.packages) if env else [], {canonical(p.name) for p in packages})
         declared = [SecretSpec.for_env_var(s, owner=owner) for s in (env.secrets if env else [])]
         secrets = sorted({*declared, *model_secrets}, key=lambda s: s.env_var)

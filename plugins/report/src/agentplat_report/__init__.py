@@ -33,7 +33,8 @@ def register_agents(register):
             ],
             tools=[write_report],
             system_prompt="Call write_report once per topic the user asks about and answer with the paths it returns.",
-            environment=Environment(cpu=1, memory="1Gi", packages=["agentplat-report"]),
+            # offline drafts are built from web-search results, so the agent's image needs it
+            environment=Environment(cpu=1, memory="1Gi", packages=["agentplat-report", "agentplat-web-search"]),
         )
     )
 
