@@ -39,7 +39,6 @@ def _balanced(text: str, start: int) -> int | None:
 def extract_plan(reply: str) -> Any:
     """The first JSON object with ``steps`` (or list of steps) in a model's reply."""
     text = reply.strip()
-    candidates = []
     for i, ch in enumerate(text):
         if ch not in "{[":
             continue
@@ -54,7 +53,6 @@ def extract_plan(reply: str) -> Any:
             return value
         if isinstance(value, list) and value and all(isinstance(v, dict) and "agent" in v for v in value):
             return {"steps": value}
-        candidates.append(value)
     if not text:
         raise PlanValidationError("the reply was empty; expected a JSON plan")
     raise PlanValidationError('the reply contains no JSON plan of the form {"steps": [...]}')
