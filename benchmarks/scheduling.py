@@ -20,8 +20,8 @@ import random
 import time
 
 from agentplat import Agent, Plan
-from agentplat.registry import get_registry
-from agentplat.runner import run_request
+from agentplat._plugin.registry import get_registry
+from agentplat._run.request import run_request
 
 
 async def sleep_for(seconds: float) -> float:
@@ -83,7 +83,7 @@ async def main(steps: int, seed: int, limit: int, overhead_steps: int = 200) -> 
     print(f"Random DAG: {steps} steps, {len(plan.waves())} waves, work {sum(durations):.2f}s, "
           f"critical path {cp:.2f}s, limit {limit} -> lower bound {bound:.2f}s")
     print(f"  wave-barrier schedule (simulated): {waves:.2f}s  ({waves / bound:.2f}x bound)")
-    from agentplat.execution import ensure_initialised
+    from agentplat._engines.flyte import ensure_initialised
 
     ensure_initialised()
     for engine in ("inline", "flyte"):

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from agentplat.authoring import records
-from agentplat.authoring.errors import InstallError
-from agentplat.authoring.installer import Installer, find_installer
-from agentplat.authoring.snapshot import changes
+from agentplat._authoring import records
+from agentplat._authoring.errors import InstallError
+from agentplat._authoring.installer import Installer, find_installer
+from agentplat._authoring.snapshot import changes
 
 
 def test_uv_is_preferred_and_targets_the_python_agentplat_runs_on(monkeypatch):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from agentplat.authoring.errors import InvalidPluginName, PluginFolderExists
-from agentplat.authoring.names import PluginNames, core_requirement
-from agentplat.authoring.scaffold import FILES, create_plugin
+from agentplat._authoring.errors import InvalidPluginName, PluginFolderExists
+from agentplat._authoring.names import PluginNames, core_requirement
+from agentplat._authoring.scaffold import FILES, create_plugin
 from cli_helpers import run_cli
 
 

@@ -107,7 +107,7 @@ def test_images_hold_the_core_and_the_plugin_at_their_installed_version_or_local
 
 
 def test_package_from_direct_url_covers_every_kind_of_install(tmp_path):
-    from agentplat.cluster.image import package_from_direct_url
+    from agentplat._cluster.image import package_from_direct_url
 
     index = package_from_direct_url("agentplat-math", "0.2.0", None)
     assert (index.source, index.requirement) == ("index", "agentplat-math==0.2.0")
@@ -231,12 +231,12 @@ def test_the_spec_becomes_flyte_task_environments(monkeypatch):
     import flyte
     from flyte._image import CopyConfig, Commands
 
-    from agentplat.cluster.environments import build, to_flyte
-    from agentplat.registry import get_registry
+    from agentplat._cluster.environments import build, to_flyte
+    from agentplat._plugin.registry import get_registry
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-not-read")
     monkeypatch.setenv("AGENTPLAT_SEARCH_BACKEND", "tavily")
-    from agentplat.registry import reset_registry
+    from agentplat._plugin.registry import reset_registry
 
     reset_registry()
     spec = build(get_registry())
@@ -268,7 +268,7 @@ def test_the_spec_becomes_flyte_task_environments(monkeypatch):
 def test_an_all_index_image_installs_pinned_packages_and_extras():
     from flyte._image import PipPackages
 
-    from agentplat.cluster.image import ImageSpec, PackageSpec, to_flyte_image
+    from agentplat._cluster.image import ImageSpec, PackageSpec, to_flyte_image
 
     spec = ImageSpec(name="agentplat-x", python="3.11", flyte="2.12.1",
                      packages=[PackageSpec("agentplat", "0.1.0", "index", "agentplat==0.1.0"),
@@ -280,7 +280,7 @@ def test_an_all_index_image_installs_pinned_packages_and_extras():
 
 
 def test_forwarded_settings_leave_out_secrets_and_machine_local_ones():
-    from agentplat.cluster.environments import forwarded_settings
+    from agentplat._cluster.environments import forwarded_settings
 
     assert forwarded_settings({
         "AGENTPLAT_MODEL": "openai:gpt-4o-mini", "OPENAI_BASE_URL": "https://llm.example/v1",
@@ -300,7 +300,7 @@ def test_a_plugin_reuse_setting_flyte_would_refuse_is_reported_clearly(plugin_si
 
 
 def test_an_agent_whose_environment_would_clash_with_the_driver_is_refused(plugin_site):
-    from agentplat.cluster.environments import environment_name, step_task_name
+    from agentplat._cluster.environments import environment_name, step_task_name
 
     assert environment_name("web_search") == "agentplat-web-search"
     assert step_task_name("web_search") == "run_step_web_search"

@@ -16,9 +16,9 @@ REQUEST = "Add 3 and 4, multiply 6 by 7, then add the two results"
 
 
 def driver_output(request: str = REQUEST) -> str:
-    from agentplat.models import select_model
-    from agentplat.registry import get_registry
-    from agentplat.runner import drive_inline
+    from agentplat._models.select import select_model
+    from agentplat._plugin.registry import get_registry
+    from agentplat._run.request import drive_inline
 
     registry = get_registry()
     driven = asyncio.run(drive_inline(request, model=select_model(registry, "offline"), registry=registry,
@@ -56,7 +56,7 @@ class FakeRun:
 @pytest.fixture
 def cluster(monkeypatch):
     """A stand-in cluster: records what was submitted, answers with ``state['run']``."""
-    from agentplat.cluster import remote
+    from agentplat._cluster import remote
 
     state = {"submitted": None, "run": FakeRun(output=driver_output())}
     monkeypatch.setattr(remote, "preflight", lambda config=None: remote.Session(

@@ -26,7 +26,7 @@ def test_tasks_serialize_to_module_path_loaders_with_their_environment_settings(
         from flyte._internal.runtime.task_serde import translate_task_to_wire
         from flyte.models import SerializationContext
         from agentplat.cluster import tasks
-        from agentplat.cluster.remote import package_root
+        from agentplat._cluster.remote import package_root
 
         cache = ImageCache(image_lookup={e.name: f"registry.example/{e.name}:v" for e in tasks.ENVIRONMENTS.all()})
         sc = SerializationContext(version=tasks.SPEC.version(), project="p", domain="d", org="o",
@@ -89,7 +89,7 @@ def test_the_cluster_driver_runs_each_step_through_its_agent_task():
     each step dispatched to the task of its own agent."""
     proc = python("""
         import json
-        from agentplat.execution import ensure_initialised
+        from agentplat._engines.flyte import ensure_initialised
         from agentplat.cluster import tasks
         import flyte
 
@@ -138,10 +138,10 @@ def test_a_plugin_job_writes_a_folder_that_becomes_the_run_output(plugin_site):
         import json, os
         from pathlib import Path
         import flyte
-        from agentplat.execution import ensure_initialised
+        from agentplat._engines.flyte import ensure_initialised
         from agentplat.cluster import tasks
-        from agentplat.cluster.jobs import resolve_entry
-        from agentplat.errors import AgentplatError
+        from agentplat._cluster.jobs import resolve_entry
+        from agentplat import AgentplatError
 
         ensure_initialised()
         run = flyte.run(tasks.agentplat_job, entry="agentplat_jobkit:write", args_json=json.dumps({"text": "hi", "count": 2}))
@@ -172,7 +172,7 @@ def test_a_plugin_job_writes_a_folder_that_becomes_the_run_output(plugin_site):
 def test_the_report_app_is_an_app_environment_wired_to_a_run_output():
     from flyte.app import AppEnvironment, RunOutput
 
-    from agentplat.cluster.apps import app_spec, extra_requirements, to_flyte_app
+    from agentplat._cluster.apps import app_spec, extra_requirements, to_flyte_app
 
     extras = extra_requirements("agentplat-report", "app")
     assert {e.split(">")[0].split("=")[0] for e in extras} == {"starlette", "jinja2", "uvicorn"}
@@ -199,7 +199,7 @@ def test_a_report_batch_job_writes_the_reports_folder_the_app_serves(tmp_path):
         import json
         from pathlib import Path
         import flyte
-        from agentplat.execution import ensure_initialised
+        from agentplat._engines.flyte import ensure_initialised
         from agentplat.cluster import tasks
 
         ensure_initialised()

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from agentplat.errors import PlanningError
-from agentplat.runner import run_request
+from agentplat._errors import PlanningError
+from agentplat._run.request import run_request
 from agentplat.testing import ToolCall
 from cli_helpers import run_cli
 
@@ -270,9 +270,9 @@ def test_an_endpoint_without_json_mode_is_asked_again_in_plain_text(endpoint):
 
 def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(monkeypatch):
     from agentplat import TransientError
-    from agentplat.models.chat import ChatResponse
-    from agentplat.models.chat_model import ChatModel
-    from agentplat.registry import Registry, get_registry
+    from agentplat._llm.chat import ChatResponse
+    from agentplat._models.chat import ChatModel
+    from agentplat._plugin.registry import Registry, get_registry
 
     monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
     text = json.dumps(PLAN)

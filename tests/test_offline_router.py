@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from agentplat import Agent, NoCapableAgent, PlanningError, tool
-from agentplat.offline.planner import OfflinePlanner
-from agentplat.offline.text import resolve_references, segments
-from agentplat.registry import Registry
+from agentplat._planners.offline.planner import OfflinePlanner
+from agentplat._planners.offline.text import resolve_references, segments
+from agentplat._plugin.registry import Registry
 
 
 @tool(examples=["say hello to Alice", "greet Bob"])
@@ -101,8 +101,8 @@ def test_references_resolve_to_earlier_steps(text, expected):
 
 
 def test_the_offline_model_runs_a_task_step_with_its_agents_tools(planner):
-    from agentplat.models.offline import OfflineModel
-    from agentplat.plan import Step
+    from agentplat._models.offline import OfflineModel
+    from agentplat._plan.graph import Step
 
     step = Step(agent="greeter", task="greet Margaret Hamilton")
     done = asyncio.run(OfflineModel().run_task(step, {}, planner.registry))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentplat import Agent, Plan, PlanValidationError, validate_plan
-from agentplat.registry import Registry
+from agentplat._plugin.registry import Registry
 
 
 async def add(a: int, b: int) -> int:

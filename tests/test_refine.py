@@ -7,8 +7,8 @@ import json
 
 import agentplat
 import pytest
-from agentplat.critique import ChatCritic, Critique, CritiqueError, parse_critique
-from agentplat.refinement import ChatWriter, Iteration, Refinement, refine
+from agentplat._refine.critique import ChatCritic, Critique, CritiqueError, parse_critique
+from agentplat._refine.loop import ChatWriter, Iteration, Refinement, refine
 from agentplat.testing import ScriptedModel
 
 
@@ -158,7 +158,7 @@ def test_the_api_is_exported_from_the_package():
 
 def test_inside_a_flyte_task_iterations_are_groups_and_llm_calls_traces():
     import flyte
-    from agentplat.execution import ensure_initialised
+    from agentplat._engines.flyte import ensure_initialised
 
     env = flyte.TaskEnvironment(name="refine-test")
 
@@ -175,8 +175,8 @@ def test_inside_a_flyte_task_iterations_are_groups_and_llm_calls_traces():
 
 
 def test_the_real_client_path_over_loopback_http(openai_server, monkeypatch, home):
-    from agentplat.models import select_model
-    from agentplat.registry import get_registry
+    from agentplat._models.select import select_model
+    from agentplat._plugin.registry import get_registry
 
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")

@@ -78,9 +78,9 @@ def run_batch(topics, out, **settings):
 
 @pytest.mark.openai_server(latency=0.25)
 def test_a_batch_takes_about_as_long_as_its_slowest_topic_not_the_sum(openai_server, llm_env, tmp_path):
-    from agentplat.execution import ensure_initialised
-    from agentplat.models import select_model
-    from agentplat.registry import get_registry
+    from agentplat._engines.flyte import ensure_initialised
+    from agentplat._models.select import select_model
+    from agentplat._plugin.registry import get_registry
 
     assert select_model(get_registry()).client.client  # one-time costs (imports, Flyte) are not the batch's
     ensure_initialised()

@@ -9,45 +9,45 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .hookspecs import hookimpl
+from ._plugin.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Agent": "agents",
-    "Environment": "agents",
-    "Tool": "tools",
-    "tool": "tools",
-    "Number": "types",
-    "Clause": "offline.clause",
-    "ToolCall": "offline.clause",
-    "ref": "offline.clause",
-    "Plan": "plan",
-    "Step": "plan",
-    "validate_plan": "plan",
-    "Registry": "registry",
-    "get_registry": "registry",
-    "AgentplatError": "errors",
-    "PlanningError": "errors",
-    "PlanValidationError": "errors",
-    "NoCapableAgent": "errors",
-    "ToolError": "errors",
-    "TransientError": "errors",
-    "ModelError": "errors",
-    "RunResult": "runner",
-    "StepResult": "runner",
-    "run_request": "runner",
-    "refine": "refinement",
-    "Refinement": "refinement",
-    "Iteration": "refinement",
-    "Writer": "refinement",
-    "Critic": "refinement",
-    "ChatWriter": "refinement",
-    "Critique": "critique",
-    "CritiqueError": "critique",
-    "ChatCritic": "critique",
-    "parse_critique": "critique",
-    "plan_request": "runner",
+    "Agent": "_plugin.agents",
+    "Environment": "_plugin.agents",
+    "Tool": "_plugin.tools",
+    "tool": "_plugin.tools",
+    "Number": "_plugin.types",
+    "Clause": "_planners.offline.clause",
+    "ToolCall": "_planners.offline.clause",
+    "ref": "_planners.offline.clause",
+    "Plan": "_plan.graph",
+    "Step": "_plan.graph",
+    "validate_plan": "_plan.graph",
+    "Registry": "_plugin.registry",
+    "get_registry": "_plugin.registry",
+    "AgentplatError": "_errors",
+    "PlanningError": "_errors",
+    "PlanValidationError": "_errors",
+    "NoCapableAgent": "_errors",
+    "ToolError": "_errors",
+    "TransientError": "_errors",
+    "ModelError": "_errors",
+    "RunResult": "_run.request",
+    "StepResult": "_run.request",
+    "run_request": "_run.request",
+    "refine": "_refine.loop",
+    "Refinement": "_refine.loop",
+    "Iteration": "_refine.loop",
+    "Writer": "_refine.loop",
+    "Critic": "_refine.loop",
+    "ChatWriter": "_refine.loop",
+    "Critique": "_refine.critique",
+    "CritiqueError": "_refine.critique",
+    "ChatCritic": "_refine.critique",
+    "parse_critique": "_refine.critique",
+    "plan_request": "_run.request",
 }
 
 __all__ = ["hookimpl", "__version__", *_EXPORTS]
@@ -63,19 +63,11 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .agents import Agent, Environment
-    from .errors import (
-        AgentplatError,
-        ModelError,
-        NoCapableAgent,
-        PlanningError,
-        PlanValidationError,
-        ToolError,
-        TransientError,
-    )
-    from .offline.clause import Clause, ToolCall, ref
-    from .plan import Plan, Step, validate_plan
-    from .registry import Registry, get_registry
-    from .runner import RunResult, StepResult, plan_request, run_request
-    from .tools import Tool, tool
-    from .types import Number
+    from ._plugin.agents import Agent, Environment
+    from ._errors import AgentplatError, ModelError, NoCapableAgent, PlanningError, PlanValidationError, ToolError, TransientError
+    from ._planners.offline.clause import Clause, ToolCall, ref
+    from ._plan.graph import Plan, Step, validate_plan
+    from ._plugin.registry import Registry, get_registry
+    from ._run.request import RunResult, StepResult, plan_request, run_request
+    from ._plugin.tools import Tool, tool
+    from ._plugin.types import Number

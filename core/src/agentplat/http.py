@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import ToolError, TransientError
+from ._errors import ToolError, TransientError
 
 if TYPE_CHECKING:
     import httpx

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from agentplat import Clause, plan_request
-from agentplat.offline.text import quoted
+from agentplat._planners.offline.text import quoted
 from agentplat_weather.parser import parse_weather_clause
 
 
@@ -79,7 +79,7 @@ def test_offline_planner_routes_weather_requests(monkeypatch):
 
 
 def test_registered_through_its_entry_point(monkeypatch):
-    from agentplat.registry import Registry
+    from agentplat._plugin.registry import Registry
 
     monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-weather")
     registry = Registry.load()

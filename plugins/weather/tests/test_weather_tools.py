@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 from agentplat import ToolError, TransientError
-from agentplat.jsonutil import dumps
-from agentplat.retry import with_retries
+from agentplat._jsondata import dumps
+from agentplat._retry import with_retries
 from agentplat_weather.models import CurrentWeather, Forecast
 from agentplat_weather.tools import current_weather, forecast
 

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs
 
 import pytest
 from agentplat import ToolError, TransientError
-from agentplat.jsonutil import dumps
-from agentplat.retry import with_retries
+from agentplat._jsondata import dumps
+from agentplat._retry import with_retries
 from agentplat_web_search.models import SearchResult
 from agentplat_web_search.tools import search
 

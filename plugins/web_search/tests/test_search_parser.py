@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 from agentplat import Clause, plan_request
-from agentplat.offline.text import numbers, quoted
-from agentplat.registry import Registry
+from agentplat._planners.offline.text import numbers, quoted
+from agentplat._plugin.registry import Registry
 from agentplat_web_search.parser import parse_search_clause
 
 

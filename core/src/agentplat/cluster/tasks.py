@@ -21,9 +21,9 @@ from typing import Any
 
 from flyte.io import Dir
 
-from .. import execution
-from ..registry import get_registry
-from . import environments
+from .._engines import flyte as execution
+from .._plugin.registry import get_registry
+from .._cluster import environments
 
 SPEC = environments.build(get_registry())
 ENVIRONMENTS = environments.to_flyte(SPEC)
@@ -67,6 +67,6 @@ async def agentplat_run(request: str, model: str = "", max_parallel: int = 8) ->
 async def agentplat_job(entry: str, args_json: str = "{}") -> Dir:
     """A plugin's batch job (``agentplat report ... --remote``): ``entry`` (``module:function``
     of an installed plugin) writes into a fresh folder, which becomes this run's output."""
-    from .jobs import run_entry
+    from .._cluster.jobs import run_entry
 
     return await Dir.from_local(await run_entry(entry, args_json))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Iterable
 
-from ..models.chat import ChatRequest, ChatResponse, OnText, ToolCallRequest
-from ..models.chat_model import ChatModel
+from .._llm.chat import ChatRequest, ChatResponse, OnText, ToolCallRequest
+from .._models.chat import ChatModel
 from .openai_server import Fail, estimate_tokens, to_reply
 
 _ids = itertools.count(1)
@@ -37,7 +37,7 @@ class ScriptedClient:
             raise AssertionError(f"ScriptedModel has no reply left for a {request.role} call")
         reply = to_reply(value)
         if isinstance(reply, Fail):
-            from ..errors import TransientError
+            from .._errors import TransientError
 
             raise TransientError(f"scripted failure {reply.status}")
         text = reply.content or ""

@@ -124,7 +124,7 @@ async def run_batch(topics: list[str], settings: Settings, on_event: OnEvent | N
 
 
 async def _on_flyte(todo: list[dict[str, Any]], settings_json: str, on_event: OnEvent | None) -> None:
-    from agentplat.execution import ensure_initialised
+    from agentplat._engines.flyte import ensure_initialised
 
     ensure_initialised()
     token = uuid.uuid4().hex

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentplat.critique import ChatCritic
-from agentplat.refinement import ChatWriter
+from agentplat._refine.critique import ChatCritic
+from agentplat._refine.loop import ChatWriter
 
 WRITER_SYSTEM = (
     "You are an analyst who writes concise, well-sourced reports in Markdown. Be accurate; say "

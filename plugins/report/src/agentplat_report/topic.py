@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from agentplat.errors import AgentplatError
-from agentplat.refinement import Iteration, refine
-from agentplat.tracing import in_flyte_task
+from agentplat._errors import AgentplatError
+from agentplat._refine.loop import Iteration, refine
+from agentplat._execute.tools import in_flyte_task
 
 from . import index
 from .formats import write_atomic, write_report
@@ -74,8 +74,8 @@ async def report_topic(
     on_event: OnEvent | None = None,
 ) -> dict[str, Any]:
     """Refine and write one report; a failure is returned as data, never raised."""
-    from agentplat.models import select_model
-    from agentplat.registry import get_registry
+    from agentplat._models.select import select_model
+    from agentplat._plugin.registry import get_registry
 
     where = out / folder
     emit = on_event or (lambda kind, topic, data: None)

@@ -1,0 +1,91 @@
+"""The live terminal view of a run: each step's state and elapsed time, updated as it changes.
+
+Used when stdout is a terminal; otherwise ``output.RunPrinter`` prints plain lines.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from .._jsondata import show
+
+STYLES = {
+    "waiting": "dim",
+    "running": "yellow",
+    "succeeded": "green",
+    "failed": "bold red",
+    "skipped": "dim red",
+    "interrupted": "magenta",
+}
+LABELS = {"succeeded": "done"}
+
+
+class LiveView:
+    """A ``RunListener`` that redraws a table of steps (grouped by wave) several times a second."""
+
+    def __init__(self, console: Console | None = None):
+        self.console = console or Console()
+        self.steps: list = []
+        self.outcomes: dict[int, object] = {}
+        self.depth: list[int] = []
+        self.lock = threading.Lock()
+        self.started = time.time()
+        self.live = Live(get_renderable=self.render, console=self.console, refresh_per_second=8, transient=False)
+
+    def __enter__(self) -> "LiveView":
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.live.refresh()
+        self.live.__exit__(*exc)
+
+    def planned(self, index: int, step) -> None:
+        with self.lock:
+            self.steps.append(step)
+            self.depth.append(1 + max((self.depth[d] for d in step.dependencies), default=-1))
+
+    def plan_ready(self, plan) -> None:
+        pass
+
+    def step_event(self, index: int, outcome) -> None:
+        with self.lock:
+            self.outcomes[index] = outcome
+
+    def render(self):
+        with self.lock:
+            table = Table(box=None, pad_edge=False, header_style="bold")
+            table.add_column("wave", justify="right")
+            table.add_column("#", justify="right")
+            table.add_column("step")
+            table.add_column("state")
+            table.add_column("time", justify="right")
+            table.add_column("result")
+            now = time.time()
+            for index in sorted(range(len(self.steps)), key=lambda i: (self.depth[i], i)):
+                step = self.steps[index]
+                outcome = self.outcomes.get(index)
+                status = getattr(outcome, "status", "waiting")
+                started = getattr(outcome, "started_at", None)
+                ended = getattr(outcome, "ended_at", None)
+                elapsed = f"{(ended or now) - started:.1f}s" if started else ""
+                if status == "succeeded":
+                    detail = show(outcome.result)
+                elif status in ("failed", "skipped", "interrupted"):
+                    detail = outcome.error or ""
+                else:
+                    detail = ""
+                detail = " ".join(detail.split())
+                table.add_row(
+                    str(self.depth[index] + 1), str(index), Text(step.label(), overflow="ellipsis"),
+                    Text(LABELS.get(status, status), style=STYLES.get(status, "")), elapsed,
+                    Text(detail[:80] + ("…" if len(detail) > 80 else "")),
+                )
+            title = Text(f"planning… {now - self.started:.1f}s", style="dim") if not self.steps else Text("")
+            return Group(title, table) if not self.steps else table

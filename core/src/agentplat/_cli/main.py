@@ -1,0 +1,256 @@
+"""The ``agentplat`` command line. Imports stay inside commands so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import sys
+import traceback
+from typing import Any, Callable
+
+import click
+
+# Core commands that live in their own modules: name -> ("module:attribute", one-line help).
+# They are imported only when invoked, so ``agentplat --help`` stays instant.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "new-plugin": ("agentplat._cli.authoring:new_plugin", "Create a new plugin, ready to test and publish."),
+    "install": ("agentplat._cli.authoring:install", "Install plugins next to agentplat; show what they add."),
+    "uninstall": ("agentplat._cli.authoring:uninstall", "Uninstall plugins and forget them."),
+    "runs": ("agentplat._cli.runs:runs", "List recorded runs, newest first."),
+    "show": ("agentplat._cli.runs:show", "Show a recorded run: plan, waves, steps, timings, LLM usage."),
+    "resume": ("agentplat._cli.runs:resume", "Continue a failed or interrupted run without repeating work."),
+    "batch": ("agentplat._cli.runs:batch", "Run many requests from a file concurrently."),
+    "deploy": ("agentplat._cli.cluster:deploy", "Deploy every installed agent's environment to a Flyte cluster."),
+}
+
+
+class AgentplatGroup(click.Group):
+    """Core commands are listed at once; lazy and plugin commands import only when invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None or name.startswith("-"):
+            return command
+        if name in LAZY_COMMANDS:
+            from importlib import import_module
+
+            module, _, attribute = LAZY_COMMANDS[name][0].partition(":")
+            return getattr(import_module(module), attribute)
+        from .._plugin.registry import get_registry
+
+        get_registry().add_commands(self)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, c.get_short_help_str(80)) for n, c in self.commands.items() if not c.hidden]
+        rows += [(n, text) for n, (_, text) in LAZY_COMMANDS.items()]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        formatter.write_text(
+            "Installed plugins may add commands (e.g. `agentplat report`); "
+            "`agentplat plugins` lists what is installed."
+        )
+
+
+def fail(message: str, *, code: int = 1) -> None:
+    click.echo(f"agentplat: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(command: Callable) -> Callable:
+    """One line on stderr and a non-zero exit for user errors; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            if debug:
+                traceback.print_exc()
+            fail("interrupted", code=130)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                traceback.print_exc()  # ours, on stderr: Flyte replaces sys.excepthook
+            from .._errors import AgentplatError
+
+            message = str(exc) if isinstance(exc, AgentplatError) else f"{type(exc).__name__}: {exc}"
+            fail(message.strip().splitlines()[0] if message.strip() else type(exc).__name__)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
+
+
+@click.group(cls=AgentplatGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="agentplat")
+def cli(debug: bool) -> None:
+    """Plan a request into a graph of steps, served by the agents you installed."""
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
+@click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@click.option("--synthesize", is_flag=True, help="Add one LLM call that writes a prose answer from all results.")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Label the run (filter with `runs --tag`).")
+@click.option("--remote", is_flag=True, help="Run on the Flyte cluster of your Flyte config (see docs/cluster.md).")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
+@click.option("--wait", is_flag=True, help="With --remote: follow the run and print its answer.")
+@handles_errors
+def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool,
+        tags: tuple[str, ...], remote: bool, config: str | None, wait: bool) -> None:
+    """Plan REQUEST and run it (here, or on a Flyte cluster with --remote)."""
+    from .._run.request import new_run_id, run_request
+
+    if remote or config or wait:
+        from .cluster import run_remote
+
+        if not remote:
+            raise click.UsageError("--config and --wait go with --remote")
+        if synthesize:
+            raise click.UsageError("--synthesize is not available with --remote")
+        return run_remote(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
+                          as_json=as_json, tags=parse_tags(tags))
+    run_id = new_run_id()
+    execute_and_report(
+        lambda listener, store: run_request(
+            request, model=model, max_parallel=max_parallel, listener=listener, store=store,
+            run_id=run_id, tags=parse_tags(tags),
+        ),
+        run_id=run_id, as_json=as_json, synthesize=synthesize, model=model,
+    )
+
+
+def parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
+    parsed = {}
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"tags look like KEY=VALUE, not {tag!r}", param_hint="--tag")
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None):
+    """Run with the live view (a terminal) or plain lines, record it, print the outcome.
+
+    Ctrl-C cancels running steps, marks the run interrupted and says how to resume it.
+    """
+    from .printing import RunPrinter
+    from .._store.runs import get_store
+
+    store = get_store()
+    live = not as_json and sys.stdout.isatty()
+    if live:
+        from .live import LiveView
+
+        listener = LiveView()
+    else:
+        listener = RunPrinter(enabled=not as_json)
+    try:
+        with listener if live else contextlib.nullcontext():
+            result = asyncio.run(start(listener, store))
+    except KeyboardInterrupt:
+        fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
+    if synthesize and result.steps:
+        from .._run.synthesis import synthesize_answer
+
+        asyncio.run(synthesize_answer(result, model=model, on_text=None if as_json else _stream_out))
+        store.finish_run(result.run_id, status=result.status, answer=result.answer,
+                         error=result.first_error(), usage=result.usage.as_dict())
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        (RunPrinter() if live else listener).finish(result)
+    if result.status != "succeeded":
+        fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan in the plan format.")
+@click.option("--mermaid", is_flag=True, help="Print the plan as a Mermaid flowchart.")
+@click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@handles_errors
+def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
+    """Show how REQUEST would be planned, without running it."""
+    from .printing import format_plan
+    from .._run.request import plan_request
+
+    if as_json and mermaid:
+        raise click.UsageError("choose one of --json and --mermaid")
+    planned = asyncio.run(plan_request(request, model=model))
+    if as_json:
+        click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False))
+    elif mermaid:
+        click.echo(planned.plan.mermaid())
+    else:
+        click.echo(format_plan(planned.plan))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def agents(as_json: bool) -> None:
+    """List the agents of the installed plugins and their tools."""
+    from .._plugin.registry import get_registry
+
+    described = [a.describe() for a in get_registry().agents.values()]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    if not described:
+        click.echo("No agents installed. Install a plugin, e.g. `pip install agentplat-math`.")
+    for agent in described:
+        click.echo(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}")
+        for tool in agent["tools"]:
+            params = ", ".join(tool["parameters"].get("properties", {}))
+            click.echo(f"    - {tool['name']}({params}): {tool['description']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def plugins(as_json: bool) -> None:
+    """List installed plugins, their status, agents and hooks."""
+    from .._plugin.registry import get_registry
+
+    described = [p.describe() for p in get_registry().plugins]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    if not described:
+        click.echo("No plugins installed.")
+    for p in described:
+        line = f"{p['name']} {p['version'] or ''}  [{p['status']}]"
+        click.echo(line)
+        if p["error"]:
+            click.echo(f"  error: {p['error']}")
+        if p["agents"]:
+            click.echo(f"  agents: {', '.join(p['agents'])}")
+        if p["hooks"]:
+            click.echo(f"  hooks: {', '.join(p['hooks'])}")
+
+
+def _stream_out(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+def main() -> None:
+    cli(prog_name="agentplat")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,90 @@
+"""Human-readable output of plans and runs (the JSON forms live on the objects themselves)."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from .._jsondata import show
+from .._plan.graph import Plan
+
+
+def format_plan(plan: Plan) -> str:
+    """The plan by waves: steps in one wave depend only on earlier waves."""
+    waves = plan.waves()
+    lines = [f"Plan: {len(plan.steps)} step{'s' * (len(plan.steps) != 1)} in {len(waves)} wave{'s' * (len(waves) != 1)}"]
+    for number, wave in enumerate(waves, 1):
+        lines.append(f"  wave {number}:")
+        for index in wave:
+            step = plan.steps[index]
+            after = f"  (after {', '.join(map(str, step.dependencies))})" if step.dependencies else ""
+            lines.append(f"    [{index}] {step.label()}{after}")
+    return "\n".join(lines)
+
+
+class RunPrinter:
+    """A ``RunListener`` that prints the plan by waves, each step as it ends, then the answer.
+
+    With a streamed plan, steps may finish before the plan is complete: their lines wait
+    until the plan has been shown, so the output always reads top to bottom.
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.steps: list = []
+        self.shown = False
+        self.pending: list[str] = []
+        self.lock = threading.Lock()
+
+    def planned(self, index: int, step) -> None:
+        with self.lock:
+            self.steps.append(step)
+
+    def plan_ready(self, plan: Plan) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            click.echo(format_plan(plan))
+            self.shown = True
+            for line in self.pending:
+                click.echo(line)
+            self.pending.clear()
+
+    def step_event(self, index: int, outcome) -> None:
+        if not self.enabled or outcome.status in ("running", "waiting"):
+            return
+        with self.lock:
+            line = self._line(index, outcome)
+            if self.shown:
+                click.echo(line)
+            else:
+                self.pending.append(line)
+
+    def _line(self, index: int, outcome) -> str:
+        label = self.steps[index].label() if index < len(self.steps) else f"step {index}"
+        if outcome.status == "succeeded":
+            seconds = (outcome.ended_at or 0) - (outcome.started_at or 0)
+            return f"  [{index}] {label} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)"
+        return f"  [{index}] {label} {outcome.status}: {outcome.error}"
+
+    def finish(self, result) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            for line in self.pending:  # a plan that never completed still shows its steps
+                click.echo(line)
+            self.pending.clear()
+        if result.answer and not result.synthesized:
+            click.echo(f"Answer: {result.answer}")
+        usage = result.usage
+        tokens = f", {usage.prompt_tokens}+{usage.completion_tokens} tokens" if usage.llm_calls else ""
+        click.echo(
+            f"({result.status}; {len(result.steps)} steps; {usage.llm_calls} LLM calls{tokens}; "
+            f"{result.ended_at - result.started_at:.2f}s; model {result.model})"
+        )
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,266 @@
+"""Commands over the run store: ``runs``, ``show``, ``resume`` and ``batch``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from .main import execute_and_report, fail, handles_errors, parse_tags
+from .._errors import AgentplatError
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None
+
+
+def run_summary(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": run["run_id"],
+        "request": run["request"],
+        "status": run["status"],
+        "model": run["model"],
+        "started_at": _iso(run["started_at"]),
+        "ended_at": _iso(run["ended_at"]),
+        "llm_calls": run["llm_calls"],
+        "answer": run["answer"],
+        "error": run["error"],
+        "tags": run.get("tags", {}),
+    }
+
+
+def load_run(store, run_id: str) -> dict[str, Any]:
+    run = store.get_run(run_id)
+    if run is None:
+        raise AgentplatError(f"no recorded run {run_id!r} (see `agentplat runs`)")
+    return run
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--status", type=click.Choice(["running", "succeeded", "failed", "partial", "interrupted"]))
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Only runs with this tag.")
+@click.option("--remote", is_flag=True, help="List the runs on the Flyte cluster of your Flyte config instead.")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
+@handles_errors
+def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], remote: bool,
+         config: str | None) -> None:
+    """List recorded runs, newest first (with --remote: the runs on the cluster)."""
+    from .._store.runs import get_store
+
+    if remote or config:
+        from .cluster import runs_remote
+
+        if not remote:
+            raise click.UsageError("--config goes with --remote")
+        if status in ("partial", "interrupted"):
+            raise click.UsageError(f"--status {status} is a local notion; on a cluster use running, succeeded or failed")
+        return runs_remote(limit=limit, status=status, tags=parse_tags(tags), config=config, as_json=as_json)
+
+    found = [run_summary(r) for r in get_store().list_runs(limit=limit, status=status, tags=parse_tags(tags))]
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("No runs recorded yet. Try: agentplat run \"Calculate 5 factorial\"")
+    for run in found:
+        when = (run["started_at"] or "")[:19].replace("T", " ")
+        tags_text = " ".join(f"{k}={v}" for k, v in run["tags"].items())
+        click.echo(f"{run['run_id']}  {when}  {run['status']:<11} {run['request'][:60]}  {tags_text}".rstrip())
+
+
+def run_detail(store, run: dict[str, Any]) -> dict[str, Any]:
+    """Everything ``show --json`` prints: the run, its plan, steps and LLM calls."""
+    steps = store.steps(run["run_id"])
+    calls = store.llm_calls(run["run_id"])
+    detail = run_summary(run)
+    detail["plan"] = {"steps": [s["step"] for s in steps]}
+    detail["plan_complete"] = bool(run["plan_complete"])
+    detail["usage"] = {
+        "llm_calls": run["llm_calls"], "prompt_tokens": run["prompt_tokens"],
+        "completion_tokens": run["completion_tokens"],
+        "total_tokens": run["prompt_tokens"] + run["completion_tokens"],
+    }
+    detail["steps"] = [
+        {
+            "index": s["idx"], **{k: s["step"].get(k) for k in ("agent", "tool", "task", "args")},
+            "dependencies": s["step"].get("dependencies", []), "status": s["status"], "result": s["result"],
+            "error": s["error"], "attempts": s["attempts"], "inputs": s["inputs"],
+            "started_at": _iso(s["started_at"]), "ended_at": _iso(s["ended_at"]),
+            "seconds": round(s["ended_at"] - s["started_at"], 4) if s["started_at"] and s["ended_at"] else None,
+            "usage": s["usage"],
+        }
+        for s in steps
+    ]
+    detail["llm_call_log"] = [
+        {"step": c["step_index"], "role": c["role"], "model": c["model"], "prompt_tokens": c["prompt_tokens"],
+         "completion_tokens": c["completion_tokens"], "latency": round(c["latency"] or 0, 4)}
+        for c in calls
+    ]
+    return detail
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--mermaid", is_flag=True, help="Draw the run's DAG, coloured by step status.")
+@click.option("--remote", is_flag=True, help="RUN_ID is a run on the Flyte cluster of your Flyte config.")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
+@handles_errors
+def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | None) -> None:
+    """Show a recorded run: plan, waves, steps, timings, LLM usage (--remote: a cluster run)."""
+    if remote or config:
+        from .cluster import show_remote
+
+        if not remote:
+            raise click.UsageError("--config goes with --remote")
+        if as_json and mermaid:
+            raise click.UsageError("choose one of --json and --mermaid")
+        return show_remote(run_id, config=config, as_json=as_json, mermaid=mermaid)
+    from .._jsondata import show as readable
+    from .printing import format_plan
+    from .._plan.graph import Plan
+    from .._store.runs import get_store
+
+    store = get_store()
+    detail = run_detail(store, load_run(store, run_id))
+    plan = Plan.parse(detail["plan"]) if detail["plan"]["steps"] else None
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        return
+    if mermaid:
+        if plan is None:
+            raise AgentplatError(f"run {detail['run_id']} has no plan yet")
+        click.echo(plan.mermaid({s["index"]: s["status"] for s in detail["steps"]}))
+        return
+    click.echo(f"Run {detail['run_id']}  [{detail['status']}]  model {detail['model']}")
+    click.echo(f"Request: {detail['request']}")
+    if plan is not None:
+        click.echo(format_plan(plan) + ("" if detail["plan_complete"] else "\n  (plan incomplete)"))
+    for step in detail["steps"]:
+        took = f"{step['seconds']:.2f}s" if step["seconds"] is not None else "-"
+        outcome = readable(step["result"]) if step["status"] == "succeeded" else (step["error"] or "")
+        outcome = " ".join(str(outcome).split())[:160]
+        click.echo(f"  [{step['index']}] {step['status']:<11} {took:>7}  attempts {step['attempts']}  {outcome}")
+    usage = detail["usage"]
+    click.echo(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
+               f"{usage['completion_tokens']} completion tokens")
+    if detail["answer"]:
+        click.echo(f"Answer: {detail['answer']}")
+    if detail["error"]:
+        click.echo(f"Error: {detail['error']}")
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def resume(run_id: str, as_json: bool) -> None:
+    """Continue a failed or interrupted run: the plan is kept, finished steps are not re-run,
+    and LLM answers already received are replayed from the store."""
+    from .._llm import recording
+    from .._plan.graph import Plan, Step
+    from .._run.request import run_request
+    from .._execute.scheduler import StepOutcome
+    from .._store.runs import get_store
+
+    store = get_store()
+    run = load_run(store, run_id)
+    run_id = run["run_id"]
+    if run["status"] == "succeeded":
+        if as_json:
+            click.echo(json.dumps(run_detail(store, run), indent=2, ensure_ascii=False))
+        click.echo(f"Run {run_id} already finished (succeeded); nothing to resume.", err=as_json)
+        return
+    if run["status"] == "running" and _alive(run["pid"]):
+        raise AgentplatError(f"run {run_id} is still running (pid {run['pid']})")
+    steps = store.steps(run_id)
+    plan = Plan(steps=[Step.model_validate(s["step"]) for s in steps]) if run["plan_complete"] else None
+    # Without a complete plan the run is planned again, and a new plan may number its steps
+    # differently: nothing is taken as done then (LLM answers are still replayed, not paid).
+    done = {
+        s["idx"]: StepOutcome(status="succeeded", result=s["result"], started_at=s["started_at"],
+                              ended_at=s["ended_at"], attempts=s["attempts"], usage=s["usage"])
+        for s in steps if s["status"] == "succeeded" and plan is not None
+    }
+    if plan is None:
+        store.forget_steps(run_id)
+    paid = store.llm_calls(run_id)
+    prior = {"llm_calls": len(paid), "prompt_tokens": sum(c["prompt_tokens"] for c in paid),
+             "completion_tokens": sum(c["completion_tokens"] for c in paid)}
+    recording.forget(run_id)
+    model = None if run["model"] in (None, "") else run["model"]
+    execute_and_report(
+        lambda listener, store_: run_request(
+            run["request"], model=model, max_parallel=run["max_parallel"] or 8, listener=listener,
+            store=store_, run_id=run_id, plan=plan, done=done, resuming=True, prior_usage=prior,
+        ),
+        run_id=run_id, as_json=as_json,
+    )
+
+
+def read_batch(path: str) -> list[dict[str, Any]]:
+    """One request per line, or JSONL objects with ``request`` (and optional ``tags``)."""
+    try:
+        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise AgentplatError(f"cannot read {path}: {exc.strerror}") from None
+    items = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AgentplatError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(data.get("request"), str):
+                raise AgentplatError(f"{path}:{number}: a JSON line needs a \"request\" string")
+            items.append({"request": data["request"], "tags": {str(k): str(v) for k, v in (data.get("tags") or {}).items()}})
+        else:
+            items.append({"request": line, "tags": {}})
+    if not items:
+        raise AgentplatError(f"{path} holds no requests")
+    return items
+
+
+@click.command()
+@click.argument("file")
+@click.option("--max-workers", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1), help="Steps at once per run.")
+@click.option("--fail-fast", is_flag=True, help="At the first failure, cancel what is still running or waiting.")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag every run of the batch.")
+@click.option("--model", help="Model backend or name.")
+@handles_errors
+def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags: tuple[str, ...],
+          model: str | None) -> None:
+    """Run many requests from FILE (one per line, or JSONL) concurrently; print one JSON line
+    per request, in input order."""
+    from .._run.batch import run_batch
+
+    items = read_batch(file)
+    outcomes = asyncio.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
+                                     fail_fast=fail_fast, tags=parse_tags(tags), model=model,
+                                     emit=lambda line: click.echo(json.dumps(line, ensure_ascii=False))))
+    failed = [o for o in outcomes if o["status"] != "succeeded"]
+    if failed:
+        fail(f"{len(failed)} of {len(outcomes)} requests did not succeed")

@@ -1,0 +1,61 @@
+"""The embedded default model: deterministic, no network, plans with the offline planner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._errors import NoCapableAgent
+from .._planners.offline.clause import Clause
+from .._planners.offline.text import numbers, quoted
+from .._plan.graph import Plan, Step, validate_plan
+from .._plugin.registry import Registry
+from .._execute.scheduler import Completed
+from .base import Planned
+
+
+class OfflineModel:
+    name = "offline"
+
+    async def plan(self, request: str, registry: Registry, on_step=None) -> Planned:
+        from .._planners.offline.planner import OfflinePlanner
+
+        plan = validate_plan(OfflinePlanner(registry).plan(request), registry)
+        for step in plan.steps if on_step is not None else ():
+            on_step(step)
+        return Planned(plan)
+
+    async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> Completed:
+        """Route the task to one of its agent's tools, using dependency results as operands."""
+        from .._planners.offline.planner import OfflinePlanner
+        from .._execute.step import resolve
+
+        agent = registry.agent(step.agent)
+        scoped = Registry(agents={agent.name: agent}, parsers=registry.parsers)
+        deps = sorted(inputs)
+        clause = Clause(
+            text=step.task or "",
+            index=max(deps, default=-1) + 1,
+            references=deps,
+            previous=deps[-1] if deps else None,
+            chained=bool(deps),
+            numbers=numbers(step.task or ""),
+            quoted=quoted(step.task or ""),
+        )
+        call = OfflinePlanner(scoped).parse(clause)
+        if call is None:
+            raise NoCapableAgent(f"agent {agent.name!r} has no tool for the task {step.task!r}")
+        tool = registry.tool(agent.name, call.tool)
+        return Completed(await tool(**resolve(call.args, inputs)))
+
+
+class OfflineBackend:
+    name = "offline"
+
+    def configured(self) -> bool:
+        return True
+
+    def create(self, model: str | None = None) -> OfflineModel:
+        return OfflineModel()
+
+
+__all__ = ["OfflineBackend", "OfflineModel", "Plan"]

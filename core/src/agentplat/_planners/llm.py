@@ -1,0 +1,176 @@
+"""Planning with an LLM: a prompt built from the registry, validation, bounded repairs, streaming.
+
+When the endpoint streams, each step is validated and handed to the scheduler the moment
+its JSON object closes (LLMCompiler's idea). An invalid plan goes back to the model with
+the error; a repaired plan keeps the steps already dispatched if it agrees with them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Callable
+
+import pydantic
+
+from .._errors import PlanningError, PlanValidationError
+from .._models.base import Planned, Usage
+from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
+from .._plan.text import StepScanner, extract_plan
+
+if TYPE_CHECKING:
+    from .._models.chat import ChatModel
+    from .._plugin.registry import Registry
+
+OnStep = Callable[[Step], None]
+
+FORMAT = """Reply with one JSON object and nothing else:
+{"steps": [
+  {"agent": "<agent>", "tool": "<tool>", "args": {...}, "dependencies": []},
+  {"agent": "<agent>", "task": "<instruction for the agent>", "dependencies": [0]}
+]}
+Rules:
+- "dependencies" lists 0-based indices of EARLIER steps whose results the step needs.
+- A direct tool step ("tool" + "args") runs the tool with no further model call. Prefer it
+  whenever a step is exactly one tool call with known arguments.
+- To use an earlier result as an argument write the string "$N" (step N's result) or
+  "$N.field" (a field of it), and list N in "dependencies".
+- Use "task" (no "tool") only when the agent must reason or chain several of its tools;
+  it receives the results of its dependencies.
+- Steps that do not depend on each other must not list each other: they run in parallel.
+- Use only the agents and tools listed below, with arguments that match their schemas.
+- At most {max_steps} steps."""
+
+
+def tool_signature(tool) -> str:
+    props = tool.parameters.get("properties", {})
+    required = set(tool.parameters.get("required", []))
+    params = []
+    for name, schema in props.items():
+        kind = schema.get("type") or "/".join(s.get("type", "any") for s in schema.get("anyOf", [])) or "any"
+        params.append(f"{name}: {kind}" + ("" if name in required else " (optional)"))
+    return f"{tool.name}({', '.join(params)}) - {tool.description}"
+
+
+def system_prompt(registry: "Registry") -> str:
+    lines = [
+        "You are the planner of agentplat. Turn the user's request into a plan: a dependency",
+        "graph of steps, each served by one of the installed agents.",
+        "",
+        FORMAT.replace("{max_steps}", str(MAX_STEPS)),
+        "",
+        "Installed agents:",
+    ]
+    for agent in registry.agents.values():
+        lines.append(f"- {agent.name}: {agent.description}")
+        for tool in agent.tools:
+            lines.append(f"    tool {tool_signature(tool)}")
+        for example in agent.examples[:3]:
+            lines.append(f"    e.g. {example!r}")
+    return "\n".join(lines)
+
+
+def max_repairs() -> int:
+    return int(os.environ.get("AGENTPLAT_PLAN_REPAIRS", "2"))
+
+
+def _parse_step(data: dict) -> Step:
+    try:
+        return Step.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "step"
+        raise PlanValidationError(f"a step has the wrong shape at {where}: {first['msg']}") from None
+
+
+class StreamedSteps:
+    """Validates steps as they stream in and forwards the valid prefix to the scheduler."""
+
+    def __init__(self, registry: "Registry", on_step: OnStep, dispatched: list[Step]):
+        self.registry = registry
+        self.on_step = on_step
+        self.dispatched = dispatched
+        self.scanner = StepScanner()
+        self.seen: list[Step] = []
+        self.broken: PlanValidationError | None = None
+
+    def restart(self) -> None:
+        """The reply is being sent again (a retried stream): read it from the start. Steps
+        already handed over are matched against the new reply, never dispatched twice."""
+        self.scanner = StepScanner()
+        self.seen = []
+        self.broken = None
+
+    def __call__(self, chunk: str) -> None:
+        if self.broken is not None:
+            return
+        for data in self.scanner.feed(chunk):
+            try:
+                step = _parse_step(data)
+                self.seen.append(step)
+                validate_step(Plan(steps=list(self.seen)), len(self.seen) - 1, self.registry, partial=True)
+            except PlanValidationError as exc:
+                self.broken = exc
+                return
+            index = len(self.seen) - 1
+            if index < len(self.dispatched):
+                if self.dispatched[index] != step:
+                    self.broken = PlanValidationError(
+                        f"step {index} differs from the step already running under that number"
+                    )
+                continue
+            self.dispatched.append(step)
+            self.on_step(step)
+
+
+class LLMPlanner:
+    def __init__(self, model: "ChatModel", registry: "Registry"):
+        self.model = model
+        self.registry = registry
+
+    async def plan(self, request: str, on_step: OnStep | None = None, *, stream: bool = True) -> Planned:
+        """A validated plan. ``on_step`` gets every step exactly once: while the reply streams
+        when ``stream`` is on, else when the plan is complete."""
+        if not request or not request.strip():
+            raise PlanningError("the request is empty")
+        usage = Usage()
+        messages = [
+            {"role": "system", "content": system_prompt(self.registry)},
+            {"role": "user", "content": request.strip()},
+        ]
+        dispatched: list[Step] = []
+        error: PlanValidationError | None = None
+        for _ in range(max_repairs() + 1):
+            streamed = StreamedSteps(self.registry, on_step, dispatched) if on_step and stream else None
+            reply = await self.model.llm("planner", messages, json_mode=True, on_text=streamed)
+            usage.add_reply(reply)
+            messages.append({"role": "assistant", "content": reply.text})
+            try:
+                if streamed is not None and streamed.broken is not None:
+                    raise streamed.broken
+                plan = validate_plan(Plan.parse(extract_plan(reply.text)), self.registry)
+                self._check_agrees(plan, dispatched)
+                if on_step is not None:
+                    for step in plan.steps[len(dispatched):]:
+                        dispatched.append(step)
+                        on_step(step)
+                return Planned(plan, usage)
+            except PlanValidationError as exc:
+                error = exc
+                messages.append({"role": "user", "content": (
+                    f"That plan is invalid: {exc}\n"
+                    "Reply with the corrected plan as one JSON object, and nothing else."
+                    + (f" Keep steps 0..{len(dispatched) - 1} exactly as they were: they are already running."
+                       if dispatched else "")
+                )})
+        raise PlanningError(
+            f"the model did not produce a valid plan after {max_repairs()} repairs; last problem: {error}"
+        ).with_usage(usage)
+
+    @staticmethod
+    def _check_agrees(plan: Plan, dispatched: list[Step]) -> None:
+        for index, step in enumerate(dispatched):
+            if index >= len(plan.steps) or plan.steps[index] != step:
+                raise PlanValidationError(
+                    f"step {index} is already running as {json.dumps(step.to_json())}; the plan must keep it"
+                )

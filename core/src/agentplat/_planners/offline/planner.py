@@ -1,0 +1,112 @@
+"""The offline planner: a deterministic, network-free request -> plan translation.
+
+Clauses come from ``text.segments``; each is offered to the plugins' domain parsers first
+and then to the generic router. "A and B" is split only when both sides route on their
+own, so "add 3 and 4" stays one step while "10 times 5 and 7 times 8" becomes two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..._errors import NoCapableAgent, PlanningError
+from ..._plan.graph import Plan, Step, references
+from ..._plugin.registry import Registry
+from . import text as reading
+from .clause import Clause, ToolCall
+from .router import ToolIndex, route
+
+
+@dataclass
+class _State:
+    steps: list[Step] = field(default_factory=list)
+    frontier: list[int] = field(default_factory=list)  # results no later step used yet
+    previous: int | None = None  # what "it" and a chained clause's missing operand mean
+
+    def add(self, step: Step) -> "_State":
+        frontier = [i for i in self.frontier if i not in step.dependencies] + [len(self.steps)]
+        return _State(self.steps + [step], frontier, previous=len(self.steps))
+
+
+class OfflinePlanner:
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.index = ToolIndex(
+            registry.tools(), {name: a.examples for name, a in registry.agents.items()}
+        )
+
+    def plan(self, request: str) -> Plan:
+        if not request or not request.strip():
+            raise PlanningError("the request is empty")
+        state = _State()
+        previous: tuple[reading.Segment, _State] | None = None  # last segment, state before it
+        for segment in reading.segments(request):
+            routed = self._route_span(segment.text, segment.chained, state)
+            if routed is None and previous is not None and not segment.chained:
+                # "weather in Paris, France": a piece that serves nothing alone belongs
+                # to the clause before the comma
+                joined = reading.Segment(f"{previous[0].text}, {segment.text}", previous[0].chained)
+                merged = self._route_span(joined.text, joined.chained, previous[1])
+                if merged is not None:
+                    segment, routed, state = joined, merged, previous[1]
+            if routed is None:
+                raise NoCapableAgent(
+                    f"no installed agent can handle {segment.text!r} "
+                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'})"
+                )
+            previous = (segment, state)
+            state = routed
+        if not state.steps:
+            raise PlanningError("the request is empty")
+        return Plan(steps=state.steps)
+
+    def _route_span(self, text: str, chained: bool, state: _State) -> _State | None:
+        """Route ``text`` as one or more parallel clauses joined by "and"; splits win."""
+        parts = reading.and_parts(text)
+        for cut in range(1, len(parts)):
+            left = self._route_span(" and ".join(parts[:cut]), chained, state)
+            if left is None:
+                continue
+            rest = " and ".join(parts[cut:])
+            # parallel "and" parts share the reference point of the clause before them...
+            right = self._route_span(rest, False, replace(left, previous=state.previous))
+            # ...unless the right part needs an operand: "multiply 6 by 7 and add 2"
+            if right is None:
+                right = self._route_span(rest, True, left)
+            if right is not None:
+                return right
+        step = self.route_clause(text, chained, state)
+        return state.add(step) if step else None
+
+    def route_clause(self, text: str, chained: bool, state: _State) -> Step | None:
+        index = len(state.steps)
+        previous = state.previous
+        clause = Clause(
+            text=text,
+            index=index,
+            references=reading.resolve_references(
+                text, index=index, previous=previous, frontier=state.frontier
+            ),
+            previous=previous,
+            chained=chained,
+            numbers=reading.numbers(text),
+            quoted=reading.quoted(text),
+        )
+        call = self.parse(clause)
+        if call is None:
+            return None
+        deps = sorted(set(references(call.args)))
+        return Step(agent=call.agent, tool=call.tool, args=call.args, dependencies=deps)
+
+    def parse(self, clause: Clause) -> ToolCall | None:
+        """Domain parsers first (in registration order), then the generic router."""
+        for parser in self.registry.parsers:
+            if parser.agent not in self.registry.agents:
+                continue
+            try:
+                call = parser.parse(clause)
+            except Exception:  # noqa: BLE001 - a faulty parser must not break planning
+                call = None
+            if call is not None:
+                return replace(call, agent=call.agent or parser.agent)
+        return route(clause, self.index)

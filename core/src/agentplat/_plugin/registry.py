@@ -1,0 +1,137 @@
+"""The registry: every agent, tool, model backend and offline parser the installed plugins offer."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .agents import Agent
+from .._errors import AgentplatError
+from .loader import PluginInfo, PluginLoader
+from .tools import Tool, ToolFunction, as_tool
+
+
+@dataclass
+class OfflineParser:
+    """A domain parser a plugin adds to the offline planner for its own agent."""
+
+    agent: str
+    parse: Callable[..., Any]
+    plugin: str | None = None
+
+
+@dataclass
+class Registry:
+    """What is installed, as the planner and the scheduler see it."""
+
+    agents: dict[str, Agent] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
+    parsers: list[OfflineParser] = field(default_factory=list)
+    plugins: list[PluginInfo] = field(default_factory=list)
+    loader: PluginLoader | None = None
+
+    def agent(self, name: str) -> Agent:
+        try:
+            return self.agents[name]
+        except KeyError:
+            known = ", ".join(sorted(self.agents)) or "none installed"
+            raise AgentplatError(f"unknown agent {name!r} (known: {known})") from None
+
+    def tool(self, agent: str, name: str) -> Tool:
+        found = self.agent(agent).tool(name)
+        if found is None:
+            known = ", ".join(t.name for t in self.agents[agent].tools)
+            raise AgentplatError(f"agent {agent!r} has no tool {name!r} (tools: {known})")
+        return found
+
+    def tools(self) -> list[Tool]:
+        return [t for a in self.agents.values() for t in a.tools]
+
+    def add_commands(self, cli) -> None:
+        """Let plugins add click commands (only when a plugin command is asked for)."""
+        if self.loader is not None:
+            self.loader.call_each("register_commands", lambda info: cli)
+
+    @classmethod
+    def load(cls, *, trace: bool | None = None) -> "Registry":
+        from .._models import builtin as builtin_plugin
+
+        loader = PluginLoader(trace=trace)
+        loader.load_builtin(builtin_plugin)
+        loader.load_entry_points()
+        registry = cls(loader=loader)
+        registry._collect(loader)
+        registry.plugins = [i for i in loader.infos.values() if not i.builtin]
+        return registry
+
+    def _collect(self, loader: PluginLoader) -> None:
+        def staged(hook: str, add: Callable[[PluginInfo, Any, dict], None]) -> None:
+            def make_register(info: PluginInfo):
+                pending: list[tuple[Any, dict]] = []
+                info._pending = pending  # committed only if the whole hook succeeds
+
+                def register(obj, **options):
+                    pending.append((obj, options))
+
+                return register
+
+            loader.call_each(hook, make_register)
+            for info in loader.infos.values():
+                pending = info.__dict__.pop("_pending", None)
+                if pending is None or info.status != "ok":
+                    continue
+                for obj, options in pending:
+                    try:
+                        add(info, obj, options)
+                    except Exception as exc:  # noqa: BLE001 - a bad registration is the plugin's
+                        info.fail(f"{hook}: {exc}")
+                        break
+
+        staged("register_agents", self._add_agent)
+        staged("register_tools", self._add_tool)
+        staged("register_models", self._add_model)
+        staged("register_offline_parsers", self._add_parser)
+
+    def _add_agent(self, info: PluginInfo, agent: Agent, options: dict) -> None:
+        if not isinstance(agent, Agent):
+            raise TypeError(f"register_agents expects Agent, got {type(agent).__name__}")
+        if agent.name in self.agents:
+            raise ValueError(f"agent {agent.name!r} is already registered by {self.agents[agent.name].plugin}")
+        agent.plugin = info.name
+        self.agents[agent.name] = agent
+        info.agents.append(agent.name)
+
+    def _add_tool(self, info: PluginInfo, fn: ToolFunction | Tool, options: dict) -> None:
+        agent_name = options.get("agent") or info.name.removeprefix("agentplat-").replace("-", "_")
+        t = as_tool(fn)
+        agent = self.agents.get(agent_name)
+        if agent is None:
+            agent = Agent(name=agent_name, description=t.description, plugin=info.name)
+            self.agents[agent_name] = agent
+            info.agents.append(agent_name)
+        t.agent = agent_name
+        agent.tools.append(t)
+
+    def _add_model(self, info: PluginInfo, backend: Any, options: dict) -> None:
+        self.models[backend.name] = backend
+
+    def _add_parser(self, info: PluginInfo, parse: Callable, options: dict) -> None:
+        self.parsers.append(OfflineParser(agent=options["agent"], parse=parse, plugin=info.name))
+
+
+_cached: tuple[str | None, Registry] | None = None
+
+
+def get_registry() -> Registry:
+    """The process-wide registry, reloaded when ``AGENTPLAT_LOAD_PLUGINS`` changes."""
+    global _cached
+    key = os.environ.get("AGENTPLAT_LOAD_PLUGINS")
+    if _cached is None or _cached[0] != key:
+        _cached = (key, Registry.load())
+    return _cached[1]
+
+
+def reset_registry() -> None:
+    global _cached
+    _cached = None

@@ -1,0 +1,199 @@
+"""Tools: plain typed ``async def`` functions whose signature is their schema.
+
+The JSON schema the planner prompt shows, the validation of a step's arguments and the
+offline router all read the same source of truth: the function's signature and docstring.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, get_type_hints
+
+import pydantic
+
+from .._errors import ToolError
+
+ToolFunction = Callable[..., Awaitable[Any]]
+
+_ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
+_ARG_LINE = re.compile(r"^\s*(\w+)\s*(\([^)]*\))?\s*:\s*(.+)$")
+
+
+def _split_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """Summary paragraph and Google-style ``Args:`` descriptions of a docstring."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    summary: list[str] = []
+    params: dict[str, str] = {}
+    in_args = False
+    last: str | None = None
+    summary_done = False
+    for line in lines:
+        if _ARGS_HEADER.match(line):
+            in_args, summary_done = True, True
+            continue
+        if in_args:
+            match = _ARG_LINE.match(line)
+            if match:
+                last = match.group(1)
+                params[last] = match.group(3).strip()
+            elif line.strip() and last and line.startswith((" ", "\t")):
+                params[last] += " " + line.strip()
+            else:
+                in_args = False
+            continue
+        if not line.strip():
+            summary_done = summary_done or bool(summary)
+        elif not summary_done:
+            summary.append(line.strip())
+    return " ".join(summary), params
+
+
+@dataclass
+class Tool:
+    """A callable an agent can use, with the schema derived from its signature."""
+
+    name: str
+    description: str
+    function: ToolFunction
+    examples: list[str] = field(default_factory=list)
+    agent: str | None = None
+    _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
+    _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_function(
+        cls,
+        function: ToolFunction,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        examples: list[str] | None = None,
+    ) -> "Tool":
+        if not inspect.iscoroutinefunction(function):
+            raise TypeError(f"tool {function.__qualname__} must be an async def")
+        summary, param_docs = _split_docstring(function.__doc__ or "")
+        if not (description or summary):
+            raise TypeError(f"tool {function.__qualname__} needs a docstring")
+        examples = list(examples or getattr(function, "__agentplat_examples__", []))
+        return cls(
+            name=name or function.__name__,
+            description=description or summary,
+            function=function,
+            examples=examples,
+            _param_docs=param_docs,
+        )
+
+    @property
+    def args_model(self) -> type[pydantic.BaseModel]:
+        """A pydantic model of the parameters, built once from the signature."""
+        if self._model is None:
+            self._model = _model_from_signature(self.function, self.name, self._param_docs)
+        return self._model
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The JSON schema of the arguments, as the OpenAI ``tools`` API wants it."""
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        schema.setdefault("properties", {})
+        schema.setdefault("required", [])
+        return schema
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.function)
+
+    def validate_args(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Check ``args`` against the schema; return them coerced to the declared types.
+
+        An earlier step's result passed to a ``str`` parameter is given as its readable
+        text (a weather report, a list of search hits), not rejected for its type.
+        """
+        args = {k: self._as_text(k, v) for k, v in args.items()}
+        try:
+            model = self.args_model.model_validate(args)
+        except pydantic.ValidationError as exc:
+            raise ToolError(_describe_errors(self.name, exc.errors())) from None
+        return {name: getattr(model, name) for name in type(model).model_fields}
+
+    def _as_text(self, name: str, value: Any) -> Any:
+        field = self.args_model.model_fields.get(name)
+        if field is None or isinstance(value, str) or value is None or field.annotation is not str:
+            return value
+        from .._jsondata import show
+
+        return show(value)
+
+    def check_args(self, args: dict[str, Any], *, deferred: set[str] = frozenset()) -> None:
+        """Validate a plan's arguments; ``deferred`` ones hold references resolved at run time,
+        so only their names are checked now."""
+        fields = self.args_model.model_fields
+        unknown = [name for name in deferred if name not in fields]
+        if unknown:
+            raise ToolError(f"invalid arguments for {self.name}: {unknown[0]}: Extra inputs are not permitted")
+        literal = {k: v for k, v in args.items() if k not in deferred}
+        try:
+            self.args_model.model_validate(literal)
+        except pydantic.ValidationError as exc:
+            real = [e for e in exc.errors() if not (e["type"] == "missing" and e["loc"][0] in deferred)]
+            if real:
+                raise ToolError(_describe_errors(self.name, real)) from None
+
+    async def __call__(self, **args: Any) -> Any:
+        return await self.function(**self.validate_args(args))
+
+
+def _model_from_signature(function, name: str, docs: dict[str, str]) -> type[pydantic.BaseModel]:
+    hints = get_type_hints(function, include_extras=True)
+    fields: dict[str, Any] = {}
+    for param in inspect.signature(function).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise TypeError(f"tool {name}: *args/**kwargs are not allowed")
+        annotation = hints.get(param.name, Any)
+        default = ... if param.default is param.empty else param.default
+        fields[param.name] = (
+            annotation,
+            pydantic.Field(default, description=docs.get(param.name)),
+        )
+    config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    return pydantic.create_model(f"{name}_args", __config__=config, **fields)
+
+
+def _describe_errors(tool: str, errors: list[dict]) -> str:
+    problems = []
+    for err in errors:
+        where = ".".join(str(p) for p in err["loc"]) or "arguments"
+        problems.append(f"{where}: {err['msg']}")
+    return f"invalid arguments for {tool}: " + "; ".join(problems)
+
+
+def tool(
+    function: ToolFunction | None = None,
+    *,
+    name: str | None = None,
+    examples: list[str] | None = None,
+):
+    """Mark an ``async def`` as a tool and attach example phrases the offline planner uses.
+
+    Usable bare (``@tool``) or with options (``@tool(examples=["..."])``); the function
+    stays a plain coroutine function, callable as before.
+    """
+
+    def mark(fn: ToolFunction) -> ToolFunction:
+        fn.__agentplat_examples__ = list(examples or [])
+        if name:
+            fn.__agentplat_name__ = name
+        return fn
+
+    return mark(function) if function is not None else mark
+
+
+def as_tool(obj: ToolFunction | Tool) -> Tool:
+    """Accept a ``Tool`` or a plain function (optionally marked with ``@tool``)."""
+    if isinstance(obj, Tool):
+        return obj
+    return Tool.from_function(obj, name=getattr(obj, "__agentplat_name__", None))

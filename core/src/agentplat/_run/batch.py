@@ -1,0 +1,67 @@
+"""Many requests at once: a bounded pool of workers, results in input order, fail-fast."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+
+async def run_batch(
+    items: list[dict[str, Any]],
+    *,
+    max_workers: int,
+    max_parallel: int = 8,
+    fail_fast: bool = False,
+    tags: dict[str, str] | None = None,
+    model: str | None = None,
+    emit: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every request as its own recorded run; ``emit`` gets each outcome in input order
+    as soon as it and all before it are known. With ``fail_fast`` the first failure cancels
+    the runs still going (their steps are cancelled) and the ones not started."""
+    from .request import new_run_id, run_request
+    from .._store.runs import get_store
+
+    store = get_store()
+    gate = asyncio.Semaphore(max_workers)
+    outcomes: list[dict[str, Any] | None] = [None] * len(items)
+    next_to_emit = 0
+    stop = asyncio.Event()
+
+    def flush() -> None:
+        nonlocal next_to_emit
+        while next_to_emit < len(items) and outcomes[next_to_emit] is not None:
+            if emit is not None:
+                emit(outcomes[next_to_emit])
+            next_to_emit += 1
+
+    async def one(index: int, item: dict[str, Any]) -> None:
+        run_id = new_run_id()
+        base = {"index": index, "run_id": run_id, "request": item["request"]}
+        try:
+            async with gate:
+                if stop.is_set():
+                    raise asyncio.CancelledError
+                result = await run_request(item["request"], model=model, max_parallel=max_parallel, store=store,
+                                           run_id=run_id, tags={**(tags or {}), **item.get("tags", {})})
+            outcomes[index] = {**base, "status": result.status, "answer": result.answer,
+                               "error": result.first_error(), "llm_calls": result.llm_calls}
+        except asyncio.CancelledError:
+            outcomes[index] = {**base, "status": "cancelled", "answer": None, "error": "cancelled (fail-fast)"}
+        except Exception as exc:  # noqa: BLE001 - one request's failure is its own line
+            outcomes[index] = {**base, "status": "failed", "answer": None, "error": str(exc) or type(exc).__name__}
+        if fail_fast and outcomes[index]["status"] not in ("succeeded", "cancelled") and not stop.is_set():
+            stop.set()
+            for task in tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()
+        flush()
+
+    tasks = [asyncio.ensure_future(one(i, item)) for i, item in enumerate(items)]
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for index, outcome in enumerate(outcomes):  # a task cancelled before it started
+        if outcome is None:
+            outcomes[index] = {"index": index, "run_id": None, "request": items[index]["request"],
+                               "status": "cancelled", "answer": None, "error": "cancelled (fail-fast)"}
+    flush()
+    return outcomes
