@@ -1,5 +1,5 @@
 """What ``run/runs/show --remote`` print, with the cluster replaced by a stand-in at the
-boundary (``agentplat.cluster.remote``'s preflight/init/submit and ``flyte.remote.Run``):
+boundary (``agentplat._cluster.remote``'s preflight/init/submit and ``flyte.remote.Run``):
 the driver output they parse is a real one, produced by the same driver body."""
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ REQUEST = "Add 3 and 4, multiply 6 by 7, then add the two results"
 
 
 def driver_output(request: str = REQUEST) -> str:
+    from agentplat._engines.base import RunJob
+    from agentplat._engines.inline import InlineEngine
     from agentplat._models.select import select_model
     from agentplat._plugin.registry import get_registry
-    from agentplat._run.request import drive_inline
 
     registry = get_registry()
-    driven = asyncio.run(drive_inline(request, model=select_model(registry, "offline"), registry=registry,
-                                      max_parallel=4))
+    job = RunJob(request=request, model=select_model(registry, "offline"), spec="offline", registry=registry,
+                 max_parallel=4)
+    driven = asyncio.run(InlineEngine().drive(job))
     return json.dumps(driven.to_json())
 
 
@@ -57,6 +59,7 @@ class FakeRun:
 def cluster(monkeypatch):
     """A stand-in cluster: records what was submitted, answers with ``state['run']``."""
     from agentplat._cluster import remote
+    from agentplat.cluster import engine
 
     state = {"submitted": None, "run": FakeRun(output=driver_output())}
     monkeypatch.setattr(remote, "preflight", lambda config=None: remote.Session(
@@ -71,7 +74,7 @@ def cluster(monkeypatch):
 
     monkeypatch.setattr(remote, "init", init)
     monkeypatch.setattr(remote, "submit", submit)
-    monkeypatch.setattr(remote, "cluster_tasks", lambda: SimpleNamespace(
+    monkeypatch.setattr(engine, "cluster_tasks", lambda: SimpleNamespace(
         agentplat_run="DRIVER", agentplat_job="JOB", SPEC=SimpleNamespace(version=lambda: "v123")))
     return state
 

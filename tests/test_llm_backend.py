@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from agentplat._errors import PlanningError
+from agentplat._common.errors import PlanningError
 from agentplat._run.request import run_request
 from agentplat.testing import ToolCall
 from cli_helpers import run_cli

@@ -67,7 +67,7 @@ def test_a_failure_skips_only_its_dependents_and_independent_branches_finish():
 
 
 def test_finished_steps_are_not_run_again_when_resuming():
-    from agentplat._execute.scheduler import StepOutcome
+    from agentplat._execute.outcome import StepOutcome
 
     plan = plan_of([[], [0]])
     calls = []
@@ -117,7 +117,7 @@ def test_errors_that_cannot_change_are_not_retried(monkeypatch):
             raise ToolError("division by zero")
         return a / b
 
-    from agentplat._execute.scheduler import StepFailed
+    from agentplat._execute.outcome import StepFailed
     import pytest
 
     registry = Registry(agents={"x": Agent(name="x", description="d", tools=[divide])})
@@ -128,7 +128,7 @@ def test_errors_that_cannot_change_are_not_retried(monkeypatch):
 
 
 def test_references_pass_results_and_fields_between_steps():
-    from agentplat._execute.step import resolve
+    from agentplat._plan.refs import resolve
 
     inputs = {0: {"city": "Paris", "temp": 14}, 1: [3, 4]}
     assert resolve({"a": "$0.temp", "b": "$1.1", "c": "Weather in $0.city"}, inputs) == {

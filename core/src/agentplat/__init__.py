@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._plugin.hookspecs import hookimpl
+from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
@@ -27,13 +27,13 @@ _EXPORTS = {
     "validate_plan": "_plan.graph",
     "Registry": "_plugin.registry",
     "get_registry": "_plugin.registry",
-    "AgentplatError": "_errors",
-    "PlanningError": "_errors",
-    "PlanValidationError": "_errors",
-    "NoCapableAgent": "_errors",
-    "ToolError": "_errors",
-    "TransientError": "_errors",
-    "ModelError": "_errors",
+    "AgentplatError": "_common.errors",
+    "PlanningError": "_common.errors",
+    "PlanValidationError": "_common.errors",
+    "NoCapableAgent": "_common.errors",
+    "ToolError": "_common.errors",
+    "TransientError": "_common.errors",
+    "ModelError": "_common.errors",
     "RunResult": "_run.request",
     "StepResult": "_run.request",
     "run_request": "_run.request",
@@ -64,7 +64,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._plugin.agents import Agent, Environment
-    from ._errors import AgentplatError, ModelError, NoCapableAgent, PlanningError, PlanValidationError, ToolError, TransientError
+    from ._common.errors import AgentplatError, ModelError, NoCapableAgent, PlanningError, PlanValidationError, ToolError, TransientError
     from ._planners.offline.clause import Clause, ToolCall, ref
     from ._plan.graph import Plan, Step, validate_plan
     from ._plugin.registry import Registry, get_registry

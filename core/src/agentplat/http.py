@@ -25,7 +25,9 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._errors import ToolError, TransientError
+from ._common.errors import ToolError, TransientError
+from ._common.retry import TRANSIENT_STATUS as _TRANSIENT_STATUS
+from ._common.settings import parse_number
 
 if TYPE_CHECKING:
     import httpx
@@ -47,8 +49,9 @@ __all__ = [
 DEFAULT_TIMEOUT = 10.0
 #: The environment variable bounding every wait (connect, read, write, pool), in seconds.
 TIMEOUT_VARIABLE = "AGENTPLAT_HTTP_TIMEOUT"
-#: Status codes that may pass on retry: :func:`check_status` raises ``TransientError`` for them.
-TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Status codes that may pass on retry: :func:`check_status` raises ``TransientError`` for them
+#: (the same set the core retries model calls on; 409 is why: see ``_common.retry``).
+TRANSIENT_STATUS = _TRANSIENT_STATUS
 
 N = TypeVar("N", int, float)
 
@@ -60,17 +63,10 @@ def env_number(name: str, default: N, *, kind: Callable[[str], N] = float, unit:
     words the error. Anything else is a ``ToolError`` naming the variable, e.g.
     "AGENTPLAT_FETCH_MAX_BYTES must be a whole number, not '3 MB'".
     """
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
     try:
-        value = kind(raw)
-    except ValueError:
-        noun = "a whole number" if kind is int else "a number"
-        raise ToolError(f"{name} must be {noun}{f' of {unit}' if unit else ''}, not {raw!r}") from None
-    if not value > 0:  # also refuses NaN
-        raise ToolError(f"{name} must be positive, not {raw!r}")
-    return value
+        return parse_number(name, default, kind=kind, unit=unit)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
 
 
 def timeout_seconds() -> float:

@@ -6,12 +6,11 @@ import asyncio
 
 import pytest
 from agentplat import Clause, plan_request
-from agentplat._planners.offline.text import quoted
 from agentplat_weather.parser import parse_weather_clause
 
 
 def parse(text: str, references: list[int] | None = None):
-    clause = Clause(text=text, index=len(references or []), references=references or [], quoted=quoted(text))
+    clause = Clause.from_text(text, index=len(references or []), references=references or [])
     return parse_weather_clause(clause)
 
 
@@ -79,7 +78,7 @@ def test_offline_planner_routes_weather_requests(monkeypatch):
 
 
 def test_registered_through_its_entry_point(monkeypatch):
-    from agentplat._plugin.registry import Registry
+    from agentplat import Registry
 
     monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-weather")
     registry = Registry.load()

@@ -9,8 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 from agentplat import ToolError, TransientError
-from agentplat._jsondata import dumps
-from agentplat._retry import with_retries
+from agentplat.testing import dumps, with_retries
 from agentplat_weather.models import CurrentWeather, Forecast
 from agentplat_weather.tools import current_weather, forecast
 

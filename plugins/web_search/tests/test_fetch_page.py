@@ -7,7 +7,7 @@ import time
 
 import pytest
 from agentplat import ToolError, TransientError
-from agentplat._retry import with_retries
+from agentplat.testing import with_retries
 from agentplat_web_search.tools import fetch_page
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -9,8 +9,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from agentplat import ToolError, TransientError
-from agentplat._jsondata import dumps
-from agentplat._retry import with_retries
+from agentplat.testing import dumps, with_retries
 from agentplat_web_search.models import SearchResult
 from agentplat_web_search.tools import search
 

@@ -6,15 +6,14 @@ import asyncio
 
 import pytest
 from agentplat import Clause, plan_request
-from agentplat._planners.offline.text import numbers, quoted
-from agentplat._plugin.registry import Registry
+from agentplat import Registry
 from agentplat_web_search.parser import parse_search_clause
 
 
 def parse(text: str, references: list[int] | None = None):
     refs = references or []
     return parse_search_clause(
-        Clause(text=text, index=len(refs), references=refs, numbers=numbers(text), quoted=quoted(text))
+        Clause.from_text(text, index=len(refs), references=refs)
     )
 
 

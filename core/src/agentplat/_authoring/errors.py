@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
 
 
 class InvalidPluginName(AgentplatError):

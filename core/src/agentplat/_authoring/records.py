@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Record:
 
 
 def records_path() -> Path:
-    from .._llm.config import data_dir
+    from .._common.settings import data_dir
 
     return data_dir() / "plugins.json"
 

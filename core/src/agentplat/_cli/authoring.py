@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from .main import handles_errors
-from .._errors import AgentplatError
+from .support import handles_errors
+from .._common.errors import AgentplatError
 
 
 @click.command("new-plugin")

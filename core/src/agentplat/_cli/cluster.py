@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from .main import fail, handles_errors
+from .._common.text import squeezed
+from .support import fail, handles_errors
 from .._cluster import remote
 from .._cluster.environments import DRIVER_ENV, DRIVER_TASK, ClusterSpec, EnvironmentSpec
 
@@ -85,7 +86,7 @@ def deploy(dry_run: bool, as_json: bool, config: str | None) -> None:
 
     async def main() -> tuple[ClusterSpec, list[Any]]:
         await remote.init(session)
-        tasks = remote.cluster_tasks()
+        from ..cluster import tasks  # after init: its images pick up the configured registry
         import flyte
 
         with remote.stdout_to_stderr(as_json):
@@ -112,7 +113,11 @@ def run_remote(request: str, *, model: str | None, max_parallel: int, config: st
     """``agentplat run REQUEST --remote``: submit, print the URL, with ``--wait`` follow it."""
     import os
 
-    from .._errors import PlanningError
+    from .._common.errors import PlanningError
+    from .._engines.base import RunJob
+    from .._plugin.registry import get_registry
+    from .._run.result import RunResult
+    from ..cluster.engine import ClusterEngine, RemoteRunFailed
 
     if not (request or "").strip():
         raise PlanningError("the request is empty")
@@ -126,43 +131,43 @@ def run_remote(request: str, *, model: str | None, max_parallel: int, config: st
     def say(line: str) -> None:
         click.echo(line, err=as_json)
 
-    async def main():
-        await remote.init(session)
-        tasks = remote.cluster_tasks()
-        started = remote.now()
-        with remote.stdout_to_stderr(as_json):
-            run = await remote.submit(tasks.agentplat_run, version=tasks.SPEC.version(), labels=tags,
-                                      request=request, model=spec_model, max_parallel=max_parallel)
-        say(f"Run {run.name}: {run.url}")
-        if not wait:
-            return run, None, None, None
-        phase = await remote.follow(run, lambda p: say(f"  {p}"))
-        if phase != "succeeded":
-            return run, phase, None, await remote.error_of(run)
-        raw = await remote.driver_output(run)
-        result = remote.result_from_output(raw, run_name=run.name, request=request, model=spec_model,
-                                           started=started, ended=remote.now())
-        return run, phase, result, None
+    engine = ClusterEngine(session, labels=tags, quiet_stdout=as_json,
+                           on_submitted=lambda run: say(f"Run {run.name}: {run.url}"),
+                           on_phase=lambda phase: say(f"  {phase}"))
+    # the model is chosen in the cluster, by name: the driver's environment holds the keys
+    job = RunJob(request=request, model=None, spec=spec_model, registry=get_registry(), max_parallel=max_parallel)
 
-    run, phase, result, error = asyncio.run(main())
+    async def main():
+        if not wait:
+            return await engine.submit(job), None
+        started = remote.now()
+        try:
+            driven = await engine.drive(job)
+        except RemoteRunFailed as failed:
+            return failed.run, failed
+        return engine.run, RunResult.from_driven(driven, run_id=engine.run.name, request=request,
+                                                 model=spec_model or "default", started=started, ended=remote.now())
+
+    run, outcome = asyncio.run(main())
     if not wait:
         if as_json:
             click.echo(json.dumps({"run": run.name, "url": run.url, "phase": remote.phase_name(run.phase)}, indent=2))
         else:
             click.echo(f"Follow it with: agentplat show {run.name} --remote")
         return
-    if result is None:
+    if isinstance(outcome, RemoteRunFailed):
         if as_json:
-            click.echo(json.dumps({"run": run.name, "url": run.url, "phase": phase, "error": error}, indent=2))
-        fail(f"run {run.name} {phase}" + (f": {error}" if error else "") + f" ({run.url})")
-    print_result(result, as_json=as_json, extra={"url": run.url, "phase": phase})
-    if result.status != "succeeded":
-        fail((result.first_error() or f"run {result.status}") + f" (run {run.name})")
+            click.echo(json.dumps({"run": run.name, "url": run.url, "phase": outcome.phase, "error": outcome.error},
+                                  indent=2))
+        fail(str(outcome))
+    print_result(outcome, as_json=as_json, extra={"url": run.url, "phase": "succeeded"})
+    if outcome.status != "succeeded":
+        fail((outcome.first_error() or f"run {outcome.status}") + f" (run {run.name})")
 
 
 def print_result(result, *, as_json: bool, extra: dict[str, Any]) -> None:
     """A finished remote run, printed as a local one is."""
-    from .._jsondata import show
+    from .._common.jsondata import show
     from .printing import RunPrinter, format_plan
 
     if as_json:
@@ -241,7 +246,9 @@ def runs_remote(*, limit: int, status: str | None, config: str | None, as_json: 
 def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bool) -> None:
     """``agentplat show RUN --remote``: a cluster run's phase, URL and, once done, its plan,
     steps and answer."""
-    from .._errors import AgentplatError
+    from .._common.errors import AgentplatError
+    from .._execute.driver import Driven
+    from .._run.result import RunResult
 
     session = remote.preflight(config)
 
@@ -252,7 +259,7 @@ def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bo
         try:
             run = await Run.get.aio(run_name)
         except Exception as exc:  # noqa: BLE001 - most often: no such run
-            raise AgentplatError(f"no run {run_name!r} on {session.endpoint} ({remote._one_line(exc)[:200]})") from None
+            raise AgentplatError(f"no run {run_name!r} on {session.endpoint} ({squeezed(exc)[:200]})") from None
         details = await run.details.aio()
         task = details.task_name
         phase = remote.phase_name(details.action_details.phase)
@@ -263,8 +270,9 @@ def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bo
             start = getattr(run.action, "start_time", None)
             started = start.timestamp() if start and start.year > 1970 else 0.0
             runtime = details.action_details.runtime.total_seconds() if details.action_details.runtime else 0.0
-            result = remote.result_from_output(raw, run_name=run.name, request=asked["request"] or "",
-                                               model=asked["model"] or "", started=started, ended=started + runtime)
+            result = RunResult.from_driven(Driven.from_json(raw), run_id=run.name, request=asked["request"] or "",
+                                           model=asked["model"] or "default", started=started,
+                                           ended=started + runtime)
         elif phase in remote.TERMINAL_PHASES:
             error = await remote.error_of(run)
         return run, task, phase, asked, result, error

@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .._jsondata import show
+from .._common.jsondata import show
 
 STYLES = {
     "waiting": "dim",

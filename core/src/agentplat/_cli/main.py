@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import json
-import sys
-import traceback
-from typing import Any, Callable
 
 import click
+
+from .support import handles_errors, parse_tags
 
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
 # They are imported only when invoked, so ``agentplat --help`` stays instant.
@@ -21,7 +18,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("agentplat._cli.runs:runs", "List recorded runs, newest first."),
     "show": ("agentplat._cli.runs:show", "Show a recorded run: plan, waves, steps, timings, LLM usage."),
     "resume": ("agentplat._cli.runs:resume", "Continue a failed or interrupted run without repeating work."),
-    "batch": ("agentplat._cli.runs:batch", "Run many requests from a file concurrently."),
+    "batch": ("agentplat._cli.batch:batch", "Run many requests from a file concurrently."),
     "deploy": ("agentplat._cli.cluster:deploy", "Deploy every installed agent's environment to a Flyte cluster."),
 }
 
@@ -61,36 +58,6 @@ class AgentplatGroup(click.Group):
         )
 
 
-def fail(message: str, *, code: int = 1) -> None:
-    click.echo(f"agentplat: error: {message}", err=True)
-    sys.exit(code)
-
-
-def handles_errors(command: Callable) -> Callable:
-    """One line on stderr and a non-zero exit for user errors; a traceback only with --debug."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
-        debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
-        try:
-            return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            if debug:
-                traceback.print_exc()
-            fail("interrupted", code=130)
-        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-            if debug:
-                traceback.print_exc()  # ours, on stderr: Flyte replaces sys.excepthook
-            from .._errors import AgentplatError
-
-            message = str(exc) if isinstance(exc, AgentplatError) else f"{type(exc).__name__}: {exc}"
-            fail(message.strip().splitlines()[0] if message.strip() else type(exc).__name__)
-
-    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
-
-
 @click.group(cls=AgentplatGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(package_name="agentplat")
@@ -124,6 +91,8 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
         return run_remote(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
                           as_json=as_json, tags=parse_tags(tags))
     run_id = new_run_id()
+    from .execute import execute_and_report
+
     execute_and_report(
         lambda listener, store: run_request(
             request, model=model, max_parallel=max_parallel, listener=listener, store=store,
@@ -131,51 +100,6 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
         ),
         run_id=run_id, as_json=as_json, synthesize=synthesize, model=model,
     )
-
-
-def parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
-    parsed = {}
-    for tag in tags:
-        key, sep, value = tag.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"tags look like KEY=VALUE, not {tag!r}", param_hint="--tag")
-        parsed[key.strip()] = value.strip()
-    return parsed
-
-
-def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None):
-    """Run with the live view (a terminal) or plain lines, record it, print the outcome.
-
-    Ctrl-C cancels running steps, marks the run interrupted and says how to resume it.
-    """
-    from .printing import RunPrinter
-    from .._store.runs import get_store
-
-    store = get_store()
-    live = not as_json and sys.stdout.isatty()
-    if live:
-        from .live import LiveView
-
-        listener = LiveView()
-    else:
-        listener = RunPrinter(enabled=not as_json)
-    try:
-        with listener if live else contextlib.nullcontext():
-            result = asyncio.run(start(listener, store))
-    except KeyboardInterrupt:
-        fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
-    if synthesize and result.steps:
-        from .._run.synthesis import synthesize_answer
-
-        asyncio.run(synthesize_answer(result, model=model, on_text=None if as_json else _stream_out))
-        store.finish_run(result.run_id, status=result.status, answer=result.answer,
-                         error=result.first_error(), usage=result.usage.as_dict())
-    if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        (RunPrinter() if live else listener).finish(result)
-    if result.status != "succeeded":
-        fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
 
 
 @cli.command()
@@ -242,10 +166,6 @@ def plugins(as_json: bool) -> None:
             click.echo(f"  agents: {', '.join(p['agents'])}")
         if p["hooks"]:
             click.echo(f"  hooks: {', '.join(p['hooks'])}")
-
-
-def _stream_out(text: str) -> None:
-    click.echo(text, nl=False)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import threading
 
 import click
 
-from .._jsondata import show
+from .._common.jsondata import show
 from .._plan.graph import Plan
 
 

@@ -3,7 +3,7 @@
 ``serve_remote`` deploys a ``flyte.app.AppEnvironment`` whose image is the driver's (every
 plugin, as installed here) plus the plugin's app extra (e.g. ``agentplat-report[app]`` ->
 starlette, jinja2, uvicorn), whose ``Parameter`` is a ``flyte.app.RunOutput``: the folder a
-job run wrote (``agentplat.cluster.jobs``), mounted into the app's container; and whose
+job run wrote (``_cluster.jobs``), mounted into the app's container; and whose
 process is the plugin's own command (``agentplat report serve --reports <mount> ...``).
 It prints the app's URL.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
 from .image import ImageSpec
 
 APP_PORT = 8080
@@ -117,17 +117,19 @@ def serve_remote(name: str, *, job_entry: str, distribution: str, extra: str | N
                  mount: str, run: str | None = None, config: str | None = None, as_json: bool = False) -> dict:
     """Deploy a plugin's app wired to a job run's output (``run``, else the newest succeeded
     run of ``job_entry``) and print its URL."""
+    from .._plugin.registry import get_registry
     from . import remote
+    from .environments import build
     from .jobs import latest_job_run
 
     spec = app_spec(name, distribution=distribution, extra=extra, args=args, mount=mount, run=run)
+    cluster_version = build(get_registry()).version()
     session = remote.preflight(config)
 
     async def main() -> dict[str, Any]:
         await remote.init(session)
         import flyte
 
-        tasks = remote.cluster_tasks()
         if spec.run is None:
             spec.run = await latest_job_run(job_entry)
             if spec.run is None:
@@ -135,7 +137,7 @@ def serve_remote(name: str, *, job_entry: str, distribution: str, extra: str | N
                                      "start one with --remote --wait first")
         app_env = to_flyte_app(spec)
         with remote.stdout_to_stderr(as_json):
-            app = await flyte.with_servecontext(mode="remote", version=app_version(spec, tasks.SPEC.version()),
+            app = await flyte.with_servecontext(mode="remote", version=app_version(spec, cluster_version),
                                                 copy_style="none", interactive_mode=False).serve.aio(app_env)
         return {"app": spec.name, "run": spec.run, "url": getattr(app, "endpoint", None),
                 "console": getattr(app, "url", None)}

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
 from .image import ImageSpec, PackageSpec, canonical, flyte_version, installed_package, python_version
 
 CORE = "agentplat"

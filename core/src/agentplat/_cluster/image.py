@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
 
 #: Where local sources are copied inside an image.
 SOURCE_ROOT = "/opt/agentplat/src"

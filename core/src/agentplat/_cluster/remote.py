@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
+from .._common.settings import number
+from .._common.text import squeezed
 
-CONNECT_TIMEOUT = float(os.environ.get("AGENTPLAT_CLUSTER_CONNECT_TIMEOUT", "3"))
 NO_CONFIG = "no Flyte config found: create .flyte/config.yaml (see docs/cluster.md) or set FLYTE_CONFIG"
 DEVBOX_PORT = 30080
 TERMINAL_PHASES = {"succeeded", "failed", "aborted", "timed_out", "recovered"}
@@ -87,8 +88,10 @@ def read_endpoint(config: Path) -> Endpoint:
     return Endpoint(host=host.strip("[]") or "localhost", port=int(port), insecure=insecure)
 
 
-def check_reachable(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> None:
+def check_reachable(endpoint: Endpoint, timeout: float | None = None) -> None:
     """A TCP connection to the endpoint, or one clear line saying why not."""
+    if timeout is None:
+        timeout = number("AGENTPLAT_CLUSTER_CONNECT_TIMEOUT", 3.0, unit="seconds")
     try:
         with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout):
             return
@@ -108,9 +111,7 @@ def check_reachable(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Non
 def package_root() -> Path:
     """The folder that holds the ``agentplat`` package: Flyte names tasks by module path
     relative to it (``agentplat.cluster.tasks``), wherever agentplat is installed."""
-    import agentplat
-
-    return Path(agentplat.__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]  # .../agentplat/_cluster/remote.py -> the folder of agentplat
 
 
 @dataclass
@@ -138,12 +139,7 @@ async def init(session: Session) -> None:
         await flyte.init_from_config.aio(str(session.config), root_dir=package_root(), log_level=level,
                                          user_log_level=level, sync_local_sys_paths=False)
     except Exception as exc:  # noqa: BLE001 - a config Flyte rejects is the user's to fix
-        raise ClusterError(f"cannot use the Flyte config {session.config}: {_one_line(exc)}") from exc
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+        raise ClusterError(f"cannot use the Flyte config {session.config}: {squeezed(exc)}") from exc
 
 
 @contextlib.contextmanager
@@ -169,14 +165,6 @@ def phase_name(phase: Any) -> str:
     """``ActionPhase.SUCCEEDED`` (or its value) as ``succeeded``."""
     value = getattr(phase, "value", phase)
     return str(value).lower().removeprefix("action_phase_")
-
-
-def cluster_tasks():
-    """``agentplat.cluster.tasks``: imported after ``init`` so images pick up the
-    configured registry."""
-    from ..cluster import tasks
-
-    return tasks
 
 
 async def submit(task, *, version: str, labels: dict[str, str] | None = None, **inputs: Any):
@@ -215,38 +203,10 @@ async def error_of(run) -> str:
 
 async def driver_output(run) -> dict[str, Any] | None:
     """The JSON a driver run returned, or None while it has none."""
-    from .. import _jsondata as jsonutil
+    from .._common import jsondata as jsonutil
 
     outputs = await run.outputs.aio()
     return jsonutil.loads(outputs[0]) if outputs else None
-
-
-def result_from_output(raw: dict[str, Any], *, run_name: str, request: str, model: str,
-                       started: float, ended: float):
-    """A ``RunResult`` from what the driver task returned, for the same printing as a local run."""
-    from .._engines.flyte import driven_from_json
-    from .._models.base import Usage
-    from .._plan.graph import Plan
-    from .._run.request import RunResult, StepResult
-    from .._execute.scheduler import StepOutcome
-
-    driven = driven_from_json(raw)
-    usage = Usage()
-    usage.add(driven.planner_usage)
-    steps = []
-    for index, step in enumerate(driven.steps):
-        outcome = driven.outcomes.get(index) or StepOutcome(status="skipped", error="not started")
-        usage.add(outcome.usage)
-        steps.append(StepResult(
-            index=index, agent=step.agent, tool=step.tool, task=step.task, args=step.args,
-            dependencies=list(step.dependencies), status=outcome.status, result=outcome.result,
-            error=outcome.error, started_at=outcome.started_at, ended_at=outcome.ended_at,
-            attempts=outcome.attempts, usage=outcome.usage,
-        ))
-    return RunResult(
-        run_id=run_name, request=request, plan=Plan(steps=driven.steps), steps=steps, model=model or "default",
-        usage=usage, started_at=started, ended_at=ended, error=str(driven.error) if driven.error else None,
-    )
 
 
 def now() -> float:

@@ -11,10 +11,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
-from .._errors import AgentplatError
-from .._models.base import Usage
+from .._common import errors
+from .._common.errors import AgentplatError
+from .._llm.usage import Usage
 from .._plan.graph import Plan, Step
-from .scheduler import PlanFeed, StepOutcome, run_dag
+from .outcome import StepOutcome
+from .scheduler import PlanFeed, run_dag
 
 #: Runs one step: ``execute_step(step, index, inputs)``.
 ExecuteStep = Callable[[Step, int, dict[int, Any]], Awaitable[Any]]
@@ -74,6 +76,25 @@ class Driven:
             "error_type": type(self.error).__name__ if self.error else None,
             "complete": self.complete,
         }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "Driven":
+        """What a driver task returned (``to_json``), back as a ``Driven``."""
+        usage = Usage()
+        usage.add(raw["planner_usage"])
+        error = None
+        if raw["error"]:
+            kind = getattr(errors, raw["error_type"] or "", None)
+            if not (isinstance(kind, type) and issubclass(kind, AgentplatError)):
+                kind = AgentplatError
+            error = kind(raw["error"])
+        return cls(
+            steps=[Step.model_validate(s) for s in raw["steps"]],
+            outcomes={int(i): StepOutcome.from_json(data) for i, data in raw["outcomes"].items()},
+            planner_usage=usage,
+            error=error,
+            complete=raw["complete"],
+        )
 
 
 async def drive(

@@ -11,48 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from .._common.text import describe
 from .._plan.graph import Plan, Step
-
-
-@dataclass
-class StepOutcome:
-    status: str = "waiting"  # waiting, running, succeeded, failed, skipped
-    result: Any = None
-    error: str | None = None
-    started_at: float | None = None
-    ended_at: float | None = None
-    attempts: int = 0
-    usage: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "StepOutcome":
-        """Read back an outcome that crossed a JSON boundary (times as plain floats)."""
-        outcome = cls(**data)
-        for name in ("started_at", "ended_at"):
-            value = getattr(outcome, name)
-            setattr(outcome, name, float(value) if value is not None else None)
-        return outcome
-
-
-@dataclass
-class Completed:
-    """What ``execute`` may return instead of a bare result, to report attempts and usage."""
-
-    result: Any
-    attempts: int = 1
-    usage: dict[str, Any] = field(default_factory=dict)
-
-
-class StepFailed(Exception):
-    """Raised by ``execute`` to fail a step with a message (and its attempt count)."""
-
-    def __init__(self, message: str, attempts: int = 1, usage: dict | None = None):
-        super().__init__(message)
-        self.attempts = attempts
-        self.usage = usage or {}
+from .outcome import Completed, StepFailed, StepOutcome
 
 
 class PlanFeed:
@@ -225,7 +188,4 @@ def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str
 
 
 def _message(error: BaseException) -> str:
-    text = str(error).strip()
-    if isinstance(error, StepFailed):
-        return text
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return str(error).strip() if isinstance(error, StepFailed) else describe(error)

@@ -7,24 +7,24 @@ Malformed tool arguments go back to the model as a tool error, so it can correct
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
-from .._errors import ToolError
-from .._jsondata import dumps, show
-from .._models.base import Usage
-from .._retry import with_retries
-from .scheduler import Completed
+from .._common.errors import ToolError
+from .._common.settings import number
+from .._common.jsondata import dumps, show
+from .._llm.usage import Usage
+from .._common.retry import with_retries
+from .outcome import Completed
 from .tools import call_tool
 
 if TYPE_CHECKING:
-    from .._models.chat import ChatModel
+    from .._llm.call import LLM
     from .._plan.graph import Step
     from .._plugin.registry import Registry
 
 
 def max_rounds() -> int:
-    return int(os.environ.get("AGENTPLAT_SPECIALIST_ROUNDS", "6"))
+    return number("AGENTPLAT_SPECIALIST_ROUNDS", 6, kind=int, minimum=1)
 
 
 def tool_specs(agent) -> list[dict[str, Any]]:
@@ -43,16 +43,16 @@ def specialist_prompt(agent, inputs: dict[int, Any]) -> str:
     return "\n".join(lines)
 
 
-async def run_specialist(model: "ChatModel", step: "Step", inputs: dict[int, Any], registry: "Registry") -> Completed:
+async def run_specialist(llm: "LLM", step: "Step", inputs: dict[int, Any], registry: "Registry") -> Completed:
     usage = Usage()
     try:
-        return await _loop(model, step, inputs, registry, usage)
+        return await _loop(llm, step, inputs, registry, usage)
     except Exception as exc:
         exc.usage = usage.as_dict()  # what was spent stays accounted for
         raise
 
 
-async def _loop(model, step, inputs, registry, usage: Usage) -> Completed:
+async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
     agent = registry.agent(step.agent)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": specialist_prompt(agent, inputs)},
@@ -60,7 +60,7 @@ async def _loop(model, step, inputs, registry, usage: Usage) -> Completed:
     ]
     called, last = False, None
     for _ in range(max_rounds()):
-        reply = await model.llm("specialist", messages, tools=tool_specs(agent) or None)
+        reply = await llm.call("specialist", messages, tools=tool_specs(agent) or None)
         usage.add_reply(reply)
         messages.append(reply.message())
         if not reply.tool_calls:

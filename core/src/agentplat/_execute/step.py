@@ -4,43 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from .._errors import AgentplatError, ToolError, TransientError
-from .._jsondata import show
-from .._plan.graph import EMBEDDED_REFERENCE, REFERENCE, Step
+from .._common.errors import AgentplatError, ToolError, TransientError
+from .._plan.graph import Step
+from .._plan.refs import resolve
 from .._plugin.registry import Registry
-from .._retry import describe, with_retries
-from .scheduler import Completed, StepFailed
+from .._common.retry import with_retries
+from .._common.text import describe
+from .outcome import Completed, StepFailed
 from .tools import call_tool
-
-def lookup(value: Any, path: str) -> Any:
-    """Follow ``.field`` / ``.0`` parts of a ``$N.field`` reference into a result."""
-    for part in filter(None, path.split(".")):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, (list, tuple)) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        elif hasattr(value, part):
-            value = getattr(value, part)
-        else:
-            raise ToolError(f"reference .{path.lstrip('.')} does not exist in the result")
-    return value
-
-
-def resolve(value: Any, inputs: dict[int, Any]) -> Any:
-    """Replace ``"$N"`` with step N's result (a whole-string reference keeps the result's type)."""
-    if isinstance(value, str):
-        whole = REFERENCE.match(value)
-        if whole:
-            return lookup(inputs[int(whole.group(1))], whole.group(2))
-        return EMBEDDED_REFERENCE.sub(
-            lambda m: show(lookup(inputs[int(m.group(1))], m.group(2))), value
-        )
-    if isinstance(value, dict):
-        return {k: resolve(v, inputs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve(v, inputs) for v in value]
-    return value
-
 
 async def execute_step(
     step: Step,

@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .._plan.graph import Plan, Step
+    from .._execute.outcome import Completed
+    from .._plan.graph import Step
+    from .._planners.planned import Planned
     from .._plugin.registry import Registry
-    from .._execute.scheduler import Completed
-
-
-@dataclass
-class Usage:
-    """LLM usage of one run or step: calls and tokens."""
-
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    replayed_calls: int = 0  # answers served from the run store on resume: not paid again
-
-    def add(self, other: "Usage | dict") -> None:
-        data = other if isinstance(other, dict) else other.__dict__
-        self.llm_calls += int(data.get("llm_calls", 0))
-        self.prompt_tokens += int(data.get("prompt_tokens", 0))
-        self.completion_tokens += int(data.get("completion_tokens", 0))
-        self.replayed_calls += int(data.get("replayed_calls", 0))
-
-    def add_reply(self, reply) -> None:
-        """Account for one chat reply (a replayed one costs nothing)."""
-        if getattr(reply, "replayed", False):
-            self.replayed_calls += 1
-            return
-        self.llm_calls += 1
-        self.prompt_tokens += reply.prompt_tokens
-        self.completion_tokens += reply.completion_tokens
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "replayed_calls": self.replayed_calls,
-            "llm_calls": self.llm_calls,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.prompt_tokens + self.completion_tokens,
-        }
-
-
-@dataclass
-class Planned:
-    plan: "Plan"
-    usage: Usage = field(default_factory=Usage)
 
 
 class Model(Protocol):
@@ -57,7 +16,9 @@ class Model(Protocol):
 
     name: str
 
-    async def plan(self, request: str, registry: "Registry") -> Planned: ...
+    async def plan(self, request: str, registry: "Registry", on_step=None) -> "Planned":
+        """A validated plan; ``on_step`` sees each step once, as soon as it is known."""
+        ...
 
     async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "Completed": ...
 

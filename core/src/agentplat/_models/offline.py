@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import NoCapableAgent
+from .._common.errors import NoCapableAgent
 from .._planners.offline.clause import Clause
 from .._planners.offline.text import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
 from .._plugin.registry import Registry
-from .._execute.scheduler import Completed
-from .base import Planned
+from .._execute.outcome import Completed
+from .._planners.planned import Planned
 
 
 class OfflineModel:
@@ -27,7 +27,7 @@ class OfflineModel:
     async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> Completed:
         """Route the task to one of its agent's tools, using dependency results as operands."""
         from .._planners.offline.planner import OfflinePlanner
-        from .._execute.step import resolve
+        from .._plan.refs import resolve
 
         agent = registry.agent(step.agent)
         scoped = Registry(agents={agent.name: agent}, parsers=registry.parsers)

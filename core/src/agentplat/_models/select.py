@@ -1,4 +1,9 @@
-"""Choosing the model backend for a run: ``--model``/``AGENTPLAT_MODEL``, else what is configured."""
+"""Choosing the model for a run: ``--model``/``AGENTPLAT_MODEL``, else what is configured.
+
+Inside a run, the run's own model is at hand (``run_model``), so tools that call a model
+themselves (the report agent) use that very model and ``--model offline`` holds for them
+too. ``override`` swaps the model for a block, whatever is asked for (tests).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +12,45 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from .._errors import ModelError
+from .._common.errors import ModelError
 from .._plugin.registry import Registry
-from .base import Model, ModelBackend, Planned, Usage
+from .base import Model
 
-__all__ = ["Model", "ModelBackend", "Planned", "Usage", "select_model", "run_model"]
-
-#: The model the current run was started with (``--model``), for tools that call a model
-#: themselves (the report agent), so ``--model offline`` holds for them too.
-_run_model: ContextVar[str | None] = ContextVar("agentplat_run_model", default=None)
+_run_model: ContextVar["Model | str | None"] = ContextVar("agentplat_run_model", default=None)
+_override: ContextVar["Model | None"] = ContextVar("agentplat_model_override", default=None)
 
 
 @contextmanager
-def run_model(spec: str | None) -> Iterator[None]:
-    token = _run_model.set(spec or None)
+def run_model(model: "Model | str | None") -> Iterator[None]:
+    """The model of the run in progress: a ``Model``, or how it was named."""
+    token = _run_model.set(model or None)
     try:
         yield
     finally:
         _run_model.reset(token)
 
 
-def select_model(registry: Registry, requested: str | None = None) -> Model:
-    """``backend`` or ``backend:model``; with nothing named, the first configured non-offline
-    backend wins, and the offline one is the embedded default."""
-    spec = requested or _run_model.get() or os.environ.get("AGENTPLAT_MODEL") or ""
+@contextmanager
+def override(model: Model) -> Iterator[Model]:
+    """Every model selection in this block (and in runs started in it) returns ``model``."""
+    token = _override.set(model)
+    try:
+        yield model
+    finally:
+        _override.reset(token)
+
+
+def select_model(registry: Registry, requested: "Model | str | None" = None) -> Model:
+    """``backend`` or ``backend:model``; with nothing named, the run's model, else the first
+    configured non-offline backend, and the offline one is the embedded default."""
+    if (forced := _override.get()) is not None:
+        return forced
+    if requested is not None and not isinstance(requested, str):
+        return requested
+    current = _run_model.get()
+    if not requested and current is not None and not isinstance(current, str):
+        return current
+    spec = requested or current or os.environ.get("AGENTPLAT_MODEL") or ""
     backend_name, _, model_name = spec.partition(":")
     if backend_name and backend_name in registry.models:
         return registry.models[backend_name].create(model_name or None)

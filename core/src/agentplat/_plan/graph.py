@@ -7,20 +7,19 @@ A string argument ``"$N"`` (or ``"$N.field"``) stands for the result of step N.
 from __future__ import annotations
 
 import json
-import re
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from .._errors import PlanValidationError, ToolError
-from .._jsondata import dumps, to_jsonable
+from .._common.errors import PlanValidationError, ToolError
+from .._common.jsondata import dumps, to_jsonable
+from .._common.text import problems
+from .refs import REFERENCE, references
 
 if TYPE_CHECKING:
     from .._plugin.registry import Registry
 
 MAX_STEPS = 500
-REFERENCE = re.compile(r"^\$(\d+)((?:\.[A-Za-z_]\w*|\.\d+)*)$")
-EMBEDDED_REFERENCE = re.compile(r"\$(\d+)((?:\.[A-Za-z_]\w*|\.\d+)*)")
 
 
 class Step(pydantic.BaseModel):
@@ -75,9 +74,7 @@ class Plan(pydantic.BaseModel):
         try:
             return cls.model_validate(data)
         except pydantic.ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise PlanValidationError(f"plan has the wrong shape at {where}: {first['msg']}") from None
+            raise PlanValidationError(f"plan has the wrong shape at {problems(exc.errors()[:1], default='')}") from None
 
     def waves(self) -> list[list[int]]:
         """Depth levels: how a plan is shown (execution does not wait for whole waves)."""
@@ -122,19 +119,6 @@ class Plan(pydantic.BaseModel):
                     lines.append(f"    classDef {status} {style}")
                     lines.append(f"    class {','.join(members)} {status}")
         return "\n".join(lines)
-
-
-def references(value: Any) -> Iterator[int]:
-    """Every step index that ``"$N"`` strings inside ``value`` point to."""
-    if isinstance(value, str):
-        for match in EMBEDDED_REFERENCE.finditer(value):
-            yield int(match.group(1))
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from references(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from references(item)
 
 
 def validate_step(plan: Plan, index: int, registry: "Registry", *, partial: bool = False) -> None:

@@ -10,45 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._errors import PlanValidationError
-
-
-def _balanced(text: str, start: int) -> int | None:
-    """Index just past the JSON value that opens at ``start`` (strings respected)."""
-    depth, in_string, escaped = 0, False, False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
+from .._common.errors import PlanValidationError
+from .._common.text import embedded_json
 
 
 def extract_plan(reply: str) -> Any:
     """The first JSON object with ``steps`` (or list of steps) in a model's reply."""
     text = reply.strip()
-    for i, ch in enumerate(text):
-        if ch not in "{[":
-            continue
-        end = _balanced(text, i)
-        if end is None:
-            continue
-        try:
-            value = json.loads(text[i:end])
-        except json.JSONDecodeError:
-            continue
+    for value in embedded_json(text, "{["):
         if isinstance(value, dict) and "steps" in value:
             return value
         if isinstance(value, list) and value and all(isinstance(v, dict) and "agent" in v for v in value):

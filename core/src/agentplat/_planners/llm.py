@@ -8,18 +8,20 @@ the error; a repaired plan keeps the steps already dispatched if it agrees with 
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Callable
 
 import pydantic
 
-from .._errors import PlanningError, PlanValidationError
-from .._models.base import Planned, Usage
+from .._common.errors import PlanningError, PlanValidationError
+from .._common.settings import number
+from .._common.text import problems
+from .._llm.usage import Usage
+from .planned import Planned
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
 from .._plan.text import StepScanner, extract_plan
 
 if TYPE_CHECKING:
-    from .._models.chat import ChatModel
+    from .._llm.call import LLM
     from .._plugin.registry import Registry
 
 OnStep = Callable[[Step], None]
@@ -71,16 +73,14 @@ def system_prompt(registry: "Registry") -> str:
 
 
 def max_repairs() -> int:
-    return int(os.environ.get("AGENTPLAT_PLAN_REPAIRS", "2"))
+    return number("AGENTPLAT_PLAN_REPAIRS", 2, kind=int, minimum=0)
 
 
 def _parse_step(data: dict) -> Step:
     try:
         return Step.model_validate(data)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "step"
-        raise PlanValidationError(f"a step has the wrong shape at {where}: {first['msg']}") from None
+        raise PlanValidationError(f"a step has the wrong shape at {problems(exc.errors()[:1], default='step')}") from None
 
 
 class StreamedSteps:
@@ -124,8 +124,8 @@ class StreamedSteps:
 
 
 class LLMPlanner:
-    def __init__(self, model: "ChatModel", registry: "Registry"):
-        self.model = model
+    def __init__(self, llm: "LLM", registry: "Registry"):
+        self.llm = llm
         self.registry = registry
 
     async def plan(self, request: str, on_step: OnStep | None = None, *, stream: bool = True) -> Planned:
@@ -142,7 +142,7 @@ class LLMPlanner:
         error: PlanValidationError | None = None
         for _ in range(max_repairs() + 1):
             streamed = StreamedSteps(self.registry, on_step, dispatched) if on_step and stream else None
-            reply = await self.model.llm("planner", messages, json_mode=True, on_text=streamed)
+            reply = await self.llm.call("planner", messages, json_mode=True, on_text=streamed)
             usage.add_reply(reply)
             messages.append({"role": "assistant", "content": reply.text})
             try:

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import pluggy
 
-from . import hookspecs
+from .._common.text import describe
+from .. import hookspecs
 
 ENTRY_POINT_GROUP = "agentplat"
 CORE_DISTRIBUTION = "agentplat"
@@ -181,7 +182,7 @@ class PluginLoader:
             except BaseException as exc:  # noqa: BLE001 - a broken plugin must not stop the rest
                 if isinstance(exc, KeyboardInterrupt):
                     raise
-                info.fail(_one_line(exc))
+                info.fail(describe(exc, first_line=True))
                 info.traceback = traceback.format_exc()
                 self._say(f"skipped {info.name}: {info.error}")
                 continue
@@ -197,7 +198,7 @@ class PluginLoader:
             self.pm.register(module, name=info.name)
             self.pm.check_pending()
         except Exception as exc:  # pluggy.PluginValidationError: anything hook_mismatch missed
-            info.fail(_one_line(exc))
+            info.fail(describe(exc, first_line=True))
             if self.pm.is_registered(module):
                 self.pm.unregister(module)
             self._say(f"skipped {info.name}: {info.error}")
@@ -230,7 +231,7 @@ class PluginLoader:
             try:
                 impl.function(**kwargs)
             except Exception as exc:  # noqa: BLE001 - one plugin's failure stays its own
-                info.fail(f"{hook_name}: {_one_line(exc)}")
+                info.fail(f"{hook_name}: {describe(exc, first_line=True)}")
                 outcome = f"failed: {info.error}"
             else:
                 outcome = seen.outcome() if seen is not None else ""
@@ -261,8 +262,3 @@ class _Seen:
             added = sorted(set(self.commands) - self.before)
             return f"added commands: {', '.join(added)}" if added else "added no command"
         return f"registered {', '.join(self.names)}" if self.names else "registered nothing"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

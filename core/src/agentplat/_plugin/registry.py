@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .agents import Agent
-from .._errors import AgentplatError
+from .._common.errors import AgentplatError
 from .loader import PluginInfo, PluginLoader
 from .tools import Tool, ToolFunction, as_tool
+
+
+#: The core's own plugins: the built-in model backends, registered like any third party's.
+BUILTINS = ("agentplat._models.builtin",)
 
 
 @dataclass
@@ -55,10 +60,9 @@ class Registry:
 
     @classmethod
     def load(cls, *, trace: bool | None = None) -> "Registry":
-        from .._models import builtin as builtin_plugin
-
         loader = PluginLoader(trace=trace)
-        loader.load_builtin(builtin_plugin)
+        for name in BUILTINS:  # by module name, as an entry point names a third-party plugin
+            loader.load_builtin(import_module(name))
         loader.load_entry_points()
         registry = cls(loader=loader)
         registry._collect(loader)

@@ -13,7 +13,8 @@ from typing import Any, Awaitable, Callable, get_type_hints
 
 import pydantic
 
-from .._errors import ToolError
+from .._common.errors import ToolError
+from .._common.text import problems
 
 ToolFunction = Callable[..., Awaitable[Any]]
 
@@ -124,7 +125,7 @@ class Tool:
         field = self.args_model.model_fields.get(name)
         if field is None or isinstance(value, str) or value is None or field.annotation is not str:
             return value
-        from .._jsondata import show
+        from .._common.jsondata import show
 
         return show(value)
 
@@ -164,11 +165,7 @@ def _model_from_signature(function, name: str, docs: dict[str, str]) -> type[pyd
 
 
 def _describe_errors(tool: str, errors: list[dict]) -> str:
-    problems = []
-    for err in errors:
-        where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        problems.append(f"{where}: {err['msg']}")
-    return f"invalid arguments for {tool}: " + "; ".join(problems)
+    return f"invalid arguments for {tool}: " + problems(errors)
 
 
 def tool(

@@ -7,18 +7,19 @@ to send back to the model as a repair request.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic import BaseModel, Field, field_validator
 
-from .._errors import AgentplatError
-from .._models.base import Usage
+from .._common.errors import AgentplatError
+from .._common.settings import number
+from .._common.text import embedded_json, problems
+from .._llm.usage import Usage
 
 if TYPE_CHECKING:
+    from .._llm.call import LLM
     from .._models.chat import ChatModel
 
 _FRACTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*10)?\s*$")
@@ -63,46 +64,30 @@ CRITIQUE_FORMAT = """Reply with one JSON object and nothing else:
 needs none."""
 
 
-def _json_objects(text: str):
-    """Every JSON object embedded in ``text``, in order (fences and chatter skipped)."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", text):
-        try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            yield value
-
-
 def parse_critique(reply: str) -> Critique:
     """The critique in a model's reply; ``CritiqueError`` says what is wrong with it."""
     if not reply or not reply.strip():
         raise CritiqueError("the reply was empty; expected a JSON critique")
-    objects = list(_json_objects(reply))
+    objects = [v for v in embedded_json(reply) if isinstance(v, dict)]
     if not objects:
         raise CritiqueError("the reply contains no JSON object")
     candidates = [o for o in objects if "score" in o] or objects
     try:
         return Critique.model_validate(candidates[0])
     except pydantic.ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "critique"
-            problems.append(f"{where}: {err['msg']}")
-        raise CritiqueError("the critique is invalid: " + "; ".join(problems)) from None
+        raise CritiqueError("the critique is invalid: " + problems(exc.errors(), default="critique")) from None
 
 
 def max_critique_repairs() -> int:
-    return max(0, int(os.environ.get("AGENTPLAT_CRITIQUE_REPAIRS", "2")))
+    return number("AGENTPLAT_CRITIQUE_REPAIRS", 2, kind=int, minimum=0)
 
 
 class ChatCritic:
     """A critic backed by a chat model (role ``critic``); malformed replies are sent back
     with the validation error, a bounded number of times."""
 
-    def __init__(self, model: "ChatModel", *, instructions: str = "", repairs: int | None = None):
-        self.model = model
+    def __init__(self, model: "ChatModel | LLM", *, instructions: str = "", repairs: int | None = None):
+        self.llm: "LLM" = getattr(model, "chat", model)  # a ChatModel, or its LLM
         self.instructions = instructions or (
             "You are a demanding editor. Judge the draft for accuracy, structure, depth, clarity and "
             "how well it serves its subject."
@@ -119,9 +104,8 @@ class ChatCritic:
     async def critique(self, subject: str, draft: str) -> Critique:
         messages = self.messages(subject, draft)
         for attempt in range(self.repairs + 1):
-            reply = await self.model.llm("critic", messages, json_mode=True)
-            self.usage.add({"llm_calls": 1, "prompt_tokens": reply.prompt_tokens,
-                            "completion_tokens": reply.completion_tokens})
+            reply = await self.llm.call("critic", messages, json_mode=True)
+            self.usage.add_reply(reply)  # a replayed answer is not paid again
             try:
                 return parse_critique(reply.text)
             except CritiqueError as exc:

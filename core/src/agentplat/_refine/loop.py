@@ -9,17 +9,17 @@ is a ``flyte.group`` and each LLM call a ``flyte.trace``.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol, runtime_checkable
 
 from .critique import ChatCritic, Critique, CritiqueError, parse_critique
-from .._errors import ModelError
-from .._models.base import Usage
-from .._execute.tools import in_flyte_task
+from .._common.errors import ModelError
+from .._llm.usage import Usage
+from .._common.flytectx import group
 
 if TYPE_CHECKING:
+    from .._llm.call import LLM
     from .._models.chat import ChatModel
 
 __all__ = [
@@ -116,15 +116,6 @@ class Refinement:
 OnIteration = Callable[[Iteration], "Awaitable[None] | None"]
 
 
-def _group(name: str):
-    """A ``flyte.group`` inside a Flyte task; nothing outside one (Flyte is not imported)."""
-    if in_flyte_task():
-        import flyte
-
-        return flyte.group(name)
-    return contextlib.nullcontext()
-
-
 async def refine(
     subject: str,
     *,
@@ -157,7 +148,7 @@ async def refine(
 
     while (reason := done()) is None:
         number = len(iterations) + 1
-        with _group(f"iteration {number}"):
+        with group(f"iteration {number}"):
             if iterations:
                 last = iterations[-1]
                 draft = await writer.revise(subject, last.draft, last.critique)
@@ -188,9 +179,9 @@ class ChatWriter:
     revision prompt hands the model its previous draft and the critic's improvements.
     """
 
-    def __init__(self, model: "ChatModel", *, task: str = "Write about: {subject}", system: str = WRITER_SYSTEM,
+    def __init__(self, model: "ChatModel | LLM", *, task: str = "Write about: {subject}", system: str = WRITER_SYSTEM,
                  on_text: Callable[[str], None] | None = None):
-        self.model = model
+        self.llm: "LLM" = getattr(model, "chat", model)  # a ChatModel, or its LLM
         self.task = task
         self.system = system
         self.on_text = on_text
@@ -223,9 +214,8 @@ class ChatWriter:
         return await self._write(self.revise_messages(subject, draft, critique))
 
     async def _write(self, messages: list[dict[str, Any]]) -> str:
-        reply = await self.model.llm("writer", messages, on_text=self.on_text)
-        self.usage.add({"llm_calls": 1, "prompt_tokens": reply.prompt_tokens,
-                        "completion_tokens": reply.completion_tokens})
+        reply = await self.llm.call("writer", messages, on_text=self.on_text)
+        self.usage.add_reply(reply)  # a replayed answer is not paid again
         text = unfence(reply.text)
         if not text:
             raise ModelError("the writer model returned an empty draft")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .._jsondata import show
+from .._common.jsondata import show
 from .._models.select import select_model
 from .._plugin.registry import get_registry
 

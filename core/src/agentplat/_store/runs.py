@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -19,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from .._jsondata import dumps, loads
-from .._llm.config import data_dir
+from .._common.jsondata import dumps, loads
+from .._common.secrets import redact
+from .._common.settings import data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -77,26 +77,6 @@ CREATE TABLE IF NOT EXISTS tags (
     PRIMARY KEY (run_id, key)
 );
 """
-
-_SECRET_PATTERNS = [
-    re.compile(r"\b(sk|pk|rk|tvly|gsk|xai)-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._\-]{8,}"),
-]
-
-
-def _known_secrets() -> list[str]:
-    names = [k for k in os.environ if re.search(r"(?i)(api_?key|token|secret|password)", k)]
-    return sorted({os.environ[k] for k in names if len(os.environ[k]) >= 6}, key=len, reverse=True)
-
-
-def redact(text: str) -> str:
-    """Mask API keys and bearer tokens (and the values of secret-looking env vars)."""
-    for secret in _known_secrets():
-        text = text.replace(secret, "***")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: m.group(0).split("-")[0] + "-***" if "-" in m.group(0)[:6] else "Bearer ***", text)
-    return text
-
 
 def request_hash(request: dict[str, Any]) -> str:
     """Identity of an LLM request: the same conversation sent again gets the same hash."""

@@ -1,14 +1,8 @@
-"""Running the same requests on a Flyte 2 cluster (a devbox, a self-hosted Flyte, or Union).
+"""The cluster's Flyte tasks and the engine that submits them.
 
-- ``environments``: from the registry to a plain ``ClusterSpec`` (one environment per agent,
-  a driver that depends on all of them) and from that spec to ``flyte.TaskEnvironment``s.
-- ``image``: the container image of an environment, derived from what is installed.
-- ``tasks``: the cluster's tasks, resolvable by module path in a container.
-- ``remote``: finding the Flyte config, checking the endpoint, submitting and reading runs.
-- ``commands``: ``agentplat deploy`` and the ``--remote`` side of ``run``, ``runs`` and ``show``.
-- ``jobs`` and ``apps``: a plugin's batch job whose output is a folder, and its web app wired
-  to that output (``agentplat report ... --remote``, ``agentplat report serve --remote``).
-
-Nothing here imports Flyte until a command needs it: listing what would be deployed
-(``agentplat deploy --dry-run``) never does.
+``agentplat.cluster.tasks`` keeps this module path on purpose: Flyte resolves every task by
+it in a container (``agentplat deploy --dry-run`` shows it), so it is part of what a
+deployed image and the client that submits to it agree on. Everything else about clusters
+(environments, images, endpoints, jobs, apps) is in the private ``agentplat._cluster``.
+Not for import by plugins: ``agentplat.extend`` offers what they need.
 """

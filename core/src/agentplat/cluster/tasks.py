@@ -1,17 +1,17 @@
 """The cluster's tasks. Importing this module builds them from the installed registry:
 
 - ``run_step_<agent>`` for every agent, in that agent's environment (``agentplat-<agent>``):
-  the same step body as the local ``agentplat.execution.run_step``;
+  the same step body as the local Flyte engine's ``run_step``;
 - ``agentplat_run`` in the driver environment (``agentplat-driver``): the same driver body
-  as the local ``agentplat.execution.agentplat_run``, each step sent to its agent's task;
+  as the local Flyte engine's ``agentplat_run``, each step sent to its agent's task;
 - ``agentplat_job`` in the driver environment: a plugin's batch job whose output is a
-  folder (``agentplat.cluster.jobs``).
+  folder (``_cluster.jobs``).
 
 Every task is a global of this module, so Flyte resolves it by module path
 (``agentplat.cluster.tasks``, ``run_step_math``) in any container where the same plugins
 are installed: an agent's container holds the core and that agent's plugin, so importing
 this module there defines (at least) that agent's task. Tool and LLM calls inside the
-steps are Flyte traces (``agentplat.execution``), so a retried task replays them instead
+steps are Flyte traces, so a retried task replays them instead
 of paying for them again.
 """
 
@@ -21,9 +21,10 @@ from typing import Any
 
 from flyte.io import Dir
 
-from .._engines import flyte as execution
-from .._plugin.registry import get_registry
 from .._cluster import environments
+from .._cluster.jobs import run_entry
+from .._engines import flyte as engine
+from .._plugin.registry import get_registry
 
 SPEC = environments.build(get_registry())
 ENVIRONMENTS = environments.to_flyte(SPEC)
@@ -35,7 +36,7 @@ STEP_TASKS: dict[str, Any] = {}
 
 def _step_task(env_spec: environments.EnvironmentSpec):
     async def step(step_json: str, inputs_json: str, model: str = "", run_id: str = "", index: int = -1) -> str:
-        return await execution.step_body(step_json, inputs_json, model, run_id, index)
+        return await engine.step_body(step_json, inputs_json, model, run_id, index)
 
     step.__name__ = step.__qualname__ = env_spec.task
     step.__module__ = __name__
@@ -60,13 +61,11 @@ def route(agent: str):
 async def agentplat_run(request: str, model: str = "", max_parallel: int = 8) -> str:
     """The driver: plan the request and run every step in its agent's environment as soon as
     its dependencies are done. Returns the run (plan, outcomes, usage) as JSON."""
-    return await execution.drive_body(request, model, max_parallel, route=route)
+    return await engine.drive_body(request, model, max_parallel, route=route)
 
 
 @driver_env.task(retries=SPEC.driver.retries)
 async def agentplat_job(entry: str, args_json: str = "{}") -> Dir:
     """A plugin's batch job (``agentplat report ... --remote``): ``entry`` (``module:function``
     of an installed plugin) writes into a fresh folder, which becomes this run's output."""
-    from .._cluster.jobs import run_entry
-
     return await Dir.from_local(await run_entry(entry, args_json))

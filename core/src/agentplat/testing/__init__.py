@@ -4,7 +4,11 @@ Why: plugin tests should exercise the real ``openai`` SDK (HTTP, retries, stream
 mapping) without network access or API keys. :class:`OpenAIServer` is a scripted,
 OpenAI-compatible loopback server; enable its pytest fixture with
 ``pytest_plugins = ["agentplat.testing.pytest_plugin"]``. Tools that call other web
-services get :class:`LoopbackHTTPServer`, which answers with recorded replies.
+services get :class:`LoopbackHTTPServer`, which answers with recorded replies. A whole run
+can be driven by a :class:`ScriptedModel` with no HTTP at all: pass it to ``run_request(model=...)``
+or swap it in for a block with ``with override_model(ScriptedModel([...])):``. ``dumps`` is how
+a tool's result crosses task boundaries (check yours serialises); ``with_retries`` calls a
+tool the way a direct step does (retried with backoff on transient errors).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from .openai_server import (
     ToolCall,
     estimate_tokens,
 )
-from .scripted import ScriptedClient, ScriptedModel
+from .scripted import ScriptedClient, ScriptedModel, override_model
+from .._common.jsondata import dumps
+from .._common.retry import with_retries
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -33,6 +39,9 @@ __all__ = [
     "estimate_tokens",
     "ScriptedClient",
     "ScriptedModel",
+    "override_model",
+    "dumps",
+    "with_retries",
     "HTTPReply",
     "LoopbackHTTPServer",
     "LoopbackHTTPServers",

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 from .._llm.chat import ChatRequest, ChatResponse, OnText, ToolCallRequest
 from .._models.chat import ChatModel
+from .._models.select import override
 from .openai_server import Fail, estimate_tokens, to_reply
 
 _ids = itertools.count(1)
@@ -37,7 +38,7 @@ class ScriptedClient:
             raise AssertionError(f"ScriptedModel has no reply left for a {request.role} call")
         reply = to_reply(value)
         if isinstance(reply, Fail):
-            from .._errors import TransientError
+            from .._common.errors import TransientError
 
             raise TransientError(f"scripted failure {reply.status}")
         text = reply.content or ""
@@ -68,3 +69,11 @@ class ScriptedModel(ChatModel):
     @property
     def requests(self) -> list[ChatRequest]:
         return self.client.requests
+
+
+def override_model(model):
+    """``with override_model(ScriptedModel([...])):`` every model a run (or a tool, or
+    ``plan_request``) selects in this block is ``model``, whatever name was asked for: in the
+    spirit of pydantic-ai's ``Agent.override``. The block's runs, inline or on local Flyte, use
+    that very object, so its ``requests`` show every call they made."""
+    return override(model)

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import click
-from agentplat._cli.main import handles_errors
-from agentplat._errors import AgentplatError
+from agentplat import AgentplatError
+from agentplat.extend import handles_errors
 
 from .config import MAX_TOPIC_LENGTH, default_reports_dir, resolve
 
@@ -105,8 +105,8 @@ class Progress:
 def generate(topics, out, max_iterations, threshold, max_parallel, from_file, resume, model, as_json,
              remote=False, config=None, wait=False) -> None:
     """Write a refined report on each TOPIC."""
-    from agentplat._models.select import select_model
-    from agentplat._plugin.registry import get_registry
+    from agentplat import get_registry
+    from agentplat.extend import select_model
 
     from .batch import Settings, run_batch
 
@@ -114,7 +114,7 @@ def generate(topics, out, max_iterations, threshold, max_parallel, from_file, re
     if remote or config or wait:
         if not remote:
             raise click.UsageError("--config and --wait go with --remote")
-        from agentplat._cluster.jobs import run_job_remote
+        from agentplat.extend import run_job_remote
 
         settings = {"model": model or os.environ.get("AGENTPLAT_MODEL", ""), "max_iterations": max_iterations,
                     "quality_threshold": threshold, "max_parallel": max_parallel}
@@ -165,7 +165,7 @@ def serve(reports_dir, port, host, model, remote=False, run_name=None, config=No
     if remote or run_name or config:
         if not remote:
             raise click.UsageError("--run and --config go with --remote")
-        from agentplat._cluster.apps import serve_remote
+        from agentplat.extend import serve_remote
 
         mount = "/home/flyte/reports"
         serve_remote("agentplat-report-app", job_entry="agentplat_report.batch:write_reports",

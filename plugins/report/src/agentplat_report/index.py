@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from agentplat._errors import AgentplatError
+from agentplat import AgentplatError
 
 from .formats import write_atomic
 from .slug import unique_slug

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from agentplat._refine.critique import ChatCritic
-from agentplat._refine.loop import ChatWriter
+from agentplat import ChatCritic, ChatWriter
 
 WRITER_SYSTEM = (
     "You are an analyst who writes concise, well-sourced reports in Markdown. Be accurate; say "

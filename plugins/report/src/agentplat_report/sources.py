@@ -48,8 +48,8 @@ def _field(item: Any, name: str) -> str:
 
 async def search(query: str, max_results: int = 5) -> Found:
     """Results for ``query``; never raises for a missing tool or a failing backend."""
-    from agentplat._plugin.registry import get_registry
-    from agentplat._execute.tools import call_tool
+    from agentplat import get_registry
+    from agentplat.extend import call_tool
 
     registry = get_registry()
     agent = registry.agents.get("web_search")

@@ -7,14 +7,12 @@ from its last critique instead of paying for those drafts again.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any, Callable
 
-from agentplat._errors import AgentplatError
-from agentplat._refine.loop import Iteration, refine
-from agentplat._execute.tools import in_flyte_task
+from agentplat import AgentplatError, Iteration, get_registry, refine
+from agentplat.extend import group, select_model
 
 from . import index
 from .formats import write_atomic, write_report
@@ -44,14 +42,6 @@ def saved_iterations(folder: Path) -> list[Iteration]:
         return []
 
 
-def _group(name: str):
-    if in_flyte_task():
-        import flyte
-
-        return flyte.group(name)
-    return contextlib.nullcontext()
-
-
 def _usage(*parts) -> dict[str, int]:
     total = {"llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
     for part in parts:
@@ -64,7 +54,7 @@ def _usage(*parts) -> dict[str, int]:
 
 async def report_topic(
     topic: str,
-    out: Path,
+    out: Path | str,
     folder: str,
     *,
     model: str = "",
@@ -73,10 +63,9 @@ async def report_topic(
     resume: bool = False,
     on_event: OnEvent | None = None,
 ) -> dict[str, Any]:
-    """Refine and write one report; a failure is returned as data, never raised."""
-    from agentplat._models.select import select_model
-    from agentplat._plugin.registry import get_registry
-
+    """Refine and write one report into ``out/folder``; a failure is returned as data, never
+    raised. This is the job ``batch`` runs for every topic (so it takes plain data)."""
+    out = Path(out)
     where = out / folder
     emit = on_event or (lambda kind, topic, data: None)
     index.update(out, topic, status="running", started_at=index.now(), error=None)
@@ -101,7 +90,7 @@ async def report_topic(
             topic, writer=writer, critic=critic, max_iterations=max_iterations,
             quality_threshold=quality_threshold, on_iteration=checkpoint, previous=previous,
         )
-        with _group("write files"):
+        with group("write files"):
             write_report(where, topic, refinement, model=model_name)
         outcome = index.update(
             out, topic, status="succeeded", score=refinement.score, iterations=len(refinement.iterations),

@@ -25,6 +25,16 @@ class Clause:
     numbers: list[Decimal] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_text(cls, text: str, *, index: int = 0, references: list[int] | None = None,
+                  previous: int | None = None, chained: bool = False) -> "Clause":
+        """A clause as the offline planner makes it: numbers and quoted strings read from
+        ``text`` (what a plugin's parser tests start from)."""
+        from .text import numbers, quoted
+
+        return cls(text=text, index=index, references=list(references or []), previous=previous,
+                   chained=chained, numbers=numbers(text), quoted=quoted(text))
+
     def inputs(self, needed: int) -> list[int]:
         """Earlier steps whose results fill ``needed`` missing operands, best guess first."""
         if self.references:

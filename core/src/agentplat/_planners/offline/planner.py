@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..._errors import NoCapableAgent, PlanningError
-from ..._plan.graph import Plan, Step, references
+from ..._common.errors import NoCapableAgent, PlanningError
+from ..._plan.graph import Plan, Step
+from ..._plan.refs import references
 from ..._plugin.registry import Registry
 from . import text as reading
 from .clause import Clause, ToolCall

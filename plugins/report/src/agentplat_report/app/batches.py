@@ -43,7 +43,7 @@ class Batches:
     async def start(self, topics: list[str], *, max_iterations: int, threshold: int) -> Batch:
         batch_id = secrets.token_hex(6)
         command = [
-            self.python, "-m", "agentplat.cli", "report", "generate", "--out", str(self.out),
+            self.python, "-m", "agentplat", "report", "generate", "--out", str(self.out),
             "--max-iterations", str(max_iterations), "--threshold", str(threshold),
         ]
         if self.model:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from typing import Awaitable, Callable, TypeVar
 
-import tenacity
-
-from ._errors import TransientError
+from .errors import TransientError
+from .settings import number
 
 T = TypeVar("T")
 
-TRANSIENT_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+#: HTTP statuses that may pass on retry, for tools and model endpoints alike. 409 is among
+#: them: the official ``openai`` and ``anthropic`` SDKs retry it, because model services answer
+#: 409 for a lock or a concurrent request that clears by itself; a tool's service that means
+#: a lasting conflict answers the same after a few short waits, and the step then fails.
+TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
 def is_transient(error: BaseException) -> bool:
@@ -33,7 +35,7 @@ def is_transient(error: BaseException) -> bool:
 
 
 def max_attempts() -> int:
-    return max(1, int(os.environ.get("AGENTPLAT_MAX_ATTEMPTS", "3")))
+    return number("AGENTPLAT_MAX_ATTEMPTS", 3, kind=int, minimum=1)
 
 
 async def with_retries(
@@ -44,7 +46,9 @@ async def with_retries(
     on_attempt: Callable[[int], None] | None = None,
 ) -> T:
     """Run ``call`` again after transient failures, with exponential backoff and jitter."""
-    wait = float(os.environ.get("AGENTPLAT_RETRY_WAIT", "0.5")) if initial_wait is None else initial_wait
+    import tenacity  # here, not at the top: plugins import agentplat.http while listing
+
+    wait = number("AGENTPLAT_RETRY_WAIT", 0.5, unit="seconds", minimum=0) if initial_wait is None else initial_wait
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(attempts or max_attempts()),
         wait=tenacity.wait_exponential_jitter(multiplier=wait, max=max(wait, 20.0), jitter=wait),
@@ -57,10 +61,3 @@ async def with_retries(
                 on_attempt(attempt.retry_state.attempt_number)
             return await call()
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def describe(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-

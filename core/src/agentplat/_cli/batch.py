@@ -1,0 +1,62 @@
+"""``agentplat batch``: many requests from a file, one JSON line each, in input order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import click
+
+from .._common.errors import AgentplatError
+from .support import fail, handles_errors, parse_tags
+
+
+def read_batch(path: str) -> list[dict[str, Any]]:
+    """One request per line, or JSONL objects with ``request`` (and optional ``tags``)."""
+    try:
+        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise AgentplatError(f"cannot read {path}: {exc.strerror}") from None
+    items = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AgentplatError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(data.get("request"), str):
+                raise AgentplatError(f"{path}:{number}: a JSON line needs a \"request\" string")
+            items.append({"request": data["request"], "tags": {str(k): str(v) for k, v in (data.get("tags") or {}).items()}})
+        else:
+            items.append({"request": line, "tags": {}})
+    if not items:
+        raise AgentplatError(f"{path} holds no requests")
+    return items
+
+
+@click.command()
+@click.argument("file")
+@click.option("--max-workers", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1), help="Steps at once per run.")
+@click.option("--fail-fast", is_flag=True, help="At the first failure, cancel what is still running or waiting.")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag every run of the batch.")
+@click.option("--model", help="Model backend or name.")
+@handles_errors
+def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags: tuple[str, ...],
+          model: str | None) -> None:
+    """Run many requests from FILE (one per line, or JSONL) concurrently; print one JSON line
+    per request, in input order."""
+    from .._run.batch import run_batch
+
+    items = read_batch(file)
+    outcomes = asyncio.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
+                                     fail_fast=fail_fast, tags=parse_tags(tags), model=model,
+                                     emit=lambda line: click.echo(json.dumps(line, ensure_ascii=False))))
+    failed = [o for o in outcomes if o["status"] != "succeeded"]
+    if failed:
+        fail(f"{len(failed)} of {len(outcomes)} requests did not succeed")

@@ -1,0 +1,54 @@
+"""What every command shares: one line on stderr and an exit code for errors, tags."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from typing import Any, Callable
+
+import click
+
+from .._common.errors import AgentplatError
+from .._common.text import describe
+
+
+def fail(message: str, *, code: int = 1) -> None:
+    click.echo(f"agentplat: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(command: Callable) -> Callable:
+    """One line on stderr and a non-zero exit for user errors; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, debug: bool = False, **kwargs: Any) -> Any:
+        debug = debug or bool(click.get_current_context().find_root().params.get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            if debug:
+                traceback.print_exc()
+            fail("interrupted", code=130)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                traceback.print_exc()  # ours, on stderr: Flyte replaces sys.excepthook
+            if isinstance(exc, AgentplatError):
+                message = (str(exc).strip().splitlines() or [""])[0]
+            else:
+                message = describe(exc, first_line=True)
+            fail(message or type(exc).__name__)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
+
+
+def parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
+    parsed = {}
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"tags look like KEY=VALUE, not {tag!r}", param_hint="--tag")
+        parsed[key.strip()] = value.strip()
+    return parsed

@@ -1,0 +1,28 @@
+"""Masking secrets: API keys, bearer tokens and the values of secret-looking variables.
+
+Everything agentplat writes (the run store) passes through :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+_SECRET_PATTERNS = [
+    re.compile(r"\b(sk|pk|rk|tvly|gsk|xai)-[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._\-]{8,}"),
+]
+
+
+def _known_secrets() -> list[str]:
+    names = [k for k in os.environ if re.search(r"(?i)(api_?key|token|secret|password)", k)]
+    return sorted({os.environ[k] for k in names if len(os.environ[k]) >= 6}, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """Mask API keys and bearer tokens (and the values of secret-looking env vars)."""
+    for secret in _known_secrets():
+        text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(0).split("-")[0] + "-***" if "-" in m.group(0)[:6] else "Bearer ***", text)
+    return text

@@ -1,0 +1,93 @@
+"""agentplat's settings: numbers from ``AGENTPLAT_*`` variables, the data folder, config.toml.
+
+Every numeric variable is read through :func:`number`, so a typo (``AGENTPLAT_MAX_ATTEMPTS=three``)
+ends in one line naming the variable instead of a ``ValueError`` traceback.
+
+``$AGENTPLAT_HOME/config.toml`` (default: the per-user data directory) may name a model
+per role; ``--model``/``AGENTPLAT_MODEL`` override the default for every role::
+
+    [models]
+    default = "gpt-4o-mini"
+    planner = "gpt-4o"
+    specialist = "gpt-4o-mini"
+    critic = "gpt-4o-mini"
+    writer = "gpt-4o"
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from .errors import AgentplatError
+
+N = TypeVar("N", int, float)
+
+
+def parse_number(name: str, default: N, *, kind: Callable[[str], N] = float, unit: str = "",
+                 minimum: float | None = None) -> N:
+    """The number in the environment variable ``name`` (``default`` if unset or blank).
+
+    With ``minimum=None`` it must be positive, else at least ``minimum``. A bad value raises
+    ``ValueError`` with the sentence to show, e.g. "AGENTPLAT_X must be a whole number, not '3 MB'".
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        noun = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {noun}{f' of {unit}' if unit else ''}, not {raw!r}") from None
+    if minimum is None:
+        if not value > 0:  # also refuses NaN
+            raise ValueError(f"{name} must be positive, not {raw!r}")
+    elif not value >= minimum:
+        raise ValueError(f"{name} must be at least {minimum:g}, not {raw!r}")
+    return value
+
+
+def number(name: str, default: N, *, kind: Callable[[str], N] = float, unit: str = "",
+           minimum: float | None = None) -> N:
+    """:func:`parse_number` for agentplat's own settings: a bad value is the user's to fix."""
+    try:
+        return parse_number(name, default, kind=kind, unit=unit, minimum=minimum)
+    except ValueError as exc:
+        raise AgentplatError(str(exc)) from None
+
+
+def data_dir() -> Path:
+    """``AGENTPLAT_HOME``, else the platform's per-user data directory."""
+    if home := os.environ.get("AGENTPLAT_HOME"):
+        return Path(home).expanduser()
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "agentplat"
+
+
+def config_path() -> Path:
+    return data_dir() / "config.toml"
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> dict:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def load_config() -> dict:
+    path = config_path()
+    try:
+        return _load(str(path), path.stat().st_mtime)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise AgentplatError(f"{path} is not valid TOML: {exc}") from None

@@ -1,0 +1,76 @@
+"""One chat call, the way every caller in agentplat makes it.
+
+``LLM.call`` picks the model name for the role, serves an answer already paid for when a
+run is resumed, retries transient errors with backoff, records the answer in the run
+store, and inside a Flyte task makes the call a ``flyte.trace`` (so a retried task replays
+it instead of paying again).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .._common.errors import ModelError
+from .._common.flytectx import in_flyte_task
+from .._common.retry import is_transient, with_retries
+from .._common.text import describe
+from . import recording
+from .chat import ChatClient, ChatRequest, ChatResponse, OnText
+from .config import model_for_role
+
+
+class LLM:
+    """A chat client with agentplat's calling conventions (roles, replay, retries, traces)."""
+
+    def __init__(self, client: ChatClient, *, default_model: str | None = None, fallback_model: str = "gpt-4o-mini"):
+        self.client = client
+        self.default_model = default_model
+        self.fallback_model = fallback_model
+
+    def model_for(self, role: str) -> str:
+        return model_for_role(role, self.default_model) or self.fallback_model
+
+    async def call(
+        self,
+        role: str,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        json_mode: bool = False,
+        on_text: OnText | None = None,
+    ) -> ChatResponse:
+        """One chat call for ``role``, retried on transient errors."""
+        request = ChatRequest(model=self.model_for(role), messages=messages, tools=tools, json_mode=json_mode, role=role)
+        replayed = recording.replay(request.to_json())
+        if replayed is not None:  # answered before this run was interrupted: do not pay again
+            response = ChatResponse.from_json(replayed)
+            response.replayed = True
+            if on_text is not None and response.text:
+                on_text(response.text)
+            return response
+        attempts = 0
+
+        async def once() -> ChatResponse:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1 and hasattr(on_text, "restart"):
+                on_text.restart()  # a stream cut off mid-way is read again from its start
+            if in_flyte_task():
+                from .traced import traced_chat
+
+                return await traced_chat(self.client, request, on_text)
+            return await self.client.chat(request, on_text=on_text)
+
+        started = time.monotonic()
+        try:
+            response = await with_retries(once)
+        except ModelError:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                where = getattr(self.client, "base_url", "the model endpoint")
+                raise ModelError(f"cannot get an answer from {where}: {describe(exc)}") from exc
+            raise
+        recording.record(request.to_json(), response.to_json(), time.monotonic() - started)
+        return response

@@ -1,0 +1,61 @@
+"""What plugin authors need beyond the user API (``agentplat``): the stable names for running
+work on the configured engine, calling tools and models the way a run does, adding CLI
+commands, and reaching a cluster.
+
+Plugins import only ``agentplat``, ``agentplat.extend``, ``agentplat.http`` and
+``agentplat.testing``; everything else in the core is private and may change. Names are
+imported on first use, so importing this module costs nothing.
+
+- Engines: ``current_engine()`` is the engine of this process (``AGENTPLAT_ENGINE``: Flyte, or
+  ``inline``); ``await current_engine().map(entry, items, limit=...)`` runs one function of
+  your plugin (``"module:function"``) over many items, each a Flyte task where Flyte runs,
+  a failed item coming back as ``JobFailed``. ``Engine`` and ``JobFailed`` are the types.
+- Tools and models: ``call_tool(agent, tool, args)`` calls another plugin's tool (a Flyte
+  trace inside a task); ``select_model(registry, name)`` is the model a run would use (inside
+  a run: that run's model); ``in_flyte_task()`` and ``group(name)`` for your own traces.
+- Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
+  stderr, exit codes, ``--debug``).
+- Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
+  a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it.
+- The refinement kit is in the user API: ``agentplat.refine``, ``ChatWriter``, ``ChatCritic``...
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Engine": "_engines.base",
+    "JobFailed": "_engines.base",
+    "current_engine": "_engines.select",
+    "call_tool": "_execute.tools",
+    "select_model": "_models.select",
+    "in_flyte_task": "_common.flytectx",
+    "group": "_common.flytectx",
+    "handles_errors": "_cli.support",
+    "run_job_remote": "cluster.engine",
+    "serve_remote": "_cluster.apps",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentplat.extend' has no attribute {name!r}")
+    value = getattr(import_module(f"agentplat.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._cli.support import handles_errors
+    from ._cluster.apps import serve_remote
+    from ._common.flytectx import group, in_flyte_task
+    from ._engines.base import Engine, JobFailed
+    from ._engines.select import current_engine
+    from ._execute.tools import call_tool
+    from ._models.select import select_model
+    from .cluster.engine import run_job_remote
