@@ -16,3 +16,12 @@ def test_the_scheduling_benchmark_runs_and_prints_its_figures():
     )
     assert out.returncode == 0, out.stderr
     assert "x bound" in out.stdout and "ms/step" in out.stdout
+
+
+def test_the_startup_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "startup.py"), "--runs", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 6 and all(line.split()[-1] in ("neither", "flyte", "openai,", "openai") for line in lines[1:3])
+    assert lines[1].startswith("--help") and lines[1].endswith("neither")  # --help imports neither openai nor flyte

@@ -142,7 +142,8 @@ async def run_dag(
             if not waiting:
                 break
             finished, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            for task in finished:
+            # steps that ended together are reported in plan order (a set's order is an accident)
+            for task in sorted(finished, key=lambda t: running.get(t, len(steps))):
                 if task is arrival:
                     arrival = None
                     item = task.result()
