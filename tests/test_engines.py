@@ -69,7 +69,7 @@ def test_override_model_swaps_every_selection_in_a_block():
     model = ScriptedModel([json.dumps({"steps": [PLAN["steps"][0]]})])
     with override_model(model):
         assert select_model(get_registry(), "offline") is model
-        planned = asyncio.run(plan_request("anything at all", model="openai:gpt-4o"))
+        planned = asyncio.run(plan_request("Multiply 10 by 5", model="openai:gpt-4o"))
     assert planned.plan.steps == [Step.model_validate(PLAN["steps"][0])]
     assert select_model(get_registry(), "offline") is not model  # the block is over
 
@@ -132,3 +132,45 @@ def test_an_unknown_engine_is_one_clear_error(monkeypatch):
     monkeypatch.setenv("AGENTPLAT_ENGINE", "spark")
     with pytest.raises(Exception, match="AGENTPLAT_ENGINE='spark' is not an engine here"):
         current_engine()
+
+
+def test_llm_calls_made_inside_a_tool_are_counted_with_the_step_and_the_run():
+    from agentplat import Agent, Registry, tool
+
+    @tool
+    async def summarize(text: str) -> str:
+        """Summarize text with the run's model."""
+        reply = await select_model(get_registry()).llm("writer", [{"role": "user", "content": text}])
+        return reply.text
+
+    registry = Registry(agents={"writer": Agent(name="writer", description="Writes.", tools=[summarize])})
+    plan = {"steps": [{"agent": "writer", "tool": "summarize", "args": {"text": "a long text"}, "dependencies": []}]}
+    model = ScriptedModel([json.dumps(plan), "short"])
+    result = asyncio.run(run_request("summarize a long text", model=model, engine="inline", registry=registry))
+    assert result.answer == "short"
+    assert result.steps[0].usage["llm_calls"] == 1
+    assert result.llm_calls == 2  # the plan and the tool's own call
+
+
+def test_a_step_cancelled_by_a_failed_plan_is_not_left_running_in_the_store(monkeypatch):
+    from agentplat import Agent, Registry, tool
+    from agentplat._store.runs import get_store
+
+    monkeypatch.setenv("AGENTPLAT_PLAN_REPAIRS", "0")
+
+    @tool
+    async def nap(seconds: float) -> str:
+        """Sleep."""
+        await asyncio.sleep(float(seconds))
+        return "rested"
+
+    registry = Registry(agents={"sleeper": Agent(name="sleeper", description="Sleeps.", tools=[nap])})
+    text = json.dumps({"steps": [{"agent": "sleeper", "tool": "nap", "args": {"seconds": 5}, "dependencies": []},
+                                 {"agent": "sleeper", "tool": "snore", "args": {}, "dependencies": []}]})
+    store = get_store()
+    result = asyncio.run(run_request("nap for 5 seconds then snore", model=ScriptedModel([text]), engine="inline",
+                                     registry=registry, store=store, run_id="cancelled1"))
+    assert result.status == "failed" and "no tool 'snore'" in result.error
+    steps = store.steps("cancelled1")
+    assert len(steps) == 1 and steps[0]["status"] in ("failed", "skipped")  # never left "running"/"waiting"
+    assert steps[0]["error"] == "cancelled: the plan turned out invalid"

@@ -39,13 +39,20 @@ def test_a_fenced_chatty_plan_is_accepted_and_direct_tool_steps_cost_no_extra_ca
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
 
 
-def test_the_planner_prompt_lists_the_installed_agents_and_tool_signatures(endpoint):
+def test_the_planner_prompt_shows_each_tool_as_an_example_step_and_constrains_the_plan(endpoint):
     endpoint.reply(json.dumps(PLAN))
     run()
-    system = endpoint.chat_requests[0].messages[0]["content"]
-    assert "- math:" in system
-    assert "tool multiply(a: number, b: number)" in system
-    assert endpoint.chat_requests[0].messages[1] == {"role": "user", "content": REQUEST}
+    body = endpoint.chat_requests[0].body
+    system = body["messages"][0]["content"]
+    assert "- math: " in system  # the agents, for task steps
+    assert '{"agent": "math", "tool": "multiply", "args": {"a": 2.5, "b": 2.5}, "dependencies": []}' in system
+    assert system.index("math.multiply") < system.index("weather.forecast")  # the request's tools first
+    schema = body["response_format"]["json_schema"]["schema"]
+    variants = schema["properties"]["steps"]["items"]["anyOf"]
+    multiply = next(v for v in variants if v["properties"].get("tool") == {"type": "string", "enum": ["multiply"]})
+    assert multiply["properties"]["agent"] == {"type": "string", "enum": ["math"]}
+    assert multiply["properties"]["args"]["required"] == ["a", "b"]
+    assert body["temperature"] == 0 and 512 <= body["max_tokens"] <= 4096
 
 
 def test_a_plan_with_a_cycle_is_repaired_on_the_second_try(endpoint):
@@ -115,7 +122,7 @@ def test_dependency_results_reach_a_specialist_as_context(endpoint):
         {"agent": "math", "task": "Add 8 to the previous result", "dependencies": [0]},
     ]}
     endpoint.reply(json.dumps(plan)).reply(ToolCall("add", {"a": 42, "b": 8})).reply("50")
-    result = run("x")
+    result = run("Multiply 6 by 7, then add 8 to the previous result")
     assert result.answer == "50"
     system = endpoint.chat_requests[1].messages[0]["content"]
     assert "step 0: 42" in system
@@ -172,12 +179,35 @@ def test_transient_endpoint_errors_are_retried(endpoint, status):
     assert result.llm_calls == 1  # a retried call is one call
 
 
-def test_synthesize_streams_a_prose_answer(endpoint):
-    endpoint.reply(json.dumps(PLAN)).reply("Together they make 106.")
+def test_synthesize_streams_prose_beside_the_computed_answer_never_instead_of_it(endpoint):
+    endpoint.reply(json.dumps(PLAN)).reply("No part could not be done.")
     result = run_cli("run", REQUEST, "--synthesize", env=cli_env(endpoint))
     assert result.code == 0, result.stderr
-    assert "Answer: Together they make 106." in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[-3:-1] == ["Answer: 106", "In words: No part could not be done."]
     assert endpoint.chat_requests[1].stream
+    endpoint.reply(json.dumps(PLAN)).reply("Together they make 106.")
+    data = run_cli("run", REQUEST, "--synthesize", "--json", env=cli_env(endpoint)).json()
+    assert data["answer"] == "106" and data["synthesis"] == "Together they make 106."
+    assert data["llm_calls"] == 2
+
+
+def test_synthesize_with_the_offline_model_says_it_adds_nothing():
+    result = run_cli("run", "What is 2 plus 3", "--synthesize", "--model", "offline")
+    assert result.code == 0 and "Answer: 5" in result.stdout
+    assert "the offline model writes no prose" in result.stderr
+
+
+def test_a_failed_plan_still_prints_the_run_as_json_with_its_id(endpoint):
+    endpoint.handler = lambda body: "no plan, sorry"
+    result = run_cli("run", REQUEST, "--json", env=cli_env(endpoint))
+    assert result.code == 1
+    data = result.json()
+    assert data["status"] == "failed" and data["steps"] == [] and data["answer"] is None
+    assert "did not produce a valid plan" in data["error"] and data["llm_calls"] == 3
+    assert result.stderr.strip().endswith(f"(run {data['run_id']})")
+    shown = run_cli("show", data["run_id"], "--json").json()
+    assert shown["status"] == "failed" and shown["llm_calls"] == 3
 
 
 def test_run_json_reports_usage(endpoint):
@@ -265,7 +295,13 @@ def test_an_endpoint_without_json_mode_is_asked_again_in_plain_text(endpoint):
     result = run()
     assert result.answer == "106"
     sent = [r.body for r in endpoint.chat_requests]
-    assert [("response_format" in b) for b in sent] == [True, False]
+    # each form the server refuses is asked once: schema, schema in JSON mode, JSON mode, none
+    assert [(b.get("response_format") or {}).get("type") for b in sent] == \
+        ["json_schema", "json_object", "json_object", None]
+    endpoint.reset()
+    endpoint.handler = no_json_mode
+    assert run().answer == "106"
+    assert ["response_format" in r.body for r in endpoint.chat_requests] == [False]  # remembered
 
 
 def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(monkeypatch):

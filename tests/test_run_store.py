@@ -178,7 +178,7 @@ def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(op
 
     openai_server.handler = model
     env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
-    proc = start_cli("run", "Multiply 6 by 7, then take a nap", env=env)
+    proc = start_cli("run", "Multiply 6 by 7, then take a nap for 30 seconds", env=env)
     wait_for(testkit / "nap-30")
     proc.kill()  # SIGKILL: no chance to clean up
     proc.wait(timeout=30)

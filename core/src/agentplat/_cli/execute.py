@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from .._common.errors import AgentplatError
 from .support import fail
 
 
@@ -33,18 +34,58 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
             result = asyncio.run(start(listener, store))
     except KeyboardInterrupt:
         fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
+    except AgentplatError as exc:
+        run = store.get_run(run_id)
+        if run is None:  # refused before a run was created (an unknown model...)
+            raise
+        if as_json:
+            click.echo(json.dumps(failed_run_json(run, str(exc)), indent=2, ensure_ascii=False))
+        raise AgentplatError(f"{_first_line(exc)} (run {run_id})") from exc
+    printer = RunPrinter() if live else listener
     if synthesize and result.steps:
         from .._run.synthesis import synthesize_answer
 
-        asyncio.run(synthesize_answer(result, model=model, on_text=None if as_json else _stream_out))
+        if as_json:
+            asyncio.run(synthesize_answer(result, model=model, on_text=None))
+        else:
+            printer.finish(result, between=lambda: _synthesize(result, model))
         store.finish_run(result.run_id, status=result.status, answer=result.answer,
                          error=result.first_error(), usage=result.usage.as_dict())
+    elif not as_json:
+        printer.finish(result)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        (RunPrinter() if live else listener).finish(result)
     if result.status != "succeeded":
         fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
+
+
+def _synthesize(result, model: str | None) -> None:
+    from .._run.synthesis import synthesize_answer
+
+    if asyncio.run(synthesize_answer(result, model=model, on_text=_stream_out)) is None:
+        click.echo("agentplat: note: --synthesize: the offline model writes no prose; the answer is the steps' "
+                   "results", err=True)
+
+
+def failed_run_json(run: dict, error: str) -> dict:
+    """``run --json`` of a run that ended before any step (its plan failed): same keys as a run."""
+    from datetime import datetime, timezone
+
+    def iso(ts):
+        return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None
+
+    usage = {"replayed_calls": 0, "llm_calls": run["llm_calls"], "prompt_tokens": run["prompt_tokens"],
+             "completion_tokens": run["completion_tokens"],
+             "total_tokens": run["prompt_tokens"] + run["completion_tokens"]}
+    seconds = round(run["ended_at"] - run["started_at"], 4) if run["ended_at"] else None
+    return {"run_id": run["run_id"], "request": run["request"], "status": run["status"], "answer": None,
+            "model": run["model"], "llm_calls": run["llm_calls"], "usage": usage, "started_at": iso(run["started_at"]),
+            "ended_at": iso(run["ended_at"]), "seconds": seconds, "plan": {"steps": []}, "steps": [],
+            "error": run["error"] or error}
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _stream_out(text: str) -> None:

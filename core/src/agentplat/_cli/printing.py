@@ -68,15 +68,18 @@ class RunPrinter:
             return f"  [{index}] {label} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)"
         return f"  [{index}] {label} {outcome.status}: {outcome.error}"
 
-    def finish(self, result) -> None:
+    def finish(self, result, *, between=None) -> None:
+        """The answer and the run's summary line (``between()`` prints anything in between)."""
         if not self.enabled:
             return
         with self.lock:
             for line in self.pending:  # a plan that never completed still shows its steps
                 click.echo(line)
             self.pending.clear()
-        if result.answer and not result.synthesized:
+        if result.answer:
             click.echo(f"Answer: {result.answer}")
+        if between is not None:
+            between()
         usage = result.usage
         tokens = f", {usage.prompt_tokens}+{usage.completion_tokens} tokens" if usage.llm_calls else ""
         click.echo(

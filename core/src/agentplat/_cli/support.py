@@ -14,7 +14,9 @@ from .._common.text import describe
 
 
 def fail(message: str, *, code: int = 1) -> None:
-    click.echo(f"agentplat: error: {message}", err=True)
+    """One line on stderr (whatever ``message`` holds), then exit with ``code``."""
+    line = " ".join(message.split())
+    click.echo(f"agentplat: error: {line if len(line) <= 1000 else line[:999] + '…'}", err=True)
     sys.exit(code)
 
 

@@ -153,7 +153,7 @@ async def run_dag(
                     open_feed = False
                     if isinstance(item, BaseException):
                         feed.error = item
-                        return _cancel_running(running, outcomes, "cancelled: the plan turned out invalid")
+                        return _cancel_running(running, outcomes, "cancelled: the plan turned out invalid", emit)
                 else:
                     finish(task, running.pop(task))
             # drain steps that arrived together, so dispatch order follows plan order
@@ -165,26 +165,30 @@ async def run_dag(
                     open_feed = False
                     if isinstance(item, BaseException):
                         feed.error = item
-                        return _cancel_running(running, outcomes, "cancelled: the plan turned out invalid")
+                        return _cancel_running(running, outcomes, "cancelled: the plan turned out invalid", emit)
     finally:
         pending = list(running) + ([arrival] if arrival is not None else [])
         for task in pending:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-        _cancel_running(running, outcomes, "cancelled")
+        _cancel_running(running, outcomes, "cancelled", lambda index: None)  # an interruption: the store marks them
     return outcomes
 
 
-def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str) -> dict[int, StepOutcome]:
-    """Mark steps still running as cancelled (their tasks are cancelled by run_dag's finally)."""
+def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str,
+                    emit: Callable[[int], None]) -> dict[int, StepOutcome]:
+    """Mark steps still running as cancelled (their tasks are cancelled by run_dag's finally)
+    and steps still waiting as skipped, and tell the listener, so nothing stays "running"."""
     for index in list(running.values()):
         outcome = outcomes[index]
         if outcome.status == "running":
             outcome.status, outcome.error, outcome.ended_at = "failed", reason, time.time()
-    for outcome in outcomes.values():
+            emit(index)
+    for index, outcome in outcomes.items():
         if outcome.status == "waiting":
             outcome.status, outcome.error = "skipped", reason
+            emit(index)
     return outcomes
 
 

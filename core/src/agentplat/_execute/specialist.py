@@ -7,11 +7,13 @@ Malformed tool arguments go back to the model as a tool error, so it can correct
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from .._common.errors import ToolError
 from .._common.settings import number
 from .._common.jsondata import dumps, show
+from .._llm.chat import ToolCallRequest
 from .._llm.usage import Usage
 from .._common.retry import with_retries
 from .outcome import Completed
@@ -58,10 +60,18 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
         {"role": "system", "content": specialist_prompt(agent, inputs)},
         {"role": "user", "content": step.task or ""},
     ]
+    specs = tool_specs(agent) or None
     called, last = False, None
     for _ in range(max_rounds()):
-        reply = await llm.call("specialist", messages, tools=tool_specs(agent) or None)
+        # until a tool ran the task is not done: ask for a call (some servers send tool calls
+        # only when asked to); after that the model may call more or finish with text
+        choice = None if not specs else (_required(agent) if not called else "auto")
+        reply = await llm.call("specialist", messages, tools=specs, tool_choice=choice)
         usage.add_reply(reply)
+        if not reply.tool_calls and specs:
+            reply.tool_calls = text_tool_calls(reply.text)
+            if reply.tool_calls:
+                reply.text = ""
         messages.append(reply.message())
         if not reply.tool_calls:
             return Completed(last if called else reply.text, usage=usage.as_dict())
@@ -90,3 +100,58 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
     if called:
         return Completed(last, usage=usage.as_dict())
     raise ToolError(f"agent {agent.name!r} did not finish the task within {max_rounds()} rounds")
+
+
+def _required(agent) -> str:
+    """With one tool, name it (servers that only answer a named function then answer); else
+    any tool call is required."""
+    return agent.tools[0].name if len(agent.tools) == 1 else "required"
+
+
+_TAGGED = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.S)
+
+
+def text_tool_calls(text: str) -> list[ToolCallRequest]:
+    """Tool calls a model wrote as text instead of as calls: ``<tool_call>{...}</tool_call>``
+    (the Hermes/Qwen template), or a reply that is nothing but ``{"name": ..., "arguments":
+    ...}`` (or a list of them). The names are taken as written; an unknown one is answered
+    as any unknown call is, so the model can correct itself."""
+    if not text or not text.strip():
+        return []
+    tagged = _TAGGED.findall(text)
+    candidates: list[Any] = []
+    if tagged:
+        for body in tagged:
+            candidates += _json_values(body)
+    else:
+        stripped = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+        if stripped[:1] in "{[":
+            values = _json_values(stripped)
+            if len(values) == 1 and isinstance(values[0], list):
+                values = values[0]
+            candidates = values
+    calls = []
+    for position, value in enumerate(candidates):
+        if not isinstance(value, dict):
+            return []
+        if isinstance(value.get("function"), dict):
+            value = value["function"]
+        name = value.get("name")
+        args = value.get("arguments", value.get("parameters", {}))
+        if not isinstance(name, str) or not name:
+            return []
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                pass
+        calls.append(ToolCallRequest(id=f"text_call_{position}", name=name,
+                                     arguments=args if isinstance(args, str) else json.dumps(args)))
+    return calls
+
+
+def _json_values(text: str) -> list[Any]:
+    try:
+        return [json.loads(text)]
+    except ValueError:
+        return []

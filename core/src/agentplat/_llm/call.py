@@ -8,6 +8,7 @@ it instead of paying again).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -17,7 +18,8 @@ from .._common.retry import is_transient, with_retries
 from .._common.text import describe
 from . import recording
 from .chat import ChatClient, ChatRequest, ChatResponse, OnText
-from .config import model_for_role
+from .config import call_settings, model_for_role
+from .usage import spent
 
 
 class LLM:
@@ -38,16 +40,26 @@ class LLM:
         *,
         tools: list[dict[str, Any]] | None = None,
         json_mode: bool = False,
+        json_schema: dict[str, Any] | None = None,
+        tool_choice: str | None = None,
+        max_tokens: int | None = None,
         on_text: OnText | None = None,
     ) -> ChatResponse:
-        """One chat call for ``role``, retried on transient errors."""
-        request = ChatRequest(model=self.model_for(role), messages=messages, tools=tools, json_mode=json_mode, role=role)
+        """One chat call for ``role``, retried on transient errors, bounded in tokens
+        (``max_tokens``, else the role's setting) and in time (the role's deadline)."""
+        limits = call_settings(role)
+        request = ChatRequest(
+            model=self.model_for(role), messages=messages, tools=tools, json_mode=json_mode or json_schema is not None,
+            role=role, json_schema=json_schema, tool_choice=tool_choice if tools else None,
+            max_tokens=max_tokens or limits.max_tokens, temperature=limits.temperature,
+        )
         replayed = recording.replay(request.to_json())
         if replayed is not None:  # answered before this run was interrupted: do not pay again
             response = ChatResponse.from_json(replayed)
             response.replayed = True
             if on_text is not None and response.text:
                 on_text(response.text)
+            spent(response)
             return response
         attempts = 0
 
@@ -64,7 +76,11 @@ class LLM:
 
         started = time.monotonic()
         try:
-            response = await with_retries(once)
+            response = await asyncio.wait_for(with_retries(once), limits.deadline)
+        except (TimeoutError, asyncio.TimeoutError):
+            where = getattr(self.client, "base_url", "the model endpoint")
+            raise ModelError(f"no complete answer from {where} within {limits.deadline:g}s (the {role}'s deadline; "
+                             "[llm] deadline in config.toml or AGENTPLAT_LLM_DEADLINE)") from None
         except ModelError:
             raise
         except Exception as exc:
@@ -73,4 +89,5 @@ class LLM:
                 raise ModelError(f"cannot get an answer from {where}: {describe(exc)}") from exc
             raise
         recording.record(request.to_json(), response.to_json(), time.monotonic() - started)
+        spent(response)
         return response

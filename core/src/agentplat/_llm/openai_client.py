@@ -1,8 +1,10 @@
 """The chat client for any OpenAI-compatible endpoint, over the official ``openai`` SDK.
 
-OpenAI itself, vLLM, Ollama, llama.cpp's server and LM Studio all speak this protocol.
-``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` configure it; the SDK is imported only when a
-call is made, so listing and offline planning never pay its import time.
+OpenAI itself, vLLM, Ollama, llama.cpp's server and LM Studio all speak this protocol, with
+dialects: how a reply can be constrained to a JSON schema differs (``forms``, negotiated
+once per endpoint and model, and remembered), some servers send no usage in streams, some
+answer tool calls only when ``tool_choice`` names a function. ``OPENAI_API_KEY`` and
+``OPENAI_BASE_URL`` configure it; the SDK is imported only when a call is made.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .._common.errors import ModelError
+from .._common.errors import ModelError, TransientError
 from .._common.settings import number
+from . import forms
 from .chat import ChatRequest, ChatResponse, OnText, ToolCallRequest
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -19,7 +22,13 @@ OPENAI_URL = "https://api.openai.com/v1"
 
 
 def _timeout() -> float:
+    """Seconds to wait for each read (the whole call has its own deadline, ``[llm] deadline``)."""
     return number("AGENTPLAT_LLM_TIMEOUT", 120.0, unit="seconds")
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token: for servers that report no usage."""
+    return (len(text) + 3) // 4 if text else 0
 
 
 class OpenAIChatClient:
@@ -33,7 +42,6 @@ class OpenAIChatClient:
                 raise ModelError("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL for a local OpenAI-compatible server)")
             self.api_key = "not-needed"  # local servers (Ollama, llama.cpp, vLLM) accept any key
         self._client = None
-        self._json_mode_ok = True
 
     @property
     def client(self):
@@ -45,44 +53,68 @@ class OpenAIChatClient:
             )
         return self._client
 
-    async def chat(self, request: ChatRequest, on_text: OnText | None = None) -> ChatResponse:
-        import openai
-
+    def _kwargs(self, request: ChatRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages}
         if request.tools:
             kwargs["tools"] = request.tools
-        if request.json_mode and self._json_mode_ok and not request.tools:
-            kwargs["response_format"] = {"type": "json_object"}
+            if request.tool_choice in ("auto", "required", "none"):
+                kwargs["tool_choice"] = request.tool_choice
+            elif request.tool_choice:
+                kwargs["tool_choice"] = {"type": "function", "function": {"name": request.tool_choice}}
+        if request.max_tokens is not None:
+            kwargs["max_tokens"] = request.max_tokens
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        return kwargs
+
+    async def chat(self, request: ChatRequest, on_text: OnText | None = None) -> ChatResponse:
+        import openai
+
+        kwargs = self._kwargs(request)
+        wants = forms.wanted(request) if not request.tools else None
         try:
-            return await self._send_with_fallback(kwargs, on_text)
+            if wants is None:
+                return await self._send(kwargs, on_text, request)
+            return await self._send_negotiated(kwargs, on_text, request, wants)
         except openai.AuthenticationError:
             raise ModelError(f"the endpoint {self.base_url} rejected the API key (check OPENAI_API_KEY)") from None
         except openai.NotFoundError as exc:
             raise ModelError(f"model {request.model!r} was not found at {self.base_url} ({_detail(exc)})") from None
         except openai.PermissionDeniedError as exc:
             raise ModelError(f"the endpoint {self.base_url} refused the request: {_detail(exc)}") from None
-        except openai.BadRequestError as exc:
-            raise ModelError(f"the endpoint {self.base_url} rejected the request: {_detail(exc)}") from None
+        except openai.APIStatusError as exc:
+            if _context_overflow(exc):
+                raise ModelError(f"the conversation does not fit the context window of {request.model!r} at "
+                                 f"{self.base_url} ({_detail(exc)})") from None
+            if exc.status_code in (400, 422):
+                raise ModelError(f"the endpoint {self.base_url} rejected the request: {_detail(exc)}") from None
+            raise
 
-    async def _send_with_fallback(self, kwargs: dict[str, Any], on_text: OnText | None) -> ChatResponse:
+    async def _send_negotiated(self, kwargs: dict[str, Any], on_text: OnText | None, request: ChatRequest,
+                               wants: str) -> ChatResponse:
+        """Send with the best response format this endpoint accepts; a clear refusal of one
+        (an error naming ``response_format``) moves to the next, and the endpoint's answer is
+        remembered. A timeout or an overloaded server moves nothing."""
         import openai
 
-        try:
-            return await self._send(kwargs, on_text)
-        except openai.BadRequestError:
-            if "response_format" not in kwargs:
-                raise
-            # no JSON mode here: remember, and ask again; plain replies are parsed just as well
-            self._json_mode_ok = False
-            return await self._send({k: v for k, v in kwargs.items() if k != "response_format"}, on_text)
+        key = forms.endpoint_key(self.base_url, request.model)
+        form = forms.start(key, wants)
+        while True:
+            try:
+                return await self._send({**kwargs, **forms.response_format(form, request)}, on_text, request)
+            except openai.APIStatusError as exc:
+                nxt = forms.next_form(form)
+                if nxt is None or exc.status_code not in (400, 422, 500) or not forms.refuses_format(_detail(exc)):
+                    raise
+                form = forms.demote(key, form, nxt)
 
-    async def _send(self, kwargs: dict[str, Any], on_text: OnText | None) -> ChatResponse:
+    async def _send(self, kwargs: dict[str, Any], on_text: OnText | None, request: ChatRequest) -> ChatResponse:
         if on_text is None:
             completion = await self.client.chat.completions.create(**kwargs)
             choice = completion.choices[0]
             message = choice.message
             usage = completion.usage
-            return ChatResponse(
+            response = ChatResponse(
                 text=message.content or "",
                 tool_calls=[
                     ToolCallRequest(id=c.id, name=c.function.name, arguments=c.function.arguments or "")
@@ -91,21 +123,29 @@ class OpenAIChatClient:
                 prompt_tokens=usage.prompt_tokens if usage else 0,
                 completion_tokens=usage.completion_tokens if usage else 0,
                 model=completion.model or kwargs["model"],
+                finish_reason=choice.finish_reason or "",
             )
-        return await self._stream(kwargs, on_text)
+            if usage is None:
+                _estimate_usage(response, request)
+            return response
+        return await self._stream(kwargs, on_text, request)
 
-    async def _stream(self, kwargs: dict[str, Any], on_text: OnText) -> ChatResponse:
+    async def _stream(self, kwargs: dict[str, Any], on_text: OnText, request: ChatRequest) -> ChatResponse:
         stream = await self.client.chat.completions.create(
             **kwargs, stream=True, stream_options={"include_usage": True}
         )
         response = ChatResponse(model=kwargs["model"])
         text: list[str] = []
         calls: dict[int, dict[str, str]] = {}
+        usage_seen = False
         async for chunk in stream:
             if chunk.usage:
+                usage_seen = True
                 response.prompt_tokens = chunk.usage.prompt_tokens
                 response.completion_tokens = chunk.usage.completion_tokens
             for choice in chunk.choices:
+                if choice.finish_reason:
+                    response.finish_reason = choice.finish_reason
                 delta = choice.delta
                 if delta.content:
                     text.append(delta.content)
@@ -118,13 +158,32 @@ class OpenAIChatClient:
                         slot["arguments"] += call.function.arguments or ""
         response.text = "".join(text)
         response.tool_calls = [ToolCallRequest(**calls[i]) for i in sorted(calls)]
+        if not response.finish_reason:
+            # the stream closed without saying why it ended: cut off (a server that lets a new
+            # request interrupt a running one does this), so the reply is not whole
+            raise TransientError(f"the reply stream from {self.base_url} ended before the reply was complete")
+        if not usage_seen:
+            _estimate_usage(response, request)
         return response
 
 
-def _detail(exc: Exception) -> str:
+def _estimate_usage(response: ChatResponse, request: ChatRequest) -> None:
+    prompt = " ".join(str(m.get("content") or "") for m in request.messages)
+    response.prompt_tokens = estimate_tokens(prompt)
+    response.completion_tokens = estimate_tokens(response.text + "".join(c.arguments for c in response.tool_calls))
+    response.usage_estimated = True
+
+
+def _context_overflow(exc: Exception) -> bool:
+    text = _detail(exc).lower()
+    return "context" in text and any(w in text for w in ("length", "window", "exceed", "too long", "maximum"))
+
+
+def _detail(exc: Exception, limit: int = 300) -> str:
+    """What the server said, on one line: its message (servers put tracebacks in it too)."""
     body = getattr(exc, "body", None)
+    message = ""
     if isinstance(body, dict):
-        message = body.get("message") or (body.get("error") or {}).get("message")
-        if message:
-            return str(message)
-    return str(exc).splitlines()[0]
+        message = str(body.get("message") or (body.get("error") or {}).get("message") or "")
+    message = " ".join((message or str(exc)).split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -7,11 +7,12 @@ does), so they travel beside it in a context variable.
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 
 import flyte
 
-from .._common.jsondata import dumps, loads
+from .._common.jsondata import dumps
 from .chat import ChatClient, ChatRequest, ChatResponse, OnText
 
 _current: ContextVar[tuple[ChatClient, OnText | None]] = ContextVar("agentplat_current_chat")
@@ -21,13 +22,13 @@ _current: ContextVar[tuple[ChatClient, OnText | None]] = ContextVar("agentplat_c
 async def traced_llm_call(role: str, request_json: str) -> str:
     """One LLM call, recorded by Flyte (``role`` names it in Flyte's records)."""
     client, on_text = _current.get()
-    response = await client.chat(ChatRequest(**loads(request_json)), on_text=on_text)
+    response = await client.chat(ChatRequest(**json.loads(request_json)), on_text=on_text)
     return dumps(response.to_json())
 
 
 async def traced_chat(client: ChatClient, request: ChatRequest, on_text: OnText | None) -> ChatResponse:
     token = _current.set((client, on_text))
     try:
-        return ChatResponse.from_json(loads(await traced_llm_call(request.role, dumps(request.to_json()))))
+        return ChatResponse.from_json(json.loads(await traced_llm_call(request.role, dumps(request.to_json()))))
     finally:
         _current.reset(token)

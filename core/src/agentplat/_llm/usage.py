@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Iterator
 
 
 @dataclass
@@ -38,3 +41,25 @@ class Usage:
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
         }
+
+
+_sink: ContextVar[Usage | None] = ContextVar("agentplat_usage_sink", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[Usage]:
+    """Every LLM call made in this block (by a step's model, or by a tool that calls a model
+    itself) is added to the ``Usage`` it yields."""
+    usage = Usage()
+    token = _sink.set(usage)
+    try:
+        yield usage
+    finally:
+        _sink.reset(token)
+
+
+def spent(reply) -> None:
+    """Account for one reply in the block that is collecting, if any."""
+    sink = _sink.get()
+    if sink is not None:
+        sink.add_reply(reply)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._execute.specialist import run_specialist
 from .._llm.call import LLM
-from .._llm.chat import ChatClient, ChatResponse, OnText
+from .._llm.chat import ChatClient, ChatResponse
 from .._planners.llm import LLMPlanner
 from .._planners.planned import Planned
 
@@ -40,17 +40,9 @@ class ChatModel:
     def model_for(self, role: str) -> str:
         return self.chat.model_for(role)
 
-    async def llm(
-        self,
-        role: str,
-        messages: list[dict[str, Any]],
-        *,
-        tools: list[dict[str, Any]] | None = None,
-        json_mode: bool = False,
-        on_text: OnText | None = None,
-    ) -> ChatResponse:
-        """One chat call for ``role`` (see ``LLM.call``), for writers and tools of plugins."""
-        return await self.chat.call(role, messages, tools=tools, json_mode=json_mode, on_text=on_text)
+    async def llm(self, role: str, messages: list[dict[str, Any]], **options: Any) -> ChatResponse:
+        """One chat call for ``role`` (see ``LLM.call`` for the options), for writers and tools of plugins."""
+        return await self.chat.call(role, messages, **options)
 
     async def plan(self, request: str, registry: "Registry", on_step=None) -> Planned:
         return await LLMPlanner(self.chat, registry).plan(request, on_step, stream=self.stream_plans)

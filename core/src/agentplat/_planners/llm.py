@@ -15,10 +15,15 @@ import pydantic
 from .._common.errors import PlanningError, PlanValidationError
 from .._common.settings import number
 from .._common.text import problems
+from .._llm.config import configured_max_tokens, planner_budget
 from .._llm.usage import Usage
 from .planned import Planned
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
 from .._plan.text import StepScanner, extract_plan
+from .grounding import Grounding
+from .lenient import normalize_plan, normalize_step
+from .schema import plan_schema
+from .shortlist import shortlist
 
 if TYPE_CHECKING:
     from .._llm.call import LLM
@@ -54,22 +59,74 @@ def tool_signature(tool) -> str:
     return f"{tool.name}({', '.join(params)}) - {tool.description}"
 
 
-def system_prompt(registry: "Registry") -> str:
+_SAMPLES = {"integer": 1, "number": 1, "string": "...", "boolean": True}
+
+
+def tool_example(tool) -> str:
+    """One direct step calling ``tool``, as JSON: small models copy a shape more reliably than
+    they read a signature (measured: see the README's real-model figures)."""
+    args = {}
+    for name, schema in tool.parameters.get("properties", {}).items():
+        if name not in tool.parameters.get("required", []):
+            continue
+        if schema.get("enum"):
+            args[name] = schema["enum"][0]
+        else:
+            kind = schema.get("type") or next((s.get("type") for s in schema.get("anyOf", []) if s.get("type")), "")
+            args[name] = _SAMPLES.get(kind, "text")
+    return json.dumps({"agent": tool.agent, "tool": tool.name, "args": args, "dependencies": []})
+
+
+def worked_example(tools: list) -> list[str]:
+    """A request and its plan, made from the first tool that takes two numbers: small models
+    copy how a result feeds the next step ("$0" and its dependency) from an example far more
+    reliably than from the rules."""
+    for tool in tools:
+        props = tool.parameters.get("properties", {})
+        required = [p for p in tool.parameters.get("required", []) if props.get(p, {}).get("type") in ("number", "integer")]
+        if len(required) >= 2 and len(required) == len(props):
+            first = dict(zip(required, [3, 4])) | {p: 1 for p in required[2:]}
+            second = dict(zip(required, ["$0", 5])) | {p: 1 for p in required[2:]}
+            plan = {"steps": [
+                {"agent": tool.agent, "tool": tool.name, "args": first, "dependencies": []},
+                {"agent": tool.agent, "tool": tool.name, "args": second, "dependencies": [0]},
+            ]}
+            return ["", f"Example: for \"{tool.name.replace('_', ' ')} 3 and 4, then {tool.name.replace('_', ' ')} "
+                        "the result and 5\" the plan is", json.dumps(plan),
+                    "(the numbers come from the request; \"$0\" is step 0's result)"]
+    return []
+
+
+def system_prompt(registry: "Registry", tools: list | None = None) -> str:
+    """The planner's instructions and the tools it may use (``tools``: a shortlist, best first;
+    default: every installed tool)."""
+    tools = list(registry.tools()) if tools is None else tools
     lines = [
         "You are the planner of agentplat. Turn the user's request into a plan: a dependency",
         "graph of steps, each served by one of the installed agents.",
         "",
         FORMAT.replace("{max_steps}", str(MAX_STEPS)),
+        *worked_example(tools),
         "",
-        "Installed agents:",
+        "Tools (the shape of a step that calls each; put the request's values in \"args\"):",
     ]
-    for agent in registry.agents.values():
+    for tool in tools:
+        lines.append(f"- {tool.agent}.{tool.name}: {tool.description}")
+        lines.append(f"  {tool_example(tool)}")
+    agents = list(dict.fromkeys(t.agent for t in tools))
+    lines += ["", "Agents (for \"task\" steps):"]
+    for name in agents:
+        agent = registry.agents[name]
         lines.append(f"- {agent.name}: {agent.description}")
-        for tool in agent.tools:
-            lines.append(f"    tool {tool_signature(tool)}")
-        for example in agent.examples[:3]:
-            lines.append(f"    e.g. {example!r}")
     return "\n".join(lines)
+
+
+def excerpt(text: str, limit: int = 1200) -> str:
+    """A reply as sent back for repair: whole when short, else its start and its size, so a
+    runaway reply does not overflow the model's context on the way back."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f" … [{len(text) - limit} more characters cut]"
 
 
 def max_repairs() -> int:
@@ -86,8 +143,10 @@ def _parse_step(data: dict) -> Step:
 class StreamedSteps:
     """Validates steps as they stream in and forwards the valid prefix to the scheduler."""
 
-    def __init__(self, registry: "Registry", on_step: OnStep, dispatched: list[Step]):
+    def __init__(self, registry: "Registry", on_step: OnStep, dispatched: list[Step], request: str = ""):
         self.registry = registry
+        self.request = request
+        self.grounding = Grounding(request)
         self.on_step = on_step
         self.dispatched = dispatched
         self.scanner = StepScanner()
@@ -100,15 +159,17 @@ class StreamedSteps:
         self.scanner = StepScanner()
         self.seen = []
         self.broken = None
+        self.grounding = Grounding(self.request)
 
     def __call__(self, chunk: str) -> None:
         if self.broken is not None:
             return
         for data in self.scanner.feed(chunk):
             try:
-                step = _parse_step(data)
+                step = _parse_step(normalize_step(data, self.registry))
                 self.seen.append(step)
                 validate_step(Plan(steps=list(self.seen)), len(self.seen) - 1, self.registry, partial=True)
+                self.grounding.check(len(self.seen) - 1, step)  # before it may run
             except PlanValidationError as exc:
                 self.broken = exc
                 return
@@ -134,21 +195,32 @@ class LLMPlanner:
         if not request or not request.strip():
             raise PlanningError("the request is empty")
         usage = Usage()
+        about = {name: agent.description for name, agent in self.registry.agents.items()}
+        tools = shortlist(request, self.registry.tools(), about)
+        schema = plan_schema(tools, list(dict.fromkeys(t.agent for t in tools)))
+        budget = configured_max_tokens("planner") or planner_budget(request, len(tools))
         messages = [
-            {"role": "system", "content": system_prompt(self.registry)},
+            {"role": "system", "content": system_prompt(self.registry, tools)},
             {"role": "user", "content": request.strip()},
         ]
         dispatched: list[Step] = []
         error: PlanValidationError | None = None
         for _ in range(max_repairs() + 1):
-            streamed = StreamedSteps(self.registry, on_step, dispatched) if on_step and stream else None
-            reply = await self.llm.call("planner", messages, json_mode=True, on_text=streamed)
+            streamed = StreamedSteps(self.registry, on_step, dispatched, request) if on_step and stream else None
+            reply = await self.llm.call("planner", messages, json_schema=schema, max_tokens=budget, on_text=streamed)
             usage.add_reply(reply)
-            messages.append({"role": "assistant", "content": reply.text})
+            if reply.finish_reason == "length":
+                raise PlanningError(
+                    f"the model's plan reached the length limit ({budget} tokens) before it was complete; "
+                    "a model that writes without end, or a plan that needs more ([llm.max_tokens] planner "
+                    "in config.toml)"
+                ).with_usage(usage)
+            messages.append({"role": "assistant", "content": excerpt(reply.text)})
             try:
                 if streamed is not None and streamed.broken is not None:
                     raise streamed.broken
-                plan = validate_plan(Plan.parse(extract_plan(reply.text)), self.registry)
+                data = normalize_plan(extract_plan(reply.text), self.registry)
+                plan = Grounding(request).check_plan(validate_plan(Plan.parse(data), self.registry))
                 self._check_agrees(plan, dispatched)
                 if on_step is not None:
                     for step in plan.steps[len(dispatched):]:
@@ -157,8 +229,10 @@ class LLMPlanner:
                 return Planned(plan, usage)
             except PlanValidationError as exc:
                 error = exc
+                hint = (" Steps are numbered from 0: the first step's result is \"$0\", the second's \"$1\"."
+                        if "depends on" in str(exc) else "")
                 messages.append({"role": "user", "content": (
-                    f"That plan is invalid: {exc}\n"
+                    f"That plan is invalid: {exc}.{hint}\n"
                     "Reply with the corrected plan as one JSON object, and nothing else."
                     + (f" Keep steps 0..{len(dispatched) - 1} exactly as they were: they are already running."
                        if dispatched else "")

@@ -67,10 +67,8 @@ class RunResult:
 
     @property
     def answer(self) -> str:
-        """The results of the final steps (those nothing else depends on), or the prose
-        answer when one was synthesized."""
-        if self.synthesized:
-            return self.synthesized
+        """The results of the final steps (those nothing else depends on). A synthesized prose
+        answer never replaces them: it is ``synthesized``, beside them."""
         finals = [self.steps[i] for i in self.plan.final_steps()]
         done = [s for s in finals if s.status == "succeeded"]
         if len(finals) == 1 and done:
@@ -125,6 +123,7 @@ class RunResult:
             "plan": self.plan.to_json(),
             "steps": [s.to_json() for s in self.steps],
             "error": self.error,
+            **({"synthesis": self.synthesized} if self.synthesized else {}),
         }
 
 

@@ -16,19 +16,21 @@ def synthesis_messages(result) -> list[dict]:
         outcome = show(step.result) if step.status == "succeeded" else f"{step.status}: {step.error}"
         lines.append(f"- step {step.index} {what} -> {outcome}")
     return [
-        {"role": "system", "content": "Write a short, direct answer to the user's request from the step "
-                                      "results. Say plainly if a part could not be done. No preamble."},
+        {"role": "system", "content": "Answer the user's request in one or two sentences from the step "
+                                      "results below. Give the results exactly as the steps computed them; "
+                                      "if a step failed or was skipped, say which part is missing. No preamble."},
         {"role": "user", "content": "\n".join(lines)},
     ]
 
 
-async def synthesize_answer(result, *, model: str | None, on_text: Callable[[str], None] | None) -> str:
-    """Stream a prose answer to ``on_text`` and keep it on the result (with its usage)."""
+async def synthesize_answer(result, *, model: str | None, on_text: Callable[[str], None] | None) -> str | None:
+    """Stream a prose answer to ``on_text`` and keep it on the result (with its usage), beside
+    the computed answer, never in its place. ``None`` for a model that writes no prose."""
     chosen = select_model(get_registry(), model)
     if not hasattr(chosen, "llm"):
-        return result.answer  # the offline model has no prose to add: the results are the answer
+        return None  # the offline model has no prose to add: the results are the answer
     if on_text is not None:
-        on_text("Answer: ")
+        on_text("In words: ")
     reply = await chosen.llm("writer", synthesis_messages(result), on_text=on_text)
     if on_text is not None:
         on_text("\n")

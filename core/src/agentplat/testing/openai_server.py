@@ -100,7 +100,9 @@ class ToolCall:
 class Reply:
     """A scripted assistant message: text, tool calls, or both.
 
-    ``finish_reason`` defaults to ``"tool_calls"`` when there are tool calls, else ``"stop"``.
+    ``finish_reason`` defaults to ``"tool_calls"`` when there are tool calls, else ``"stop"``;
+    ``"cut"`` ends a streamed reply with no finish at all (a server that let another request
+    interrupt it does that).
     ``chunk_size`` / ``chunk_delay`` override the server's streaming settings for this reply.
     """
 
@@ -157,6 +159,17 @@ def _to_tool_call(tc: Any) -> ToolCall:
             return ToolCall(name=fn["name"], arguments=fn.get("arguments", {}), id=tc.get("id"))
         return ToolCall(name=tc["name"], arguments=tc.get("arguments", {}), id=tc.get("id"))
     raise TypeError(f"cannot use {tc!r} as a tool call")
+
+
+def response_format_form(value: Any) -> str | None:
+    """Which form a request's ``response_format`` takes (``None``: it has none)."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("type") == "json_schema":
+        return "json_schema"
+    if value.get("type") == "json_object":
+        return "json_object_schema" if "schema" in value else "json_object"
+    return str(value.get("type"))
 
 
 def estimate_tokens(text: str | None) -> int:
@@ -368,6 +381,16 @@ class OpenAIServer:
         latency: seconds slept before answering each chat-completion request.
         chunk_size: characters of content (or tool arguments) per streamed delta.
         chunk_delay: seconds slept between streamed deltas.
+        response_formats: the ``response_format`` forms this server accepts, to mimic a dialect:
+            ``"json_schema"`` (OpenAI's structured outputs), ``"json_object_schema"``
+            (``{"type": "json_object", "schema": ...}``, llama-cpp-python's), ``"json_object"``;
+            ``None`` accepts all. Another form is refused with ``refusal_status`` and a message
+            naming ``response_format`` (llama-cpp-python answers 500 to ``json_schema``).
+        stream_usage: whether streamed replies honour ``stream_options.include_usage`` (some
+            servers never send usage in a stream).
+
+    A request's ``max_tokens`` is honoured: a longer reply is cut there, with
+    ``finish_reason: "length"``, as a real server does.
     """
 
     def __init__(
@@ -380,6 +403,9 @@ class OpenAIServer:
         chunk_size: int = 8,
         chunk_delay: float = 0.0,
         replies: Iterable[Any] = (),
+        response_formats: Iterable[str] | None = None,
+        refusal_status: int = 400,
+        stream_usage: bool = True,
     ) -> None:
         self.models: list[str] = list(models)
         self.api_key = api_key
@@ -387,6 +413,9 @@ class OpenAIServer:
         self.latency = latency
         self.chunk_size = chunk_size
         self.chunk_delay = chunk_delay
+        self.response_formats = set(response_formats) if response_formats is not None else None
+        self.refusal_status = refusal_status
+        self.stream_usage = stream_usage
         self._lock = threading.Lock()
         self._queue: deque[Any] = deque()
         self._requests: list[RecordedRequest] = []
@@ -615,6 +644,11 @@ class OpenAIServer:
                                     None, "messages"))
         if model not in self.models:
             return send(404, self._model_not_found(model))
+        form = response_format_form(body.get("response_format"))
+        if form is not None and self.response_formats is not None and form not in self.response_formats:
+            return send(self.refusal_status, _error(
+                f"response_format of type {form!r} is not supported by this server", "invalid_request_error",
+                None, "response_format"))
 
         # Take our item from the queue first, so concurrent requests consume it in arrival
         # order; sleep (latency, Delay) afterwards so they overlap.
@@ -660,6 +694,10 @@ class OpenAIServer:
             return send(item.status, _error(item.message or text, type_, code), headers)
 
         reply: Reply = item
+        limit = body.get("max_tokens")
+        if isinstance(limit, int) and reply.content and estimate_tokens(reply.content) > limit:
+            reply = Reply(content=reply.content[: limit * 4], tool_calls=reply.tool_calls, finish_reason="length",
+                          chunk_size=reply.chunk_size, chunk_delay=reply.chunk_delay)
         completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
         calls = [(tc.id or "call_" + uuid.uuid4().hex[:24], tc) for tc in reply.tool_calls]
@@ -696,7 +734,7 @@ class OpenAIServer:
             })
 
         # ---- streaming -------------------------------------------------------------------
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        include_usage = self.stream_usage and bool((body.get("stream_options") or {}).get("include_usage"))
         size = max(1, reply.chunk_size or self.chunk_size)
         gap = self.chunk_delay if reply.chunk_delay is None else reply.chunk_delay
 
@@ -729,7 +767,8 @@ class OpenAIServer:
                 for i in range(0, len(args), size)
             ]
         events = [chunk(d) for d in deltas]
-        events.append(chunk({}, reply.effective_finish_reason))
+        if reply.finish_reason != "cut":  # "cut": the stream stops short, as an interrupted one does
+            events.append(chunk({}, reply.effective_finish_reason))
         if include_usage:
             events.append(chunk(None, usage=usage))
 

@@ -1,0 +1,138 @@
+"""Every value in an LLM's plan must be accounted for by the request.
+
+A model that does not know what to put in an argument copies something: a value from the
+prompt's example (``2.5``, ``"text"``), a number of the request used twice (``add(10, 10)``
+for "the square root of 81 plus 10"). The plan is then valid and runs, and its answer is
+wrong with exit 0. So, before a step may run:
+
+- each number in its arguments (and in a task's text) is one the request gives, in digits
+  or in words ("five", via ``text2num``), or one a word of the request implies ("double" 2,
+  "percent" 100, "squared" 2...); and the plan uses each number no more often than the
+  request gives it (implied ones excepted);
+- each text argument shares at least half of its words with the request (a URL: all of it).
+
+A plan that breaks this goes back to the model like any invalid plan, and is refused if it
+never gets it right. A refusal is better than an answer that looks right and is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .._common.errors import PlanValidationError
+from .._plan.graph import Plan, Step
+from .._plan.refs import REFERENCE
+from .offline.text import numbers
+
+#: Words that mean a number without writing it.
+IMPLIED = {
+    "double": [2], "doubled": [2], "twice": [2], "triple": [3], "tripled": [3], "thrice": [3],
+    "half": [2, Decimal("0.5")], "halve": [2, Decimal("0.5")], "halved": [2, Decimal("0.5")],
+    "square": [2], "squared": [2], "cube": [3], "cubed": [3], "percent": [100], "percentage": [100],
+    "dozen": [12], "quarter": [4, Decimal("0.25")], "hundred": [100], "thousand": [1000],
+    "reciprocal": [1],
+}
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_URL = re.compile(r"https?://\S+", re.I)
+
+
+def _digits(text: str) -> str:
+    """``text`` with number words as digits ("five times six" -> "5 times 6")."""
+    try:
+        from text_to_num import alpha2digit
+
+        return alpha2digit(text, "en")
+    except Exception:  # noqa: BLE001 - without the library, digits alone still count
+        return text
+
+
+class Grounding:
+    """Checks steps one at a time (as a plan streams in), remembering what was used."""
+
+    def __init__(self, request: str):
+        text = _digits(request)
+        self.given = Counter(_key(n) for n in numbers(text.replace("%", " percent ")))
+        words = {w.lower() for w in _WORD.findall(text)}
+        self.implied = {_key(Decimal(v)) for w in words & set(IMPLIED) for v in IMPLIED[w]}
+        self.words = words | {w.lower() for w in _WORD.findall(request)}
+        self.text = request
+        self.used: Counter = Counter()
+
+    def check(self, index: int, step: Step) -> None:
+        """Raise ``PlanValidationError`` naming the first value of ``step`` the request does not give."""
+        where = f"step {index}"
+        if step.is_direct:
+            for name, value in (step.args or {}).items():
+                for literal in _literals(value):
+                    if isinstance(literal, str):
+                        self._check_text(where, name, literal)
+                    else:
+                        self._check_number(where, name, literal)
+        else:
+            for number in numbers(_digits(step.task or "")):
+                self._check_number(where, "task", number)
+
+    def check_plan(self, plan: Plan) -> Plan:
+        for index, step in enumerate(plan.steps):
+            self.check(index, step)
+        return plan
+
+    def _check_number(self, where: str, name: str, value: Any) -> None:
+        key = _key(value)
+        if key is None:
+            return
+        self.used[key] += 1
+        if key in self.implied and self.given[key] == 0:
+            return
+        if self.given[key] == 0:
+            raise PlanValidationError(
+                f"{where}: {name}={_show(value)} is a number the request does not give; use only the request's "
+                "numbers, and \"$N\" for an earlier step's result")
+        if self.used[key] > self.given[key]:
+            raise PlanValidationError(
+                f"{where}: {name}={_show(value)} uses a number the request gives {self.given[key]} time(s) "
+                f"{self.used[key]} times; where a step needs an earlier result, write \"$N\"")
+
+    def _check_text(self, where: str, name: str, value: str) -> None:
+        if REFERENCE.match(value) or not value.strip():
+            return
+        for url in _URL.findall(value):
+            if url.rstrip(".,;)") not in self.text:
+                raise PlanValidationError(f"{where}: {name} names {url!r}, which is not in the request")
+        words = [w.lower() for w in _WORD.findall(_URL.sub(" ", value))]
+        if not words:
+            return
+        known = sum(1 for w in words if w in self.words)
+        if known * 2 < len(words):
+            raise PlanValidationError(
+                f"{where}: {name}={value!r} is not taken from the request; use the request's own words")
+        for number in numbers(_digits(value)):
+            self._check_number(where, name, number)
+
+
+def _literals(value: Any):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _literals(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _literals(item)
+    elif isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
+        yield value
+
+
+def _key(value: Any) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite():
+        return None
+    return number.normalize() if number != 0 else Decimal(0)
+
+
+def _show(value: Any) -> str:
+    return format(_key(value), "f") if _key(value) is not None else repr(value)
