@@ -45,8 +45,9 @@ def test_the_planner_prompt_shows_each_tool_as_an_example_step_and_constrains_th
     body = endpoint.chat_requests[0].body
     system = body["messages"][0]["content"]
     assert "- math: " in system  # the agents, for task steps
-    assert '{"agent": "math", "tool": "multiply", "args": {"a": 2.5, "b": 2.5}, "dependencies": []}' in system
-    assert system.index("math.multiply") < system.index("weather.forecast")  # the request's tools first
+    assert '{"agent": "math", "tool": "multiply", "args": {"a": 1, "b": 1}, "dependencies": []}' in system
+    assert '"args": {"a": "$0", "b": 5}, "dependencies": [0]}' in system  # a worked example of chaining
+    assert "weather." not in system and "report." not in system  # tools the request does not call for
     schema = body["response_format"]["json_schema"]["schema"]
     variants = schema["properties"]["steps"]["items"]["anyOf"]
     multiply = next(v for v in variants if v["properties"].get("tool") == {"type": "string", "enum": ["multiply"]})
