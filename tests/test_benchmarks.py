@@ -25,3 +25,10 @@ def test_the_startup_benchmark_runs_and_prints_its_figures():
     lines = out.stdout.splitlines()
     assert len(lines) == 6 and all(line.split()[-1] in ("neither", "flyte", "openai,", "openai") for line in lines[1:3])
     assert lines[1].startswith("--help") and lines[1].endswith("neither")  # --help imports neither openai nor flyte
+
+
+def test_the_offline_planning_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "offline_planning.py")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "1000" in out.stdout and "refused (NoCapableAgent)" in out.stdout

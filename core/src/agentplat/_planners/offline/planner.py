@@ -18,6 +18,10 @@ from .clause import Clause, ToolCall
 from .router import ToolIndex, route
 
 
+#: The most "and"-parts one clause may span ("add 3 and 4" spans two).
+MAX_JOINED = 6
+
+
 @dataclass
 class _State:
     steps: list[Step] = field(default_factory=list)
@@ -62,22 +66,48 @@ class OfflinePlanner:
         return Plan(steps=state.steps)
 
     def _route_span(self, text: str, chained: bool, state: _State) -> _State | None:
-        """Route ``text`` as one or more parallel clauses joined by "and"; splits win."""
+        """Route ``text`` as one or more parallel clauses joined by "and"; splits win.
+
+        Linear in the number of "and"-parts: a clause spans at most ``MAX_JOINED`` of them,
+        and a dead end (the parts from ``i`` on cannot be routed from what ``i`` sees) is
+        remembered, so no split is tried twice (it once doubled with every "and").
+        """
         parts = reading.and_parts(text)
-        for cut in range(1, len(parts)):
-            left = self._route_span(" and ".join(parts[:cut]), chained, state)
-            if left is None:
+        failed: set[tuple] = set()
+        # a depth-first search without recursion (a request may hold thousands of clauses):
+        # each frame is [start part, chained, state, next span length, stage, left state]
+        frames = [[0, chained, state, 1, 0, None]]
+        while frames:
+            frame = frames[-1]
+            i, chained_here, here, k, stage, left = frame
+            key = (i, chained_here, here.previous, tuple(here.frontier), len(here.steps))
+            if stage == 0 and k == 1 and key in failed:
+                frames.pop()
                 continue
-            rest = " and ".join(parts[cut:])
+            if stage == 1:  # the parallel reading of the rest failed: try it as needing an operand
+                frame[4] = 2
+                frames.append([i + k, True, left, 1, 0, None])
+                continue
+            if stage == 2:  # neither reading of the rest worked: a longer clause here
+                frame[3], frame[4] = k + 1, 0
+                continue
+            if k > min(MAX_JOINED, len(parts) - i):
+                failed.add(key)
+                frames.pop()
+                if frames:  # tell the parent its child failed: it moves to its next stage
+                    continue
+                return None
+            step = self.route_clause(" and ".join(parts[i:i + k]), chained_here, here)
+            if step is None:
+                frame[3] = k + 1
+                continue
+            left = here.add(step)
+            if i + k == len(parts):
+                return left
             # parallel "and" parts share the reference point of the clause before them...
-            right = self._route_span(rest, False, replace(left, previous=state.previous))
-            # ...unless the right part needs an operand: "multiply 6 by 7 and add 2"
-            if right is None:
-                right = self._route_span(rest, True, left)
-            if right is not None:
-                return right
-        step = self.route_clause(text, chained, state)
-        return state.add(step) if step else None
+            frame[4], frame[5] = 1, left
+            frames.append([i + k, False, replace(left, previous=here.previous), 1, 0, None])
+        return None
 
     def route_clause(self, text: str, chained: bool, state: _State) -> Step | None:
         index = len(state.steps)
