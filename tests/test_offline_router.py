@@ -129,3 +129,19 @@ def test_docstring_args_become_parameter_descriptions():
     assert t.parameters["properties"]["value"]["description"] == "The number to scale."
     assert t.parameters["properties"]["factor"]["description"] == "How much to multiply by, defaulting to two."
     assert t.parameters["required"] == ["value"]
+
+
+def test_a_result_named_by_what_made_it_points_at_that_step():
+    from agentplat._planners.offline.text import resolve_references
+
+    earlier = [{"math", "multiply", "calculate", "numbers"}, {"text", "count", "words", "letters"}]
+    refs = resolve_references("multiply the word count by the calculation result", index=2, previous=1,
+                              frontier=[0, 1], earlier=earlier)
+    assert refs == [1, 0]
+    # a name that fits two steps equally names neither: the usual reading applies
+    both = [{"math", "multiply", "calculate"}, {"math", "add", "calculate"}]
+    assert resolve_references("double the calculation result", index=2, previous=1, frontier=[0, 1],
+                              earlier=both) == [1]
+    # "the square root of 81" is a value to compute, not a name of an earlier result
+    roots = [{"math", "square", "root"}]
+    assert resolve_references("add the square root of 81", index=1, previous=0, frontier=[0], earlier=roots) == []

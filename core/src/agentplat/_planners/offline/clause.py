@@ -7,6 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Produced:
+    """An earlier step of the plan so far: which agent and tool made result ``index``."""
+
+    index: int
+    agent: str
+    tool: str | None  # None: a task the agent runs with its own tools
+
+    @property
+    def reference(self) -> str:
+        """The argument that stands for this step's result (``"$index"``)."""
+        return f"${self.index}"
+
+
 @dataclass
 class Clause:
     """One clause of a request, with the references the core already resolved.
@@ -15,6 +29,9 @@ class Clause:
     "the result", "them", "both", "the two results", "step 2"), in order. ``previous`` is
     the step made from the clause before, and ``chained`` says the clause began with a
     sequencing word ("then", "after that", "next"), so a missing operand means ``previous``.
+    ``earlier`` lists the steps planned so far (agent and tool of each), so a parser can see
+    what made each result; ``references`` already holds the ones the clause names ("the
+    word count" is the step whose tool counts words).
     """
 
     text: str
@@ -24,6 +41,7 @@ class Clause:
     chained: bool = False
     numbers: list[Decimal] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
+    earlier: list[Produced] = field(default_factory=list)
 
     @classmethod
     def from_text(cls, text: str, *, index: int = 0, references: list[int] | None = None,

@@ -14,7 +14,7 @@ from ..._plan.graph import Plan, Step
 from ..._plan.refs import references
 from ..._plugin.registry import Registry
 from . import text as reading
-from .clause import Clause, ToolCall
+from .clause import Clause, Produced, ToolCall
 from .router import ToolIndex, route
 
 
@@ -116,8 +116,9 @@ class OfflinePlanner:
             text=text,
             index=index,
             references=reading.resolve_references(
-                text, index=index, previous=previous, frontier=state.frontier
+                text, index=index, previous=previous, frontier=state.frontier, earlier=self._described(state)
             ),
+            earlier=[Produced(i, s.agent, s.tool) for i, s in enumerate(state.steps)],
             previous=previous,
             chained=chained,
             numbers=reading.numbers(text),
@@ -128,6 +129,18 @@ class OfflinePlanner:
             return None
         deps = sorted(set(references(call.args)))
         return Step(agent=call.agent, tool=call.tool, args=call.args, dependencies=deps)
+
+    def _described(self, state: _State) -> list[set[str]]:
+        """The words that say what each earlier step produced: its tool's name and
+        description, its agent's name, description and examples."""
+        out = []
+        for step in state.steps:
+            agent = self.registry.agents.get(step.agent)
+            tool = agent.tool(step.tool) if agent is not None and step.tool else None
+            text = " ".join([step.agent, (step.tool or "").replace("_", " "), tool.description if tool else "",
+                             agent.description if agent else "", *(agent.examples if agent else [])])
+            out.append(set(reading.WORD.findall(text.lower())))
+        return out
 
     def parse(self, clause: Clause) -> ToolCall | None:
         """Domain parsers first (in registration order), then the generic router."""

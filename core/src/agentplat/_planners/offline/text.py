@@ -73,11 +73,49 @@ def quoted(text: str) -> list[str]:
     return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
 
 
-def resolve_references(text: str, *, index: int, previous: int | None, frontier: list[int]) -> list[int]:
+#: "the word count", "the calculation result", "the forecast": a result named by what made it.
+NAMED_REFERENCE = re.compile(
+    r"\bthe\s+((?:[^\W\d_]+\s+){0,2}?(?:result|count|total|sum|product|answer|value|number|output|"
+    r"difference|quotient|forecast|weather|text|word|words|length|average))\b(?!\s+(?:of|in|for)\b)",
+    re.I,
+)
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_GENERIC = frozenset("result results answer value output number the".split())
+
+
+def _root(word: str) -> str:
+    """A crude common root: "calculation" and "calculate" both give "calcu"."""
+    word = word.lower()
+    return word[:5] if len(word) > 5 else word.rstrip("s")
+
+
+def named_steps(text: str, earlier: list[set[str]]) -> list[int]:
+    """Earlier steps a clause names by what they produced ("the word count" -> the step
+    whose tool counts words), in order of mention. ``earlier[i]`` holds the words that
+    describe step i (its tool, its agent). Only a name that fits exactly one step counts."""
+    found: list[int] = []
+    roots = [{_root(w) for w in vocabulary} for vocabulary in earlier]
+    for match in NAMED_REFERENCE.finditer(text):
+        described = [_root(w) for w in match.group(1).split() if w.lower() not in _GENERIC]
+        if not described:
+            continue
+        scores = [sum(1 for w in described if w in step) for step in roots]
+        best = max(scores, default=0)
+        if best == 0 or scores.count(best) > 1:
+            continue
+        index = scores.index(best)
+        if index not in found:
+            found.append(index)
+    return found
+
+
+def resolve_references(text: str, *, index: int, previous: int | None, frontier: list[int],
+                       earlier: list[set[str]] | None = None) -> list[int]:
     """Earlier step indices a clause points at, in order of mention.
 
-    "step 2" is 1-based as people count; "them"/"both"/"the two results" take the most
-    recent results nobody used yet; "it"/"that"/"the result" take the previous step.
+    "step 2" is 1-based as people count; "the word count" names the step that counted words
+    (``earlier`` describes each step); "them"/"both"/"the two results" take the most recent
+    results nobody used yet; "it"/"that"/"the result" take the previous step.
     """
     found: list[int] = []
     for m in STEP_REFERENCE.finditer(text):
@@ -86,6 +124,10 @@ def resolve_references(text: str, *, index: int, previous: int | None, frontier:
             found.append(n)
     if found:
         return found
+    if earlier:
+        found = named_steps(text, earlier[:index])
+        if found:
+            return found
     many = MANY_REFERENCE.search(text)
     if many and frontier:
         word = (many.group(1) or "").lower()
