@@ -138,10 +138,10 @@ def test_a_result_named_by_what_made_it_points_at_that_step():
     refs = resolve_references("multiply the word count by the calculation result", index=2, previous=1,
                               frontier=[0, 1], earlier=earlier)
     assert refs == [1, 0]
-    # a name that fits two steps equally names neither: the usual reading applies
+    # a name that fits two steps equally names neither
     both = [{"math", "multiply", "calculate"}, {"math", "add", "calculate"}]
     assert resolve_references("double the calculation result", index=2, previous=1, frontier=[0, 1],
-                              earlier=both) == [1]
+                              earlier=both) == []
     # "the square root of 81" is a value to compute, not a name of an earlier result
     roots = [{"math", "square", "root"}]
     assert resolve_references("add the square root of 81", index=1, previous=0, frontier=[0], earlier=roots) == []
