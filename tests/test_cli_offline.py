@@ -127,3 +127,20 @@ def test_and_followed_by_an_operation_on_the_result_is_sequential():
         {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}, "dependencies": []},
         {"agent": "math", "tool": "add", "args": {"a": "$0", "b": 2}, "dependencies": [0]},
     ]
+
+
+@pytest.mark.parametrize("request_text, expected", [
+    ("Who won the 2022 World Cup?", {"agent": "web_search", "tool": "search",
+                                     "args": {"query": "Who won the 2022 World Cup"}, "dependencies": []}),
+])
+def test_a_number_not_tied_to_an_optional_parameter_does_not_fill_it(request_text, expected):
+    result = run_cli("plan", request_text, "--json", env=OFFLINE)
+    assert result.code == 0, result.stderr
+    assert result.json()["steps"] == [expected]
+
+
+def test_words_of_other_scripts_are_words_and_a_refusal_quotes_the_request():
+    result = run_cli("run", "¿Cuánto es 12 más 30?", env=OFFLINE)
+    assert result.code == 1
+    assert "no installed agent can handle '¿Cuánto es 12 más 30'" in result.stderr
+    assert "days" not in result.stderr and "forecast" not in result.stderr

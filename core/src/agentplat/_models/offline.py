@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._common.errors import NoCapableAgent
+from .._common.errors import NoCapableAgent, PlanValidationError
 from .._planners.offline.clause import Clause
 from .._planners.offline.text import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
@@ -19,7 +19,14 @@ class OfflineModel:
     async def plan(self, request: str, registry: Registry, on_step=None) -> Planned:
         from .._planners.offline.planner import OfflinePlanner
 
-        plan = validate_plan(OfflinePlanner(registry).plan(request), registry)
+        planned = OfflinePlanner(registry).plan(request)
+        try:
+            plan = validate_plan(planned, registry)
+        except PlanValidationError as exc:  # the user's words, not a parameter's name
+            raise NoCapableAgent(
+                f"no installed agent can handle {request.strip()!r} as asked: it reads as "
+                f"{'; '.join(s.label() for s in planned.steps)}, which the agent refuses"
+            ) from exc
         for step in plan.steps if on_step is not None else ():
             on_step(step)
         return Planned(plan)

@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     please can could would you me my i it its this that these those then now some any
     do does tell give get show calculate compute find about like as into than current""".split()
 )
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")  # letters of any script: "más" is one word, not "m" + "s"
 
 
 def words(text: str) -> list[str]:
@@ -48,7 +48,7 @@ class ToolIndex:
 
     def rank(self, text: str) -> list[tuple[float, Tool, set[str]]]:
         """Tools in order of how well their words match ``text`` (only tools with a match)."""
-        tokens = [_stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit()]
+        tokens = [_stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit() and len(w) > 1]
         ranked = []
         for tool, name_w, example_w, desc_w, agent_w in self.entries:
             score = 0.0
@@ -128,7 +128,7 @@ def fill_arguments(tool: Tool, clause: Clause, vocabulary: set[str]) -> dict[str
         if kind in ("number", "integer"):
             if inputs and (field.is_required() or not numbers):
                 args[name] = ref(inputs.pop(0))
-            elif numbers:
+            elif numbers and (field.is_required() or attached(name, clause.text, numbers[0])):
                 value = numbers.pop(0)
                 if kind == "integer" and value != value.to_integral_value():
                     return None
@@ -143,6 +143,21 @@ def fill_arguments(tool: Tool, clause: Clause, vocabulary: set[str]) -> dict[str
         if name not in args and field.is_required():
             return None
     return args
+
+
+def attached(param: str, text: str, value: Decimal) -> bool:
+    """Whether the request ties ``value`` to an optional parameter: the word beside the
+    number names it ("3 results" for ``max_results``, "5 days" for ``days``). "Who won the
+    2022 World Cup" gives ``max_results`` nothing."""
+    names = {_stem(w) for w in words(param.replace("_", " "))} - {"max", "min", "num", "number"}
+    tokens = words(text)
+    shown = {format(value.normalize(), "f"), str(value)}
+    for i, token in enumerate(tokens):
+        if token in shown:
+            beside = [tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens)]
+            if any(_stem(w) in names for w in beside):
+                return True
+    return False
 
 
 def route(clause: Clause, index: ToolIndex) -> ToolCall | None:
