@@ -290,3 +290,11 @@ def test_a_plan_counted_from_one_is_read_as_counted_from_zero_only_when_nothing_
     # counted from 1 would point forward too: left alone
     odd = plan(tool_step("multiply", a=3, b=4), tool_step("add", a="$3", b=5))
     assert odd[1]["args"] == {"a": "$3", "b": 5}
+
+
+@pytest.mark.parametrize("dialect", [{}], indirect=True)
+def test_a_streamed_plan_counted_from_one_runs_once_the_whole_reply_is_read(dialect):
+    dialect.reply(json.dumps({"steps": [tool_step("multiply", a=10, b=5), tool_step("multiply", deps=[0], a=7, b=8),
+                                        tool_step("add", a="$1", b="$2")]}))
+    result = run("Calculate 10 times 5 and 7 times 8, then add them together")
+    assert result.answer == "106" and len(dialect.chat_requests) == 1
