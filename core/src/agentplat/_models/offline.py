@@ -10,6 +10,7 @@ from .._planners.offline.text import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
 from .._plugin.registry import Registry
 from .._execute.outcome import Completed
+from .._planners.grounding import unused_numbers
 from .._planners.planned import Planned
 
 
@@ -27,6 +28,12 @@ class OfflineModel:
                 f"no installed agent can handle {request.strip()!r} as asked: it reads as "
                 f"{'; '.join(s.label() for s in planned.steps)}, which the agent refuses"
             ) from exc
+        if dropped := unused_numbers(request, plan):
+            shown = ", ".join(format(n, "f") for n in dropped)
+            raise NoCapableAgent(
+                f"cannot serve {request.strip()!r} offline: it reads as "
+                f"{'; '.join(s.label() for s in plan.steps)}, which leaves out {shown}"
+            )
         for step in plan.steps if on_step is not None else ():
             on_step(step)
         return Planned(plan)

@@ -136,3 +136,18 @@ def _key(value: Any) -> Decimal | None:
 
 def _show(value: Any) -> str:
     return format(_key(value), "f") if _key(value) is not None else repr(value)
+
+
+def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
+    """Numbers the request gives that no step of ``plan`` uses (in an argument, or inside a
+    text argument or a task): a plan that drops one answers another question."""
+    given = Counter(_key(n) for n in numbers(_digits(request).replace("%", " percent ")))
+    used: Counter = Counter()
+    for step in plan.steps:
+        values = list(_literals(step.args or {})) + ([step.task] if step.task else [])
+        for value in values:
+            if isinstance(value, str):
+                used.update(_key(n) for n in numbers(_digits(value)))
+            else:
+                used[_key(value)] += 1
+    return [n for n in given if n is not None and used[n] == 0]

@@ -14,9 +14,8 @@ Three small passes, all pure and fast (regular expressions and a few loops, no `
    out, which means the previous result).
 3. ``_to_call``: a single operation on plain operands becomes its own tool
    (``multiply``, ``add``, ``percentage``...) so plans read well; anything bigger becomes
-   ``evaluate(expression=...)``. A bigger expression that uses earlier results has no
-   tool to go to (``evaluate`` takes text, and ``"$N"`` is only replaced as a whole
-   argument), so it is ``None``.
+   ``evaluate(expression=...)``; an earlier result inside a bigger expression is written
+   ``($N)`` there, which the core replaces with that result before ``evaluate`` runs.
 
 A clause whose only operand is missing and that is neither chained ("then add 3") nor
 refers to anything ("add 3 to it") is ``None``: "Add 3" alone is not a computation, which
@@ -137,9 +136,9 @@ for _verb, _patterns in {
     _phrases([Tok("verb", _verb)], *_patterns)
 # infix operators in words
 for _op, _patterns in {
-    "+": ("plus", "added to", "increased by"),
+    "+": ("plus", "added to", "increased by", "more than", "greater than", "bigger than", "larger than"),
     "-": ("minus", "less", "decreased by"),
-    "rsub": ("subtracted from", "taken away from"),
+    "rsub": ("subtracted from", "taken away from", "less than", "fewer than", "smaller than"),
     "*": ("times", "multiplied by", "multiplied with", "x"),
     "/": ("divided by", "over"),
     "mod": ("mod", "modulo", "modulus"),
@@ -611,9 +610,51 @@ def _to_call(node: Node) -> ToolCall | None:
         n = _arg(node.operand)
         if isinstance(n, (int, str)) and not (isinstance(n, int) and n < 0):
             return ToolCall("factorial", {"n": n})
-    if isinstance(node, Num) or _has_ref(node):
-        return None  # a bare number is no computation; nothing evaluates text with results in it
-    return ToolCall("evaluate", {"expression": render(node)})
+    if isinstance(node, (Num, Ref)):
+        return None  # a bare number (or result) is no computation
+    leaves = _leaves(node)
+    if not any(isinstance(n, Num) for n in leaves) and len(leaves) > 2:
+        return None  # "add them" over three results: which of them is not certain
+    # earlier results go into the expression as "$N", which the core replaces with the
+    # result's text before the tool runs: "add it to 9 factorial" is evaluate("($0) + 9!")
+    return ToolCall("evaluate", {"expression": render(_placeholders(node))})
+
+
+def _leaves(node: Node) -> list[Node]:
+    if isinstance(node, BinOp):
+        return _leaves(node.left) + _leaves(node.right)
+    if isinstance(node, (Neg, Postfix)):
+        return _leaves(node.operand)
+    if isinstance(node, Call):
+        return _leaves(node.arg)
+    return [node]
+
+
+class _RefText:
+    """Stands in a ``Num`` for an earlier result, so ``render`` writes it as ``($N)``."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def __format__(self, spec: str) -> str:
+        return f"(${self.step})"
+
+    def __lt__(self, other: object) -> bool:  # never negative: no extra parentheses
+        return False
+
+
+def _placeholders(node: Node) -> Node:
+    if isinstance(node, Ref):
+        return Num(_RefText(node.step))  # type: ignore[arg-type]
+    if isinstance(node, BinOp):
+        return BinOp(node.op, _placeholders(node.left), _placeholders(node.right))
+    if isinstance(node, Neg):
+        return Neg(_placeholders(node.operand))
+    if isinstance(node, Postfix):
+        return Postfix(node.op, _placeholders(node.operand))
+    if isinstance(node, Call):
+        return Call(node.name, _placeholders(node.arg))
+    return node
 
 
 def parse_math_clause(clause: Clause) -> ToolCall | None:

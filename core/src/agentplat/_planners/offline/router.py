@@ -160,9 +160,24 @@ def attached(param: str, text: str, value: Decimal) -> bool:
     return False
 
 
+def _understood(tool: Tool, clause: Clause, vocabulary: set[str]) -> bool:
+    """A tool that takes only numbers gets nothing from words: every word of the clause must
+    then be one of the tool's own (or filler), or the clause means something the tool's
+    arguments cannot say ("3 more than 12 squared" is not ``power(3, 12)``)."""
+    kinds = {_kind(f.annotation) for f in tool.args_model.model_fields.values()}
+    if not kinds or not kinds <= {"number", "integer"}:
+        return True
+    own = {_stem(w) for text in (tool.name.replace("_", " "), tool.description, *tool.examples)
+           for w in words(text)}  # the tool's own words: its agent's would let "factorial" pass as "add"
+    content = [w for w in words(clause.text) if w not in STOPWORDS and not w.replace(".", "").isdigit()]
+    return all(_stem(w) in own for w in content)
+
+
 def route(clause: Clause, index: ToolIndex) -> ToolCall | None:
     """The best-matching tool whose required arguments the clause can fill."""
     for _score, tool, vocabulary in index.rank(clause.text):
+        if not _understood(tool, clause, vocabulary):
+            continue
         args = fill_arguments(tool, clause, vocabulary)
         if args is not None:
             return ToolCall(tool=tool.name, args=args, agent=tool.agent)
