@@ -142,5 +142,5 @@ def test_a_number_not_tied_to_an_optional_parameter_does_not_fill_it(request_tex
 def test_words_of_other_scripts_are_words_and_a_refusal_quotes_the_request():
     result = run_cli("run", "¿Cuánto es 12 más 30?", env=OFFLINE)
     assert result.code == 1
-    assert "no installed agent can handle '¿Cuánto es 12 más 30'" in result.stderr
+    assert "no installed agent can handle '¿Cuánto es 12 más 30?'" in result.stderr
     assert "days" not in result.stderr and "forecast" not in result.stderr

@@ -28,6 +28,10 @@ CASES = [
     ("Take the square root of 81 and add it to 9 factorial", "362889"),
     ("Calculate 5 factorial, then add 3 times 4 to it", "132"),
     ("Multiply the sum of 2 and 3 by 4", None),
+    ("What is the average of 3, 5 and 10?", "6"),
+    ("the sum of 4, 5 and 6", "15"),
+    ("What is the mean of 2 and 4, then double it", "6"),
+    ("the product of 2, 3 and 4", "24"),
     ("What is 20 percent of 50, plus 5", None),
     # not arithmetic, or not anything installed: refused
     ("Make me a sandwich", None),

@@ -117,6 +117,8 @@ _phrases([Tok("self")], "itself")
 for _verb, _patterns in {
     "add": ("add", "add up", "add together"),
     "sum": ("sum of", "the sum of", "sum up", "total of", "the total of"),
+    "average": ("average of", "the average of", "mean of", "the mean of", "arithmetic mean of",
+                "the arithmetic mean of", "average", "mean"),
     "subtract": ("subtract", "deduct"),
     "take": ("take",),
     "difference": ("difference between", "the difference between", "difference of", "the difference of"),
@@ -469,6 +471,14 @@ class _Grammar:
         return _chain(_VERB_OPS[name], items[0] if len(items) == 1 else items)
 
     v_product = v_sum
+
+    def v_average(self, name: str) -> Node:
+        """The average of two or more numbers (or of "them"): their sum over their count."""
+        items = self.items()
+        nodes = [Ref(st) for st in items[0].steps] if len(items) == 1 and isinstance(items[0], Refs) else items
+        if len(nodes) < 2 or any(isinstance(x, Refs) for x in nodes):
+            raise _NoParse("the average of one number")
+        return BinOp("/", _chain("+", nodes), Num(Decimal(len(nodes))))
 
     def v_subtract(self, name: str) -> Node:
         x = self.operand()

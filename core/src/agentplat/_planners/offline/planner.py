@@ -45,8 +45,22 @@ class OfflinePlanner:
             raise PlanningError("the request is empty")
         state = _State()
         previous: tuple[reading.Segment, _State] | None = None  # last segment, state before it
-        for segment in reading.segments(request):
+        pieces = reading.segments(request)
+        position = 0
+        while position < len(pieces):
+            segment = pieces[position]
+            position += 1
             routed = self._route_span(segment.text, segment.chained, state)
+            # "the sum of 4, 5 and 6": a piece that serves nothing alone may go on after its comma
+            ahead = position
+            while routed is None and ahead < min(len(pieces), position + MAX_JOINED) and not pieces[ahead].chained:
+                segment = reading.Segment(f"{segment.text}, {pieces[ahead].text}", segment.chained)
+                ahead += 1
+                routed = self._route_span(segment.text, segment.chained, state)
+            if routed is not None:
+                position = ahead
+            else:
+                segment = pieces[position - 1]
             if routed is None and previous is not None and not segment.chained:
                 # "weather in Paris, France": a piece that serves nothing alone belongs
                 # to the clause before the comma
@@ -55,8 +69,10 @@ class OfflinePlanner:
                 if merged is not None:
                     segment, routed, state = joined, merged, previous[1]
             if routed is None:
+                whole = " ".join(request.split())
+                part = "" if segment.text == whole.rstrip(".?! ") else f" (the part {segment.text!r})"
                 raise NoCapableAgent(
-                    f"no installed agent can handle {segment.text!r} "
+                    f"no installed agent can handle {whole!r}{part} "
                     f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'})"
                 )
             previous = (segment, state)
