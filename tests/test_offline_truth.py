@@ -77,3 +77,55 @@ def test_a_plan_that_drops_a_number_of_the_request_is_caught():
     assert unused_numbers("Multiply the sum of 2 and 3 by 4", flattened) == [Decimal(4)]
     whole = Plan.parse({"steps": [{"agent": "math", "tool": "evaluate", "args": {"expression": "(2 + 3) * 4"}}]})
     assert unused_numbers("Multiply the sum of 2 and 3 by four", whole) == []
+
+
+def generated_cases() -> list[tuple[str, str | None]]:
+    """Hundreds of phrasings from templates, each answer computed here in exact arithmetic."""
+    import itertools
+    from fractions import Fraction
+
+    def num(x: Fraction) -> str:
+        return str(x.numerator) if x.denominator == 1 else str(Decimal(x.numerator) / Decimal(x.denominator))
+
+    words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 12: "twelve",
+             20: "twenty", 25: "twenty-five"}
+    cases: list[tuple[str, str | None]] = []
+    for a, b, c in itertools.islice(itertools.product([2, 3, 7, 12, 25], [4, 5, 9, 20], [6, 8]), 40):
+        A, B, C = Fraction(a), Fraction(b), Fraction(c)
+        cases += [
+            (f"What is {a} plus {b}?", num(A + B)),
+            (f"{a} times {b}", num(A * B)),
+            (f"Subtract {b} from {a}", num(A - B)),
+            (f"Multiply {a} by {b}, then add {c} to the result", num(A * B + C)),
+            (f"Add {a} and {b}, then multiply the result by {c}", num((A + B) * C)),
+            (f"What is {a} more than {b}?", num(B + A)),
+            (f"What is {a} less than {b}?", num(B - A)),
+            (f"the sum of {a}, {b} and {c}", num(A + B + C)),
+            (f"the average of {a}, {b} and {c}", num((A + B + C) / 3)),
+            (f"Calculate {a} times {b} and {c} times {b}, then add them", num(A * B + C * B)),
+            (f"What is {a} percent of {b * 100}?", num(A * B)),
+            (f"{a} plus {b} times {c}", num(A + B * C)),
+        ]
+        if a in words and b in words:
+            cases.append((f"What is {words[a]} times {words[b]}?", num(A * B)))
+    for n in (3, 5, 7):
+        cases.append((f"Calculate {n} factorial", str(__import__('math').factorial(n))))
+    cases += [(text, None) for text in (
+        "Book me a table for two", "What is the meaning of life", "Make me a sandwich", "Translate hello to French",
+        "Multiply the sum of 2 and 3 by 4", "Please", "and and and", "Add", "Divide by zero",
+    )]
+    return cases
+
+
+def test_hundreds_of_generated_phrasings_are_answered_right_or_refused():
+    cases = generated_cases()
+    wrong, exact = [], 0
+    for request, expected in cases:
+        got = answer(request)
+        if got is not None and not same(got, expected):
+            wrong.append(f"{request!r}: answered {got!r}, expected {expected!r}")
+        exact += got is not None and same(got, expected)
+    assert len(cases) >= 400
+    assert wrong == [], f"{len(wrong)} wrong answers with exit 0:\n" + "\n".join(wrong[:30])
+    answerable = sum(1 for _, e in cases if e is not None)
+    assert exact >= 0.9 * answerable, f"only {exact} of {answerable} answered"
