@@ -33,6 +33,11 @@ CASES = [
     ("What is the mean of 2 and 4, then double it", "6"),
     ("the product of 2, 3 and 4", "24"),
     ("What is 20 percent of 50, plus 5", None),
+    # units: math, never weather
+    ("convert 100 F to C", "37.7777777778"),
+    ("how many minutes in 3 hours", "180"),
+    ("What is 5 km in miles?", "3.1068559612"),
+    ("convert 3 apples to oranges", None),
     # not arithmetic, or not anything installed: refused
     ("Make me a sandwich", None),
     ("¿Cuánto es 12 más 30?", None),

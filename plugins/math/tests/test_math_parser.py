@@ -257,6 +257,7 @@ def test_the_agent_and_its_tools():
     assert "What is 15 times 7, then add 20?" in agent.examples
     assert [t.name for t in agent.tools] == [
         "add", "subtract", "multiply", "divide", "power", "square_root", "factorial", "percentage", "evaluate",
+        "convert",
     ]
     params = {t.name: t.parameters for t in agent.tools}
     assert set(params["power"]["required"]) == {"base", "exponent"}
@@ -284,4 +285,6 @@ def test_tool_arguments_are_validated_and_coerced():
 def test_the_offline_parser_is_registered_for_the_math_agent():
     found = []
     agentplat_math.register_offline_parsers(lambda parse, **options: found.append((parse, options)))
-    assert found == [(parse_math_clause, {"agent": "math"})]
+    from agentplat_math.units import parse_units_clause
+
+    assert found == [(parse_units_clause, {"agent": "math"}), (parse_math_clause, {"agent": "math"})]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agentplat import Agent, hookimpl
 
 from .parser import parse_math_clause
+from .units import convert, parse_units_clause
 from .tools import TOOLS, add, divide, evaluate, factorial, multiply, percentage, power, square_root, subtract
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "factorial",
     "percentage",
     "evaluate",
+    "convert",
+    "parse_units_clause",
     "TOOLS",
 ]
 
@@ -52,10 +55,10 @@ def register_agents(register):
             name=AGENT_NAME,
             description=(
                 "Exact arithmetic: add, subtract, multiply, divide, powers, square roots, "
-                "factorials, percentages and whole expressions like (3 + 4) * 5."
+                "factorials, percentages, whole expressions like (3 + 4) * 5, and unit conversions."
             ),
             examples=list(EXAMPLES),
-            tools=list(TOOLS),
+            tools=[*TOOLS, convert],
             system_prompt=SYSTEM_PROMPT,
         )
     )
@@ -63,4 +66,5 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
+    register(parse_units_clause, agent=AGENT_NAME)
     register(parse_math_clause, agent=AGENT_NAME)
