@@ -7,6 +7,7 @@ recorded with its error and skipped; it never stops the others from loading.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -69,7 +70,8 @@ def discover_entry_points():
     return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
-def _core_version() -> str:
+@functools.lru_cache(maxsize=1)
+def _core_version() -> str:  # a metadata lookup scans sys.path: once per process is enough
     from importlib_metadata import version
 
     return version(CORE_DISTRIBUTION)
