@@ -1,13 +1,15 @@
 """agentplat plugin: the text agent.
 
-Exact string operations as tools: counting words, letters, characters, sentences and
-vowels; reversing; changing case; replacing; palindromes.
+Exact string operations as tools (counting words, letters, characters, sentences and
+vowels; reversing; changing case; replacing; palindromes), and an offline parser for
+requests such as "count words in 'Hello World'" or "reverse 'agentplat' and uppercase it".
 """
 
 from __future__ import annotations
 
 from agentplat import Agent, hookimpl
 
+from .parser import parse_text_clause
 from .tools import (
     TOOLS,
     count_characters,
@@ -26,6 +28,7 @@ from .tools import (
 )
 
 __all__ = [
+    "parse_text_clause",
     "count_words",
     "count_letters",
     "count_characters",
@@ -75,3 +78,7 @@ def register_agents(register):
         )
     )
 
+
+@hookimpl
+def register_offline_parsers(register):
+    register(parse_text_clause, agent=AGENT_NAME)
