@@ -83,8 +83,8 @@ def test_the_plugin_loads_through_its_entry_point(tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "the text parser declines these clauses, but the core's generic offline router then fills the "
-    "text parameter from the clause's own words (reverse_words(text='my meetings'), count_words(text='to 10'))"
+    "the text parser declines these clauses, but the core's generic offline router then picks a text tool "
+    "by a word of its name and fills the text from the clause's other words (count_words(text='to 10'))"
 ))
 @pytest.mark.parametrize("request_", ["reverse the order of my meetings", "count to 10"])
 def test_requests_the_text_agent_cannot_serve_are_refused(tmp_path, request_):

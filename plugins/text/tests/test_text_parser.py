@@ -137,3 +137,14 @@ def test_a_clause_with_quotes_is_parsed_quickly():
             parse_text_clause(clause)
     per_clause = (time.perf_counter() - start) / 3_000
     assert per_clause < 1e-3  # measured ~7-12 µs
+
+
+def test_every_tool_example_is_parsed_to_its_tool():
+    from agentplat import Tool
+    from agentplat_text import TOOLS
+
+    for function in TOOLS:
+        tool = Tool.from_function(function)
+        for example in tool.examples:
+            found = parse(example)
+            assert found is not None and found.tool == tool.name, example

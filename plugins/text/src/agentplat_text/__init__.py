@@ -48,12 +48,11 @@ __all__ = [
 AGENT_NAME = "text"
 
 EXAMPLES = [
-    "Count the words in 'the quick brown fox'",
+    "Count the words in 'lorem ipsum dolor'",
     "How many a's are in 'banana'?",
     "Reverse 'agentplat' and uppercase it",
-    "Make 'the old man and the sea' title case",
-    "Replace 'cat' with 'dog' in 'the cat sat on the mat'",
-    "Is 'A man, a plan, a canal: Panama' a palindrome?",
+    "Replace 'an' with 'AN' in 'banana'",
+    "Is 'racecar' a palindrome?",
 ]
 
 SYSTEM_PROMPT = (

@@ -31,7 +31,7 @@ _TRAILING = re.compile(r"(?:\s+(?:please|for me|thanks|thank you))+$")
 
 #: Words one of the phrasings needs; a frame with none of them is not looked at further.
 _GATE = re.compile(
-    r"count|how many|how often|number of|revers|backward|upper|lower|title|caps|capital|small letters|"
+    r"count|how many|how often|number of|occurrence|instance|revers|backward|upper|lower|title|caps|capital|small letters|"
     r"replace|substitute|swap|change|remove|delete|strip|palindrom"
 )
 
@@ -128,9 +128,10 @@ def _characters(match: re.Match, frame: _Frame) -> ToolCall | None:
     if text is None:
         return None
     args: dict = {"text": text}
-    if match.group("spaces") in _NO_SPACES or match.group("nonspace"):
+    groups = match.groupdict()
+    if groups.get("spaces") in _NO_SPACES or groups.get("nonspace"):
         args["include_spaces"] = False
-    elif match.group("spaces"):
+    elif groups.get("spaces"):
         args["include_spaces"] = True
     return ToolCall(tool="count_characters", args=args)
 
@@ -191,6 +192,7 @@ _phrasing(
     _occurrences,
     rf"(?:count|tally) (?:the )?(?:occurrences|instances|appearances) of {_quote('part')} {_IN} {OP}",
     rf"(?:the )?number of (?:occurrences|instances|times) of {_quote('part')} {_IN} {OP}",
+    rf"(?:the )?(?:occurrences|instances) of {_quote('part')} {_IN} {OP}",
 )
 _phrasing(
     _text_tool("reverse_words"),
