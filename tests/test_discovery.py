@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cli_helpers import install_fake_distribution, run_cli
 
-BUILTIN = {"agentplat-math", "agentplat-weather", "agentplat-web-search", "agentplat-report"}
+BUILTIN = {"agentplat-math", "agentplat-weather", "agentplat-web-search", "agentplat-report", "agentplat-text"}
 
 GOOD_PLUGIN = '''
 from agentplat import hookimpl, Agent
