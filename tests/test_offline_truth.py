@@ -33,6 +33,12 @@ CASES = [
     ("What is the mean of 2 and 4, then double it", "6"),
     ("the product of 2, 3 and 4", "24"),
     ("What is 20 percent of 50, plus 5", None),
+    # the planner tutorial's headline, and the text agent
+    ("Calculate 10 times 5 and count words in 'Hello World', then multiply the word count by the "
+     "calculation result", "100"),
+    ("reverse 'agentplat' and uppercase it", "TALPTNEGA"),
+    ("reverse the order of my meetings", None),
+    ("count to 10", None),
     # units: math, never weather
     ("convert 100 F to C", "37.7777777778"),
     ("how many minutes in 3 hours", "180"),

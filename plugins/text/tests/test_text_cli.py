@@ -82,10 +82,6 @@ def test_the_plugin_loads_through_its_entry_point(tmp_path):
             "title_case", "replace", "is_palindrome"} <= {t["name"] for t in agent["tools"]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the text parser declines these clauses, but the core's generic offline router then picks a text tool "
-    "by a word of its name and fills the text from the clause's other words (count_words(text='to 10'))"
-))
 @pytest.mark.parametrize("request_", ["reverse the order of my meetings", "count to 10"])
 def test_requests_the_text_agent_cannot_serve_are_refused(tmp_path, request_):
     done = agentplat(tmp_path, "run", "--json", request_)

@@ -36,8 +36,12 @@ class _State:
 class OfflinePlanner:
     def __init__(self, registry: Registry):
         self.registry = registry
+        # an agent with its own parser has said what it serves: the generic router does not
+        # second-guess it ("reverse the order of my meetings" is not text.reverse)
+        parsed = {p.agent for p in registry.parsers}
         self.index = ToolIndex(
-            registry.tools(), {name: a.examples for name, a in registry.agents.items()}
+            [t for t in registry.tools() if t.agent not in parsed],
+            {name: a.examples for name, a in registry.agents.items()},
         )
 
     def plan(self, request: str) -> Plan:
@@ -128,11 +132,12 @@ class OfflinePlanner:
     def route_clause(self, text: str, chained: bool, state: _State) -> Step | None:
         index = len(state.steps)
         previous = state.previous
+        described = self._described(state)
         clause = Clause(
-            text=text,
+            text=reading.plain_references(text, described) if described else text,
             index=index,
             references=reading.resolve_references(
-                text, index=index, previous=previous, frontier=state.frontier, earlier=self._described(state)
+                text, index=index, previous=previous, frontier=state.frontier, earlier=described
             ),
             earlier=[Produced(i, s.agent, s.tool) for i, s in enumerate(state.steps)],
             previous=previous,

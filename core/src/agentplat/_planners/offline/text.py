@@ -75,7 +75,7 @@ def quoted(text: str) -> list[str]:
 
 #: "the word count", "the calculation result", "the forecast": a result named by what made it.
 NAMED_REFERENCE = re.compile(
-    r"\bthe\s+((?:[^\W\d_]+\s+){0,2}?(?:result|count|total|sum|product|answer|value|number|output|"
+    r"\bthe\s+((?:[^\W\d_]+\s+){0,2}(?:result|count|total|sum|product|answer|value|number|output|"
     r"difference|quotient|forecast|weather|text|word|words|length|average))\b(?!\s+(?:of|in|for)\b)",
     re.I,
 )
@@ -93,7 +93,21 @@ def named_steps(text: str, earlier: list[set[str]]) -> list[int]:
     """Earlier steps a clause names by what they produced ("the word count" -> the step
     whose tool counts words), in order of mention. ``earlier[i]`` holds the words that
     describe step i (its tool, its agent). Only a name that fits exactly one step counts."""
-    found: list[int] = []
+    return [index for index, _ in _named(text, earlier)]
+
+
+def plain_references(text: str, earlier: list[set[str]]) -> str:
+    """``text`` with each result it names by what made it written "the result": what every
+    parser reads as a reference ("multiply the word count by the calculation result" ->
+    "multiply the result by the result", with the references in that order)."""
+    spans = [span for _, span in _named(text, earlier)]
+    for start, end in reversed(spans):
+        text = text[:start] + "the result" + text[end:]
+    return text
+
+
+def _named(text: str, earlier: list[set[str]]) -> list[tuple[int, tuple[int, int]]]:
+    found: list[tuple[int, tuple[int, int]]] = []
     roots = [{_root(w) for w in vocabulary} for vocabulary in earlier]
     for match in NAMED_REFERENCE.finditer(text):
         described = [_root(w) for w in match.group(1).split() if w.lower() not in _GENERIC]
@@ -103,9 +117,7 @@ def named_steps(text: str, earlier: list[set[str]]) -> list[int]:
         best = max(scores, default=0)
         if best == 0 or scores.count(best) > 1:
             continue
-        index = scores.index(best)
-        if index not in found:
-            found.append(index)
+        found.append((scores.index(best), match.span()))
     return found
 
 
