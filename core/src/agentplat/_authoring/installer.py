@@ -1,9 +1,10 @@
 """Running uv or pip against the environment agentplat itself runs in.
 
 Plugins must land next to the agentplat that will load them, which is
-``sys.executable``'s environment, not whatever ``pip`` is first on ``PATH``. uv is
-preferred when it can be found (fast, and uv-made environments have no pip); else that
-environment's own pip. The installed core is pinned while installing, so a plugin made
+``sys.executable``'s environment, not whatever ``pip`` is first on ``PATH``. agentplat
+depends on the ``uv`` package, so its environment carries a uv binary that needs nothing on
+``PATH`` (uv-made environments have no pip); a uv on ``PATH`` or that environment's own pip
+are the fallbacks for a broken install. The installed core is pinned while installing, so a plugin made
 for another agentplat fails to install with the resolver's reason instead of silently
 swapping out the core that is running.
 """
@@ -43,17 +44,17 @@ class Installer:
 
 
 def _find_uv(which: Callable[[str], str | None]) -> str | None:
-    """``$UV`` (set by ``uv run``), ``uv`` on PATH, or the ``uv`` Python package's binary."""
-    if (found := os.environ.get("UV")) and Path(found).is_file():
-        return found
-    if found := which("uv"):
-        return found
+    """The ``uv`` package's binary (a dependency of agentplat), ``$UV`` (set by ``uv run``),
+    or ``uv`` on PATH."""
     try:
         from uv import find_uv_bin  # the PyPI "uv" package ships its binary
 
         return find_uv_bin()
-    except Exception:  # noqa: BLE001 - not installed, or a broken install: try pip
-        return None
+    except Exception:  # noqa: BLE001 - not installed, or a broken install: look further
+        pass
+    if (found := os.environ.get("UV")) and Path(found).is_file():
+        return found
+    return which("uv")
 
 
 def _has_pip(python: str) -> bool:
@@ -70,8 +71,8 @@ def find_installer(python: str | None = None, *, which: Callable[[str], str | No
     if has_pip(python):
         return Installer("pip", (python, "-m", "pip"), python)
     raise InstallError(
-        f"neither uv nor pip is available for {python}; install uv (https://docs.astral.sh/uv/) "
-        f"or run `{python} -m ensurepip`"
+        f"neither uv nor pip is available for {python}: the uv that agentplat depends on is missing; "
+        f"reinstall agentplat, or put uv on PATH (https://docs.astral.sh/uv/)"
     )
 
 
