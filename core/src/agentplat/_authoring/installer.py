@@ -99,9 +99,24 @@ def run_uninstall(installer: Installer, names: Sequence[str]) -> None:
     _run(installer.uninstall_command(names), "uninstall", names)
 
 
+def installer_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """uv trusts the system's certificate store too, as pip does on Debian and Ubuntu: behind
+    a proxy or company CA that only the system store knows, uv's built-in roots fail."""
+    import ssl
+
+    env = dict(os.environ if environ is None else environ)
+    paths = ssl.get_default_verify_paths()
+    capath = Path(paths.openssl_capath)
+    if Path(paths.openssl_cafile).is_file() or (capath.is_dir() and any(capath.iterdir())):
+        env.setdefault("UV_SYSTEM_CERTS", "1")
+        env.setdefault("UV_NATIVE_TLS", "1")  # its older name, for an older uv on PATH
+    return env
+
+
 def _run(command: list[str], verb: str, what: Sequence[str], pinned: str | None = None) -> None:
     try:
-        proc = subprocess.run(command, stdout=_stderr_fd(), stderr=_stderr_fd(), text=True)
+        proc = subprocess.run(command, stdout=_stderr_fd(), stderr=_stderr_fd(), text=True,
+                              env=installer_environment())
     except OSError as exc:
         raise InstallError(f"cannot run {command[0]}: {exc}") from None
     if proc.stdout or proc.stderr:  # stderr had no file descriptor (tests): pass the output on
