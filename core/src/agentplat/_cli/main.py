@@ -136,7 +136,7 @@ def agents(as_json: bool) -> None:
         click.echo(json.dumps(described, indent=2, ensure_ascii=False))
         return
     if not described:
-        click.echo("No agents installed. Install a plugin, e.g. `pip install agentplat-math`.")
+        click.echo("No agents installed. Install a plugin, e.g. `agentplat install agentplat-math`.")
     for agent in described:
         click.echo(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}")
         for tool in agent["tools"]:
