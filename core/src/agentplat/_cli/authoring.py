@@ -154,19 +154,41 @@ def uninstall(packages: tuple[str, ...]) -> None:
     from .._authoring import records
     from .._authoring.installer import find_installer, run_uninstall
 
-    by_spec = {r.spec: r.name for r in records.load() if r.name}
-    names = []
+    recorded = records.load()
+    by_spec = {r.spec: r.name for r in recorded if r.name}
+    known = {records.normalise(r.name) for r in recorded if r.name} | {r.spec for r in recorded}
+    names, absent = [], []
     for package in packages:
         name = by_spec.get(package) or records.record_for(package).name or package
         if records.normalise(name) == "agentplat":
             raise AgentplatError("refusing to uninstall agentplat itself from agentplat; use the tool you "
                                  "installed it with")
-        names.append(name)
-    installer = find_installer()
-    before = _snapshot()
-    run_uninstall(installer, names)
-    records.forget([*packages, *names])
-    _report(before, _snapshot(), nothing="No agentplat plugin was removed.")
+        if _installed(name):
+            names.append(name)
+        elif records.normalise(name) in known or package in known:
+            absent.append(name)
+        else:
+            raise AgentplatError(f"{name} is not installed in agentplat's environment; nothing was uninstalled "
+                                 "(`agentplat plugins` lists what is)")
+    if names:
+        installer = find_installer()
+        before = _snapshot()
+        run_uninstall(installer, names)
+    records.forget([*packages, *names, *absent])
+    for name in absent:  # recorded only: its package was removed some other way
+        click.echo(f"{name} was not installed; forgotten for --reinstall-plugins.")
+    if names:
+        _report(before, _snapshot(), nothing="No agentplat plugin was removed.")
+
+
+def _installed(name: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        distribution(name)
+    except (PackageNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _snapshot():
