@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -197,6 +198,12 @@ def test_an_editable_install_of_a_folder(lab, installed):
     removed = must(lab.agentplat("uninstall", "agentplat-echoer"))
     assert removed.stdout.strip() == "Removed agentplat-echoer 0.1.0 (agents: echoer)"
     assert all(r["name"] != "agentplat-echoer" for r in lab.records)
+    again = lab.agentplat("uninstall", "agentplat-echoer")
+    assert again.code == 1 and again.stdout == ""
+    assert again.stderr.strip().splitlines() == [
+        "agentplat: error: agentplat-echoer is not installed in agentplat's environment; nothing was uninstalled "
+        "(`agentplat plugins` lists what is)"
+    ]
 
 
 def test_uninstall_removes_the_agent_and_reinstall_plugins_restores_recorded_ones(lab, wheel, installed):
@@ -217,6 +224,14 @@ def test_uninstall_removes_the_agent_and_reinstall_plugins_restores_recorded_one
     assert [r["name"] for r in lab.records] == ["agentplat-wordy"]
 
 
+def test_uninstall_of_a_plugin_removed_some_other_way_forgets_its_record(lab, wheel, installed):
+    must(lab.agentplat("install", str(wheel)))
+    must(lab.run(lab.uv, "pip", "uninstall", "--python", lab.python, "agentplat-wordy"))
+    forgot = must(lab.agentplat("uninstall", "agentplat-wordy"))
+    assert forgot.stdout.strip() == "agentplat-wordy was not installed; forgotten for --reinstall-plugins."
+    assert lab.records == []
+
+
 def test_agentplat_itself_is_not_the_installers_to_remove(lab):
     refused = lab.agentplat("uninstall", "agentplat")
     assert refused.code == 1
@@ -224,3 +239,26 @@ def test_agentplat_itself_is_not_the_installers_to_remove(lab):
         "agentplat: error: refusing to uninstall agentplat itself from agentplat; use the tool you installed it with"
     ]
     assert lab.installed("agentplat")
+
+
+def next_steps(printed: str) -> str:
+    """The "Next:" lines of `agentplat new-plugin`, without their comments, as one shell line."""
+    lines = printed.split("Next:\n", 1)[1].split("\nThen ", 1)[0].splitlines()
+    return " && ".join(re.sub(r"\s+# .*$", "", line).strip() for line in lines)
+
+
+def test_new_plugins_next_steps_work_as_printed_with_no_pip_uv_or_pytest_on_path(lab):
+    """Last: it removes pytest from the venv. With the venv not on PATH (not activated) and
+    no pytest in it, the printed lines name agentplat by path and add pytest with agentplat's uv."""
+    must(lab.run(lab.uv, "pip", "uninstall", "--python", lab.python, "pytest"))
+    bare = {"PATH": "/usr/bin:/bin"}
+    work = lab.root / "bare"
+    work.mkdir()
+    printed = must(lab.agentplat("new-plugin", "stepper", "--dir", str(work), env=bare)).stdout
+    line = next_steps(printed)
+    assert line.startswith(f"cd {work / 'agentplat-stepper'} && {lab.bin / 'agentplat'} install -e . && ")
+    assert "pip install --python" in line and "-m pytest" in line
+    done = lab.run("bash", "-c", line, env=bare)
+    assert done.code == 0, done.stdout + done.stderr
+    assert "Added agentplat-stepper 0.1.0" in done.stdout and "Answer: 4" in done.stdout
+    assert re.search(r"\b7 passed\b", done.stdout)

@@ -16,8 +16,19 @@ from agentplat._authoring.installer import Installer, find_installer
 from agentplat._authoring.snapshot import changes
 
 
+def test_the_uv_shipped_with_agentplat_needs_nothing_on_path(monkeypatch):
+    """agentplat depends on the uv package, so an environment without pip and without uv on
+    PATH (what `uv sync` makes) still has an installer."""
+    from uv import find_uv_bin
+
+    monkeypatch.delenv("UV", raising=False)
+    chosen = find_installer("/env/bin/python", which=lambda name: None, has_pip=lambda python: False)
+    assert chosen.kind == "uv" and chosen.program == (find_uv_bin(),)
+
+
 def test_uv_is_preferred_and_targets_the_python_agentplat_runs_on(monkeypatch):
     monkeypatch.delenv("UV", raising=False)
+    monkeypatch.setitem(sys.modules, "uv", None)  # as if agentplat's own uv were missing: the one on PATH
     chosen = find_installer("/env/bin/python", which=lambda name: "/usr/bin/uv", has_pip=lambda python: True)
     assert chosen.install_command(["agentplat-x"], "/tmp/c.txt") == [
         "/usr/bin/uv", "pip", "install", "--python", "/env/bin/python", "-c", "/tmp/c.txt", "agentplat-x"]
@@ -25,10 +36,11 @@ def test_uv_is_preferred_and_targets_the_python_agentplat_runs_on(monkeypatch):
         "/usr/bin/uv", "pip", "uninstall", "--python", "/env/bin/python", "agentplat-x"]
 
 
-def test_the_uv_that_runs_us_wins(monkeypatch, tmp_path):
+def test_the_uv_that_runs_us_comes_before_the_one_on_path(monkeypatch, tmp_path):
     uv = tmp_path / "uv"
     uv.write_text("")
     monkeypatch.setenv("UV", str(uv))
+    monkeypatch.setitem(sys.modules, "uv", None)
     assert find_installer("/env/bin/python", which=lambda name: None).program == (str(uv),)
 
 
@@ -45,7 +57,7 @@ def test_without_uv_the_environments_own_pip_is_used(monkeypatch):
 def test_with_neither_the_error_says_what_to_do(monkeypatch):
     monkeypatch.delenv("UV", raising=False)
     monkeypatch.setitem(sys.modules, "uv", None)
-    with pytest.raises(InstallError, match="neither uv nor pip is available for /env/bin/python; install uv"):
+    with pytest.raises(InstallError, match="neither uv nor pip is available for /env/bin/python: the uv that agentplat depends on"):
         find_installer("/env/bin/python", which=lambda name: None, has_pip=lambda python: False)
 
 

@@ -92,6 +92,9 @@ def test_a_failing_step_fails_with_one_line_and_keeps_the_json():
     data = result.json()
     assert data["status"] == "failed"
     assert data["steps"][0]["status"] == "failed"
+    # the JSON names the error as the stored run does
+    assert data["error"] == "step 0 (math.divide) failed: division by zero (5 / 0)"
+    assert run_cli("show", data["run_id"], "--json").json()["error"] == data["error"]
 
 
 def test_independent_branches_finish_when_one_fails():
@@ -144,3 +147,17 @@ def test_words_of_other_scripts_are_words_and_a_refusal_quotes_the_request():
     assert result.code == 1
     assert "no installed agent can handle '¿Cuánto es 12 más 30?'" in result.stderr
     assert "days" not in result.stderr and "forecast" not in result.stderr
+
+
+def test_help_lists_the_commands_the_installed_plugins_add():
+    result = run_cli("--help")
+    assert result.code == 0, result.stderr
+    core, _, added = result.stdout.partition("Commands added by plugins:")
+    assert "  run " in core and "  report " in added
+
+
+def test_a_model_name_without_a_key_says_which_variable_to_set():
+    line = one_clear_line(run_cli("run", "Add 3 and 4", "--model", "gpt-4o-mini"))
+    assert line == ("agentplat: error: no LLM backend is configured to serve model 'gpt-4o-mini': set OPENAI_API_KEY "
+                    "(or OPENAI_BASE_URL for a local OpenAI-compatible server) for openai, or use --model offline "
+                    "(backends: offline, openai)")

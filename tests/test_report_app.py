@@ -15,9 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cli_helpers import run_cli
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NO_CHROMIUM = ("Chromium is not installed, so the report app's browser test did not run: install it (Debian: "
+               "`sudo apt-get install chromium`; Ubuntu: `sudo snap install chromium`) and run pytest again; "
+               "Playwright drives it as it is (no `playwright install`)")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCRIPT_TOPIC = "<script>alert(1)</script> grids"
@@ -123,7 +128,21 @@ def test_serve_without_the_app_extra_says_so_in_one_line(tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.strip().splitlines() == [
         "agentplat: error: the report app needs its optional extra (starlette is missing): "
-        "pip install 'agentplat-report[app]'"
+        "agentplat install 'agentplat-report[app]'"
+    ]
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_before_claiming_to_serve(reports):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("report", "serve", "--reports", str(reports), "--port", str(port), timeout=60)
+    assert result.code == 1
+    assert result.stdout == ""  # no "Serving ..." line
+    assert result.stderr.strip().splitlines() == [
+        f"agentplat: error: cannot serve on 127.0.0.1:{port}: Address already in use (another program is "
+        "using it; choose another with --port)"
     ]
 
 
@@ -162,7 +181,7 @@ def server(reports, offline_env):
         proc.kill()
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="needs Debian's chromium")
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=NO_CHROMIUM)
 def test_the_app_end_to_end_in_headless_chromium(server, reports):
     from playwright.sync_api import expect, sync_playwright
 

@@ -186,3 +186,26 @@ def test_the_four_formats(tmp_path):
     assert "<title>Tidal &quot;power&quot;: 2030</title>" in page and "<table>" in page and "<em>primer</em>" in page
     assert paths["summary.txt"].read_text() == "Tides are predictable. See the atlas.\n"
     assert json.loads(paths["critiques.json"].read_text())["iterations"][0]["critique"]["score"] == 9
+
+
+def test_report_help_shows_the_options_of_report_topic():
+    from cli_helpers import run_cli
+
+    result = run_cli("report", "--help")
+    assert result.code == 0, result.stderr
+    for option in ("--out", "--max-iterations", "--threshold", "--resume", "--model", "--from-file"):
+        assert option in result.stdout
+    assert "agentplat report serve --help" in result.stdout
+    assert "generate" not in result.stdout  # an internal name, not something to type
+
+
+def test_report_without_a_topic_is_one_error_line():
+    from cli_helpers import run_cli
+
+    result = run_cli("report")
+    assert result.code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "agentplat: error: no topics given: name at least one (or use --from-file FILE); "
+        "`agentplat report --help` lists the options"
+    ]

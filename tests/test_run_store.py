@@ -62,6 +62,15 @@ def test_runs_are_listed_newest_first_and_filtered_by_status_and_tag():
     assert len(runs("--limit", "1")) == 1
 
 
+def test_a_filter_that_matches_nothing_is_not_called_an_empty_store():
+    assert "No runs recorded yet" in run_cli("runs").stdout
+    run_cli("run", "Calculate 5 factorial", env=OFFLINE)
+    listed = run_cli("runs", "--status", "failed", "--tag", "team=red")
+    assert listed.code == 0
+    assert listed.stdout.strip() == ("No runs with status failed and tag team=red; "
+                                     "`agentplat runs` lists every recorded run.")
+
+
 def test_resuming_a_finished_run_is_a_no_op_that_says_so():
     ran = run_cli("run", "Calculate 5 factorial", "--json", env=OFFLINE).json()
     again = run_cli("resume", ran["run_id"])

@@ -1,9 +1,10 @@
 """Running uv or pip against the environment agentplat itself runs in.
 
 Plugins must land next to the agentplat that will load them, which is
-``sys.executable``'s environment, not whatever ``pip`` is first on ``PATH``. uv is
-preferred when it can be found (fast, and uv-made environments have no pip); else that
-environment's own pip. The installed core is pinned while installing, so a plugin made
+``sys.executable``'s environment, not whatever ``pip`` is first on ``PATH``. agentplat
+depends on the ``uv`` package, so its environment carries a uv binary that needs nothing on
+``PATH`` (uv-made environments have no pip); a uv on ``PATH`` or that environment's own pip
+are the fallbacks for a broken install. The installed core is pinned while installing, so a plugin made
 for another agentplat fails to install with the resolver's reason instead of silently
 swapping out the core that is running.
 """
@@ -43,17 +44,17 @@ class Installer:
 
 
 def _find_uv(which: Callable[[str], str | None]) -> str | None:
-    """``$UV`` (set by ``uv run``), ``uv`` on PATH, or the ``uv`` Python package's binary."""
-    if (found := os.environ.get("UV")) and Path(found).is_file():
-        return found
-    if found := which("uv"):
-        return found
+    """The ``uv`` package's binary (a dependency of agentplat), ``$UV`` (set by ``uv run``),
+    or ``uv`` on PATH."""
     try:
         from uv import find_uv_bin  # the PyPI "uv" package ships its binary
 
         return find_uv_bin()
-    except Exception:  # noqa: BLE001 - not installed, or a broken install: try pip
-        return None
+    except Exception:  # noqa: BLE001 - not installed, or a broken install: look further
+        pass
+    if (found := os.environ.get("UV")) and Path(found).is_file():
+        return found
+    return which("uv")
 
 
 def _has_pip(python: str) -> bool:
@@ -70,8 +71,8 @@ def find_installer(python: str | None = None, *, which: Callable[[str], str | No
     if has_pip(python):
         return Installer("pip", (python, "-m", "pip"), python)
     raise InstallError(
-        f"neither uv nor pip is available for {python}; install uv (https://docs.astral.sh/uv/) "
-        f"or run `{python} -m ensurepip`"
+        f"neither uv nor pip is available for {python}: the uv that agentplat depends on is missing; "
+        f"reinstall agentplat, or put uv on PATH (https://docs.astral.sh/uv/)"
     )
 
 
@@ -98,9 +99,24 @@ def run_uninstall(installer: Installer, names: Sequence[str]) -> None:
     _run(installer.uninstall_command(names), "uninstall", names)
 
 
+def installer_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """uv trusts the system's certificate store too, as pip does on Debian and Ubuntu: behind
+    a proxy or company CA that only the system store knows, uv's built-in roots fail."""
+    import ssl
+
+    env = dict(os.environ if environ is None else environ)
+    paths = ssl.get_default_verify_paths()
+    capath = Path(paths.openssl_capath)
+    if Path(paths.openssl_cafile).is_file() or (capath.is_dir() and any(capath.iterdir())):
+        env.setdefault("UV_SYSTEM_CERTS", "1")
+        env.setdefault("UV_NATIVE_TLS", "1")  # its older name, for an older uv on PATH
+    return env
+
+
 def _run(command: list[str], verb: str, what: Sequence[str], pinned: str | None = None) -> None:
     try:
-        proc = subprocess.run(command, stdout=_stderr_fd(), stderr=_stderr_fd(), text=True)
+        proc = subprocess.run(command, stdout=_stderr_fd(), stderr=_stderr_fd(), text=True,
+                              env=installer_environment())
     except OSError as exc:
         raise InstallError(f"cannot run {command[0]}: {exc}") from None
     if proc.stdout or proc.stderr:  # stderr had no file descriptor (tests): pass the output on

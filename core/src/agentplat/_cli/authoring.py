@@ -6,6 +6,7 @@ Each command only parses options and prints; the work is in ``scaffold``, ``inst
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -28,13 +29,43 @@ def new_plugin(name: str, directory: Path) -> None:
     target = create_plugin(names, directory)
     click.echo(f"Created {names.dist} in {target} (package {names.package}, agent {names.agent}).")
     _warn_if_taken(names)
+    agentplat = _in_this_environment("agentplat", module="agentplat")
     click.echo("Next:")
-    click.echo(f"  cd {target}")
-    click.echo("  agentplat install -e .          # add it to agentplat, editable")
-    click.echo("  agentplat run 'Count the words in \"the quick brown fox\"'")
-    click.echo("  pip install pytest && pytest    # its tests, in agentplat's environment")
+    click.echo(f"  cd {shlex.quote(str(target))}")
+    click.echo(f"  {agentplat} install -e .          # add it to agentplat, editable")
+    click.echo(f"  {agentplat} run 'Count the words in \"the quick brown fox\"'")
+    click.echo(f"  {plugin_test_command()}    # its tests, in agentplat's environment")
     click.echo(f"Then replace the tool in src/{names.package}/tools.py with yours; see the plugin "
                "author's guide (docs/plugins.md).")
+
+
+def _in_this_environment(script: str, *, module: str) -> str:
+    """How a shell reaches ``script`` of the environment agentplat runs in: by its name when
+    that is the one on PATH (an activated venv), else by its path."""
+    import shutil
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    on_path = shutil.which(script)
+    if on_path and Path(on_path).parent.resolve() == bin_dir.resolve():
+        return script
+    if (bin_dir / script).is_file():
+        return shlex.quote(str(bin_dir / script))
+    return f"{shlex.quote(sys.executable)} -m {module}"
+
+
+def plugin_test_command() -> str:
+    """How to run a plugin's tests in the environment agentplat runs in, as typed in a shell;
+    pytest is installed first, with the installer `agentplat install` uses, when it is missing."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("pytest") is None:
+        from .._authoring.installer import find_installer
+
+        install = shlex.join(find_installer().install_command(["pytest"]))
+        return f"{install} && {shlex.quote(sys.executable)} -m pytest"
+    return _in_this_environment("pytest", module="pytest")
 
 
 def _warn_if_taken(names) -> None:
@@ -123,19 +154,41 @@ def uninstall(packages: tuple[str, ...]) -> None:
     from .._authoring import records
     from .._authoring.installer import find_installer, run_uninstall
 
-    by_spec = {r.spec: r.name for r in records.load() if r.name}
-    names = []
+    recorded = records.load()
+    by_spec = {r.spec: r.name for r in recorded if r.name}
+    known = {records.normalise(r.name) for r in recorded if r.name} | {r.spec for r in recorded}
+    names, absent = [], []
     for package in packages:
         name = by_spec.get(package) or records.record_for(package).name or package
         if records.normalise(name) == "agentplat":
             raise AgentplatError("refusing to uninstall agentplat itself from agentplat; use the tool you "
                                  "installed it with")
-        names.append(name)
-    installer = find_installer()
-    before = _snapshot()
-    run_uninstall(installer, names)
-    records.forget([*packages, *names])
-    _report(before, _snapshot(), nothing="No agentplat plugin was removed.")
+        if _installed(name):
+            names.append(name)
+        elif records.normalise(name) in known or package in known:
+            absent.append(name)
+        else:
+            raise AgentplatError(f"{name} is not installed in agentplat's environment; nothing was uninstalled "
+                                 "(`agentplat plugins` lists what is)")
+    if names:
+        installer = find_installer()
+        before = _snapshot()
+        run_uninstall(installer, names)
+    records.forget([*packages, *names, *absent])
+    for name in absent:  # recorded only: its package was removed some other way
+        click.echo(f"{name} was not installed; forgotten for --reinstall-plugins.")
+    if names:
+        _report(before, _snapshot(), nothing="No agentplat plugin was removed.")
+
+
+def _installed(name: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        distribution(name)
+    except (PackageNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _snapshot():

@@ -44,18 +44,25 @@ class AgentplatGroup(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(n, c.get_short_help_str(80)) for n, c in self.commands.items() if not c.hidden]
+        """Core commands, then the commands of the installed plugins: listing those loads the
+        plugins (not their heavy libraries), so ``--help`` shows what can really be run."""
+        core = {n: c for n, c in self.commands.items() if not c.hidden}
+        rows = [(n, c.get_short_help_str(80)) for n, c in core.items()]
         rows += [(n, text) for n, (_, text) in LAZY_COMMANDS.items()]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(sorted(rows))
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+        from .._plugin.loader import add_plugin_commands
+
+        add_plugin_commands(self)
+        added = [(n, c.get_short_help_str(80)) for n, c in self.commands.items()
+                 if n not in core and not c.hidden]
+        if added:
+            with formatter.section("Commands added by plugins"):
+                formatter.write_dl(sorted(added))
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
-        formatter.write_text(
-            "Installed plugins may add commands (e.g. `agentplat report`); "
-            "`agentplat plugins` lists what is installed."
-        )
+        formatter.write_text("`agentplat plugins` lists the installed plugins and any that failed to load.")
 
 
 @click.group(cls=AgentplatGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,7 +143,7 @@ def agents(as_json: bool) -> None:
         click.echo(json.dumps(described, indent=2, ensure_ascii=False))
         return
     if not described:
-        click.echo("No agents installed. Install a plugin, e.g. `pip install agentplat-math`.")
+        click.echo("No agents installed. Install a plugin, e.g. `agentplat install agentplat-math`.")
     for agent in described:
         click.echo(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}")
         for tool in agent["tools"]:

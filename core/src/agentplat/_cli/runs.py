@@ -62,11 +62,15 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
             raise click.UsageError(f"--status {status} is a local notion; on a cluster use running, succeeded or failed")
         return runs_remote(limit=limit, status=status, tags=parse_tags(tags), config=config, as_json=as_json)
 
-    found = [run_summary(r) for r in get_store().list_runs(limit=limit, status=status, tags=parse_tags(tags))]
+    store = get_store()
+    found = [run_summary(r) for r in store.list_runs(limit=limit, status=status, tags=parse_tags(tags))]
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    if not found:
+    if not found and (status or tags) and store.list_runs(limit=1):
+        wanted = " and ".join([f"status {status}"] * bool(status) + [f"tag {t}" for t in tags])
+        click.echo(f"No runs with {wanted}; `agentplat runs` lists every recorded run.")
+    elif not found:
         click.echo("No runs recorded yet. Try: agentplat run \"Calculate 5 factorial\"")
     for run in found:
         when = (run["started_at"] or "")[:19].replace("T", " ")

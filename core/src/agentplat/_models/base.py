@@ -24,7 +24,11 @@ class Model(Protocol):
 
 
 class ModelBackend(Protocol):
-    """Registered through ``register_models``; makes ``Model`` objects."""
+    """Registered through ``register_models``; makes ``Model`` objects.
+
+    An optional ``setup`` attribute says how a user configures the backend (e.g. "set
+    OPENAI_API_KEY"); it is shown when a model is asked for and no backend is configured.
+    """
 
     name: str
 

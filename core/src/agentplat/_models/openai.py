@@ -16,6 +16,7 @@ class OpenAIBackend:
     """Registered by core through ``register_models``, like any third-party backend."""
 
     name = "openai"
+    setup = "set OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server)"
 
     def configured(self) -> bool:
         return bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))

@@ -60,7 +60,11 @@ def select_model(registry: Registry, requested: "Model | str | None" = None) -> 
             if name != "offline" and backend.configured():
                 return backend.create(spec)
         known = ", ".join(sorted(registry.models))
-        raise ModelError(f"unknown model {spec!r}: no configured backend serves it (backends: {known})")
+        setups = [f"{getattr(b, 'setup')} for {name}" for name, b in registry.models.items()
+                  if name != "offline" and getattr(b, "setup", None)]
+        how = f"{' or '.join(setups)}, or" if setups else "configure one, or"
+        raise ModelError(f"no LLM backend is configured to serve model {spec!r}: {how} use --model offline "
+                         f"(backends: {known})")
     for name, backend in registry.models.items():
         if name != "offline" and backend.configured():
             return backend.create(None)

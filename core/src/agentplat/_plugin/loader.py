@@ -264,3 +264,11 @@ class _Seen:
             added = sorted(set(self.commands) - self.before)
             return f"added commands: {', '.join(added)}" if added else "added no command"
         return f"registered {', '.join(self.names)}" if self.names else "registered nothing"
+
+
+def add_plugin_commands(cli) -> None:
+    """Only ``register_commands``, for ``agentplat --help``: the plugins' modules are imported
+    but their agents and tools are not collected, so listing commands stays cheap."""
+    loader = PluginLoader()
+    loader.load_entry_points()
+    loader.call_each("register_commands", lambda info: cli)

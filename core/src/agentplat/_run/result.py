@@ -122,7 +122,7 @@ class RunResult:
             "seconds": round(self.ended_at - self.started_at, 4),
             "plan": self.plan.to_json(),
             "steps": [s.to_json() for s in self.steps],
-            "error": self.error,
+            "error": self.first_error(),  # what the store keeps too, so `show --json` agrees
             **({"synthesis": self.synthesized} if self.synthesized else {}),
         }
 

@@ -27,9 +27,23 @@ class ReportGroup(click.Group):
         return ["TOPIC... [OPTIONS]  |  serve [OPTIONS]"]
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+        # no arguments too: `generate` says in one line that a topic is missing
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
             args = ["generate", *args]
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``report --help`` shows the options of ``report TOPIC...`` (they belong to the
+        hidden ``generate``), then ``serve``, whose options ``report serve --help`` shows."""
+        generate = self.commands["generate"]
+        sub = click.Context(generate, info_name="generate", parent=ctx)
+        rows = [row for param in generate.get_params(sub)
+                if isinstance(param, click.Option) and (row := param.get_help_record(sub))]
+        with formatter.section("Options"):
+            formatter.write_dl(rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([("serve", f"{self.commands['serve'].get_short_help_str(80)} "
+                                          "(options: `agentplat report serve --help`)")])
 
 
 @click.group(cls=ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,7 +76,8 @@ def read_topics(topics: tuple[str, ...], from_file: str | None) -> list[str]:
             raise AgentplatError(f"a topic is longer than {MAX_TOPIC_LENGTH} characters: {topic[:40]!r}...")
         unique.setdefault(topic, None)
     if not unique:
-        raise AgentplatError("no topics given: name at least one (or use --from-file FILE)")
+        raise AgentplatError("no topics given: name at least one (or use --from-file FILE); "
+                             "`agentplat report --help` lists the options")
     return list(unique)
 
 
@@ -83,7 +98,7 @@ class Progress:
             click.echo(f"  {topic}: failed: {data.get('error')}")
 
 
-@report.command()
+@report.command(hidden=True)
 @click.argument("topics", nargs=-1)
 @click.option("--out", "out", type=click.Path(file_okay=False), default=default_reports_dir,
               show_default="$AGENTPLAT_REPORTS_DIR or ./reports", help="Folder for the reports and index.json.")
@@ -178,6 +193,6 @@ def serve(reports_dir, port, host, model, remote=False, run_name=None, config=No
     except ImportError as exc:
         missing = (exc.name or "a package").split(".")[0]
         raise AgentplatError(
-            f"the report app needs its optional extra ({missing} is missing): pip install 'agentplat-report[app]'"
+            f"the report app needs its optional extra ({missing} is missing): agentplat install 'agentplat-report[app]'"
         ) from None
     run_server(resolve(reports_dir), host=host, port=port, model=model)

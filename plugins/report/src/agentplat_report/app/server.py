@@ -8,6 +8,7 @@ allows only this app's own script and styles, on top of the escaping.
 from __future__ import annotations
 
 import contextlib
+import errno
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -141,9 +142,35 @@ def create_app(reports: Path, *, model: str | None = None, python: str | None = 
     )
 
 
+def listening_socket(host: str, port: int):
+    """The server's socket, bound before anything is printed: a busy port or an unknown host
+    is one clear error instead of a "Serving" line followed by uvicorn's log and exit 3."""
+    import socket
+
+    from agentplat import AgentplatError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise AgentplatError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        hint = " (another program is using it; choose another with --port)" if exc.errno == errno.EADDRINUSE else ""
+        raise AgentplatError(f"cannot serve on {host}:{port}: {exc.strerror or exc}{hint}") from None
+    return sock
+
+
 def serve(reports: Path, *, host: str = "127.0.0.1", port: int = 8000, model: str | None = None) -> None:
     import uvicorn
 
     reports.mkdir(parents=True, exist_ok=True)
+    sock = listening_socket(host, port)
+    port = sock.getsockname()[1]  # the one chosen, with --port 0
     print(f"Serving the reports in {reports} at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    uvicorn.run(create_app(reports, model=model), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(create_app(reports, model=model), log_level="warning"))
+    server.run(sockets=[sock])
