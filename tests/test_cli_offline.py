@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cli_helpers import run_cli
@@ -161,3 +163,17 @@ def test_a_model_name_without_a_key_says_which_variable_to_set():
     assert line == ("agentplat: error: no LLM backend is configured to serve model 'gpt-4o-mini': set OPENAI_API_KEY "
                     "(or OPENAI_BASE_URL for a local OpenAI-compatible server) for openai, or use --model offline "
                     "(backends: offline, openai)")
+
+
+def test_help_lists_plugin_commands_without_importing_plugins_once_it_knows_them(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AGENTPLAT_HOME": str(tmp_path)}
+    code = ("import sys\nsys.argv=['agentplat','--help']\nfrom agentplat.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('agentplat_')), file=sys.stderr)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "Commands added by plugins:" in first.stdout and first.stdout == second.stdout
+    assert second.stderr.strip().splitlines()[-1] == "[]"  # the second --help imported no plugin

@@ -44,18 +44,16 @@ class AgentplatGroup(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Core commands, then the commands of the installed plugins: listing those loads the
-        plugins (not their heavy libraries), so ``--help`` shows what can really be run."""
+        """Core commands, then the commands of the installed plugins (remembered while the
+        installed plugins stay the same, so ``--help`` imports no plugin code)."""
         core = {n: c for n, c in self.commands.items() if not c.hidden}
         rows = [(n, c.get_short_help_str(80)) for n, c in core.items()]
         rows += [(n, text) for n, (_, text) in LAZY_COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(sorted(rows))
-        from .._plugin.loader import add_plugin_commands
+        from .._plugin.loader import plugin_commands_help
 
-        add_plugin_commands(self)
-        added = [(n, c.get_short_help_str(80)) for n, c in self.commands.items()
-                 if n not in core and not c.hidden]
+        added = [(n, text) for n, text in plugin_commands_help(self) if n not in core and n not in LAZY_COMMANDS]
         if added:
             with formatter.section("Commands added by plugins"):
                 formatter.write_dl(sorted(added))

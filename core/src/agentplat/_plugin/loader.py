@@ -267,8 +267,56 @@ class _Seen:
 
 
 def add_plugin_commands(cli) -> None:
-    """Only ``register_commands``, for ``agentplat --help``: the plugins' modules are imported
-    but their agents and tools are not collected, so listing commands stays cheap."""
+    """Only ``register_commands``: the plugins' modules are imported but their agents and
+    tools are not collected."""
     loader = PluginLoader()
     loader.load_entry_points()
     loader.call_each("register_commands", lambda info: cli)
+
+
+def plugin_commands_help(cli) -> list[tuple[str, str]]:
+    """``(name, one-line help)`` of every command the installed plugins add, for ``--help``.
+
+    Finding them means importing the plugins, so the answer is kept in
+    ``$AGENTPLAT_HOME/plugin-commands.json`` under a fingerprint of what is installed (each
+    plugin's distribution, version, entry point and module file time, and
+    ``AGENTPLAT_LOAD_PLUGINS``): ``--help`` imports no plugin code until that changes.
+    """
+    import json
+
+    from .._common.settings import data_dir
+
+    path = data_dir() / "plugin-commands.json"
+    mark = _fingerprint()
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("fingerprint") == mark:
+            return [(str(n), str(h)) for n, h in cached["commands"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    before = set(cli.commands)
+    add_plugin_commands(cli)
+    rows = sorted((n, c.get_short_help_str(80)) for n, c in cli.commands.items() if n not in before and not c.hidden)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fingerprint": mark, "commands": rows}), encoding="utf-8")
+    except OSError:
+        pass  # listed anyway; the next --help looks again
+    return rows
+
+
+def _fingerprint() -> list:
+    import importlib.util
+
+    marks: list = [os.environ.get("AGENTPLAT_LOAD_PLUGINS")]
+    for ep in discover_entry_points():
+        top = ep.value.split(":", 1)[0].split(".", 1)[0]
+        try:
+            spec = importlib.util.find_spec(top)  # a top-level name: found, not imported
+            origin = spec.origin if spec is not None else None
+            mtime = os.stat(origin).st_mtime if origin else None
+        except (ImportError, ValueError, OSError):
+            mtime = None
+        dist = ep.dist
+        marks.append([dist.metadata["Name"] if dist else ep.name, dist.version if dist else None, ep.value, mtime])
+    return sorted(marks, key=str)
