@@ -298,3 +298,25 @@ def test_a_streamed_plan_counted_from_one_runs_once_the_whole_reply_is_read(dial
                                         tool_step("add", a="$1", b="$2")]}))
     result = run("Calculate 10 times 5 and 7 times 8, then add them together")
     assert result.answer == "106" and len(dialect.chat_requests) == 1
+
+
+def test_a_task_that_is_only_a_tools_name_is_sent_back_as_no_instruction():
+    from agentplat import PlanValidationError
+
+    with pytest.raises(PlanValidationError, match="the task 'add' is not an instruction"):
+        grounded("Multiply 6 by 7, then add 8 to the result", tool_step("multiply", a=6, b=7),
+                 {"agent": "math", "task": "add", "dependencies": [0]})
+
+
+@pytest.mark.parametrize("dialect", [{}], indirect=True)
+def test_a_specialist_call_with_an_invented_number_is_refused_to_the_model(dialect):
+    plan = {"steps": [tool_step("multiply", a=6, b=7),
+                      {"agent": "math", "task": "Add 8 to the previous result", "dependencies": [0]}]}
+    dialect.reply(json.dumps(plan))
+    dialect.reply_tool_call("add", {"a": 42, "b": 10})  # 10: given by nothing
+    dialect.reply_tool_call("add", {"a": 42, "b": 8})
+    dialect.reply("50")
+    result = run("Multiply 6 by 7, then add 8 to the previous result")
+    assert result.answer == "50"
+    told = dialect.chat_requests[2].body["messages"][-1]["content"]
+    assert told.startswith("error: 10 is not a number the task or an earlier result gives")

@@ -14,6 +14,7 @@ from .._common.errors import ToolError
 from .._common.settings import number
 from .._common.jsondata import dumps, show
 from .._llm.chat import ToolCallRequest
+from .._planners.grounding import given_numbers, invented_numbers
 from .._llm.usage import Usage
 from .._common.retry import with_retries
 from .outcome import Completed
@@ -61,6 +62,7 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
         {"role": "user", "content": step.task or ""},
     ]
     specs = tool_specs(agent) or None
+    given = given_numbers(step.task or "", list(inputs.values()))  # what a tool call may use
     called, last = False, None
     for _ in range(max_rounds()):
         # until a tool ran the task is not done: ask for a call (some servers send tool calls
@@ -84,8 +86,12 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
                 content = f"error: the arguments are not valid JSON ({exc}); send a JSON object"
             else:
                 tool = agent.tool(call.name)
+                invented = invented_numbers(args, given)
                 if tool is None:
                     content = f"error: there is no tool {call.name!r}; tools: {', '.join(t.name for t in agent.tools)}"
+                elif invented:  # a small model fills what it does not know: never run on a guess
+                    content = (f"error: {', '.join(invented)} is not a number the task or an earlier result "
+                               "gives; use only those")
                 else:
                     try:
                         result = await with_retries(
@@ -95,6 +101,7 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
                         content = f"error: {exc}"
                     else:
                         called, last = True, result
+                        given |= given_numbers(result)
                         content = dumps(result)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
     if called:

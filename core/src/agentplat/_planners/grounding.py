@@ -72,7 +72,12 @@ class Grounding:
                     else:
                         self._check_number(where, name, literal)
         else:
-            for number in numbers(_digits(step.task or "")):
+            task = " ".join((step.task or "").split())
+            if len(_WORD.findall(task)) < 2:  # "add": a tool's name, and the values left to guess
+                raise PlanValidationError(
+                    f"{where}: the task {task!r} is not an instruction; when a step is one tool call, "
+                    "write it as a direct step with \"tool\" and \"args\"")
+            for number in numbers(_digits(task)):
                 self._check_number(where, "task", number)
 
     def check_plan(self, plan: Plan) -> Plan:
@@ -151,3 +156,21 @@ def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
             else:
                 used[_key(value)] += 1
     return [n for n in given if n is not None and used[n] == 0]
+
+
+def given_numbers(*sources: Any) -> set[Decimal]:
+    """Every number in ``sources`` (texts, results of earlier steps, nested data)."""
+    found: set[Decimal] = set()
+    for source in sources:
+        for literal in _literals(source):
+            if isinstance(literal, str):
+                found.update(k for k in (_key(n) for n in numbers(_digits(literal))) if k is not None)
+            elif (key := _key(literal)) is not None:
+                found.add(key)
+    return found
+
+
+def invented_numbers(args: Any, given: set[Decimal]) -> list[str]:
+    """The numbers in a tool call's arguments that nothing given holds, as written."""
+    return [_show(v) for v in _literals(args) if not isinstance(v, str) and _key(v) is not None
+            and _key(v) not in given]
