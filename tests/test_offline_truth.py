@@ -39,6 +39,9 @@ CASES = [
     ("reverse 'agentplat' and uppercase it", "TALPTNEGA"),
     ("reverse the order of my meetings", None),
     ("count to 10", None),
+    # nothing dropped: a clause no agent serves refuses the request
+    ("Fetch https://example.com and summarize it", None),
+    ("What's the weather in Berlin and Madrid, and which one is warmer?", None),
     # units: math, never weather
     ("convert 100 F to C", "37.7777777778"),
     ("how many minutes in 3 hours", "180"),

@@ -94,3 +94,13 @@ def test_registered_through_its_entry_point(monkeypatch):
 def test_there_after_then_means_the_previous_step():
     clause = Clause(text="what's the weather there", index=1, previous=0, chained=True)
     assert parse_weather_clause(clause).args == {"place": "$0"}
+
+
+@pytest.mark.parametrize("text", ["weather in Berlin and Madrid, which one is warmer",
+                                  "weather in Berlin and in Madrid", "what's the weather in Rome; compare it"])
+def test_more_than_one_place_is_not_taken_as_a_place(text):
+    assert parse(text) is None
+
+
+def test_a_place_with_its_country_is_one_place():
+    assert parse("What's the weather in Paris, France").args == {"place": "Paris, France"}

@@ -88,3 +88,14 @@ def test_offline_planner_chains_search_and_fetch(monkeypatch):
         ("web_search", "search", {"query": "python asyncio"}, []),
         ("web_search", "fetch_page", {"url": "$0.0.url"}, [0]),
     ]
+
+
+@pytest.mark.parametrize("text", ["Fetch https://example.com and summarize it",
+                                  "open https://example.com then translate it"])
+def test_a_fetch_with_more_asked_after_the_url_is_not_taken(text):
+    assert parse_search_clause(Clause.from_text(text)) is None
+
+
+def test_a_plain_fetch_is_taken():
+    call = parse_search_clause(Clause.from_text("fetch https://example.com/a please"))
+    assert call.tool == "fetch_page" and call.args == {"url": "https://example.com/a"}

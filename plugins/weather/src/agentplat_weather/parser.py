@@ -100,6 +100,10 @@ def parse_weather_clause(clause: Clause) -> ToolCall | None:
     return None
 
 
+_MORE_THAN_A_PLACE = re.compile(r"\band\b|;|\b(?:which|what|who|how|why|when|whether|warmer|colder|compare)\b",
+                                re.I)
+
+
 def _place(raw: str, clause: Clause) -> str | None:
     """The place named in a clause, without time words and punctuation; ``$N`` for "there"."""
     if clause.quoted:
@@ -111,5 +115,7 @@ def _place(raw: str, clause: Clause) -> str | None:
         earlier = clause.inputs(1)  # "it"/"that" resolved by the core, or the chained previous step
         return ref(earlier[-1]) if earlier else None
     if not place or lowered in _NOT_PLACES or not re.search(r"\w", place):
+        return None
+    if _MORE_THAN_A_PLACE.search(place):  # "Berlin and Madrid, which one is warmer": not one place
         return None
     return place

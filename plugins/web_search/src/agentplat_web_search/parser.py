@@ -73,8 +73,15 @@ def parse_search_clause(clause: Clause) -> ToolCall | None:
     return None
 
 
+#: Words that may follow a URL without asking for anything more than the page.
+_AFTER_URL = frozenset("please for me now page the its content contents text".split())
+
+
 def _fetch(text: str, clause: Clause) -> ToolCall | None:
     url = _URL.search(text)
+    rest = [w for w in re.findall(r"[^\W_]+", text[url.end():]) if w.lower() not in _AFTER_URL] if url else []
+    if rest:  # "fetch <url> and summarize it": more asked than fetching, which is not this parser's to drop
+        return None
     if url and (_FETCH_VERB.search(text) or url.group(0) == text):
         return ToolCall(tool="fetch_page", args={"url": url.group(0).rstrip(".,;:!?)")})
     nth = _NTH_RESULT.search(text)
