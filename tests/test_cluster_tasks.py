@@ -195,6 +195,10 @@ def test_the_report_app_is_an_app_environment_wired_to_a_run_output():
 def test_a_report_batch_job_writes_the_reports_folder_the_app_serves(tmp_path):
     """``agentplat report ... --remote`` submits this job; run locally, its output folder holds
     what ``report serve`` browses."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "solar.md").write_text("# Solar power\n\nSolar power turns sunlight into electricity with photovoltaic "
+                                   "panels. Solar power capacity has grown quickly as panel prices fell.\n")
     proc = python("""
         import json
         from pathlib import Path
@@ -210,7 +214,8 @@ def test_a_report_batch_job_writes_the_reports_folder_the_app_serves(tmp_path):
         index = json.loads((local / "index.json").read_text())
         print(json.dumps({"files": sorted(p.name for p in (local / "solar-power").iterdir()),
                           "topics": [(t["topic"], t["status"]) for t in index["topics"]]}))
-    """, env={"AGENTPLAT_FLYTE_RECORDS": "0", "AGENTPLAT_HOME": str(tmp_path)})
+    """, env={"AGENTPLAT_FLYTE_RECORDS": "0", "AGENTPLAT_HOME": str(tmp_path), "AGENTPLAT_SEARCH_BACKEND": "local",
+              "AGENTPLAT_SEARCH_PATH": str(docs)})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     assert data["topics"] == [["solar power", "succeeded"]]

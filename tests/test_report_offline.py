@@ -209,3 +209,17 @@ def test_report_without_a_topic_is_one_error_line():
         "agentplat: error: no topics given: name at least one (or use --from-file FILE); "
         "`agentplat report --help` lists the options"
     ]
+
+
+def test_an_offline_report_with_no_sources_fails_and_says_where_to_point_it(tmp_path):
+    from cli_helpers import run_cli
+
+    empty = tmp_path / "docs"
+    empty.mkdir()
+    result = run_cli("report", "Quantum gardening", "--out", str(tmp_path / "out"), "--model", "offline",
+                     "--max-iterations", "1", env={"AGENTPLAT_SEARCH_BACKEND": "local",
+                                                   "AGENTPLAT_SEARCH_PATH": str(empty), "AGENTPLAT_ENGINE": "inline"})
+    assert result.code == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert "no sources were found on 'Quantum gardening'" in line and "AGENTPLAT_SEARCH_PATH" in line
+    assert (tmp_path / "out" / "quantum-gardening" / "report.md").exists()  # the draft is kept to read

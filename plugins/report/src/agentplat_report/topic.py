@@ -33,6 +33,19 @@ def writer_and_critic(model) -> tuple[Any, Any, str]:
     return ExtractiveWriter(), RubricCritic(), getattr(model, "name", "offline")
 
 
+def _unsourced(writer, final: str, topic: str) -> str | None:
+    """Why an offline report is no report: the offline writer states only what its sources
+    say, so without sources it has nothing to tell (the draft says so, and is kept)."""
+    from .offline import ExtractiveWriter
+    from .outline import Outline
+
+    if not isinstance(writer, ExtractiveWriter) or Outline.parse(final).sources():
+        return None
+    return (f"no sources were found on {topic!r}, so the offline report states nothing; point it at your own "
+            "documents with AGENTPLAT_SEARCH_BACKEND=local AGENTPLAT_SEARCH_PATH=/folder/of/docs (or configure "
+            "a model or a search backend)")
+
+
 def saved_iterations(folder: Path) -> list[Iteration]:
     """The iterations an interrupted run of this topic saved (none if there are none)."""
     try:
@@ -92,11 +105,12 @@ async def report_topic(
         )
         with group("write files"):
             write_report(where, topic, refinement, model=model_name)
+        unsourced = _unsourced(writer, refinement.final, topic)
         outcome = index.update(
-            out, topic, status="succeeded", score=refinement.score, iterations=len(refinement.iterations),
-            stopped_because=refinement.stopped_because, quality_threshold=refinement.quality_threshold,
-            model=model_name, usage=_usage(writer, critic),
-            finished_at=index.now(), error=None,
+            out, topic, status="failed" if unsourced else "succeeded", score=refinement.score,
+            iterations=len(refinement.iterations), stopped_because=refinement.stopped_because,
+            quality_threshold=refinement.quality_threshold, model=model_name, usage=_usage(writer, critic),
+            finished_at=index.now(), error=unsourced,
         )
     except Exception as exc:  # noqa: BLE001 - one topic's failure must not stop the batch
         message = " ".join(str(exc).split())
