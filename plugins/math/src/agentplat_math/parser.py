@@ -59,15 +59,6 @@ _RAW = re.compile(
     re.VERBOSE,
 )
 
-_UNITS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-        "fourteen fifteen sixteen seventeen eighteen nineteen".split()
-    )
-}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _ORDINALS = {
     w: i
     for i, w in enumerate(
@@ -202,30 +193,6 @@ def _raw_tokens(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _number_words(raw: list[tuple[str, Any]], i: int) -> tuple[Decimal, int] | None:
-    """A run like "twenty five", "a hundred", "two thousand three hundred" at ``raw[i]``:
-    its value and the index after it."""
-    kind, word = raw[i]
-    after = raw[i + 1][1] if i + 1 < len(raw) else None
-    if kind != "word" or not (word in _UNITS or word in _TENS or (word == "a" and after in _SCALES)):
-        return None
-    total = current = 0
-    while i < len(raw) and raw[i][0] == "word":
-        word = raw[i][1]
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word == "hundred":
-            current = (current or 1) * 100
-        elif word in _SCALES:
-            total, current = total + (current or 1) * _SCALES[word], 0
-        elif word != "a" or total or current:
-            break
-        i += 1
-    return Decimal(total + current), i
-
-
 def _matches(pattern: tuple[str, ...], raw: list[tuple[str, Any]], i: int) -> list[Any] | None:
     """The numbers a pattern captured at ``raw[i:]``, or ``None`` if it does not match."""
     if i + len(pattern) > len(raw):
@@ -245,13 +212,20 @@ def _matches(pattern: tuple[str, ...], raw: list[tuple[str, Any]], i: int) -> li
     return captured
 
 
+def _digits(text: str) -> str:
+    """Number words as digits ("twenty-five" -> "25", "third" -> "3rd"), by text2num."""
+    from text_to_num import alpha2digit
+
+    return alpha2digit(text, "en")
+
+
 def lex(text: str) -> list[Tok]:
     """Tokens of a clause; raises ``_NoParse`` at the first word that is not arithmetic.
 
     At each position: the longest known phrase, else a number (in digits or words), else
     filler to drop; anything else ends the attempt.
     """
-    raw = _raw_tokens(_normalise(text))
+    raw = _raw_tokens(_normalise(_digits(text)))
     out: list[Tok] = []
     i = 0
     while i < len(raw):
@@ -269,9 +243,6 @@ def lex(text: str) -> list[Tok]:
             if kind == "num":
                 out.append(Tok("num", value))
                 i += 1
-            elif (number := _number_words(raw, i)) is not None:
-                out.append(Tok("num", number[0]))
-                i = number[1]
             elif value in _FILLER:
                 i += 1
             else:
