@@ -4,7 +4,7 @@ Three small passes, all pure and fast (regular expressions and a few loops, no `
 
 1. ``lex``: words and symbols become tokens. Operator words turn into the symbols they
    mean ("multiplied by" is ``*``, "to the 3rd power" is ``^ 3``), number words into
-   numbers, "it"/"the result"/"step 2" into references, and filler ("what is",
+   numbers (text2num: "twenty-five" is 25, "third" is 3rd), "it"/"the result"/"step 2" into references, and filler ("what is",
    "please", "calculate") disappears. Any other word means the clause is not
    arithmetic, and the parser answers ``None`` so other agents get their chance.
 2. ``_Grammar``: verb forms ("subtract X from Y", "multiply it by 3", "the sum of X and
