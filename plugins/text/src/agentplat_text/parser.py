@@ -13,6 +13,7 @@ either end. The frame must match one of the phrasings below as a whole; anything
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -88,12 +89,17 @@ _CASE_VERBS = r"(?:make|convert|turn|change|put|write|transform|format|set|rende
 # --- the phrasings -----------------------------------------------------------------------
 
 Builder = Callable[[re.Match, "_Frame"], ToolCall | None]
-PHRASINGS: list[tuple[re.Pattern, Builder]] = []
+_PATTERNS: list[tuple[str, Builder]] = []
 
 
 def _phrasing(builder: Builder, *patterns: str) -> None:
-    for pattern in patterns:
-        PHRASINGS.append((re.compile(pattern), builder))
+    _PATTERNS.extend((pattern, builder) for pattern in patterns)
+
+
+@functools.lru_cache(maxsize=1)
+def phrasings() -> list[tuple[re.Pattern, Builder]]:
+    """The phrasings, compiled on first use: listing agents must not pay for ~0.1 s of regexes."""
+    return [(re.compile(pattern), builder) for pattern, builder in _PATTERNS]
 
 
 class _Frame:
@@ -258,7 +264,7 @@ def parse_text_clause(clause: Clause) -> ToolCall | None:
     framed, quoted = frame(clause.text)
     if not _GATE.search(framed):
         return None
-    for pattern, build in PHRASINGS:
+    for pattern, build in phrasings():
         match = pattern.fullmatch(framed)
         if match is not None:
             return build(match, _Frame(clause, framed, quoted))

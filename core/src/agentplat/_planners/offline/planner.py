@@ -27,10 +27,12 @@ class _State:
     steps: list[Step] = field(default_factory=list)
     frontier: list[int] = field(default_factory=list)  # results no later step used yet
     previous: int | None = None  # what "it" and a chained clause's missing operand mean
+    produced: tuple[Produced, ...] = ()  # what each step is, as parsers see it
 
     def add(self, step: Step) -> "_State":
         frontier = [i for i in self.frontier if i not in step.dependencies] + [len(self.steps)]
-        return _State(self.steps + [step], frontier, previous=len(self.steps))
+        made = Produced(len(self.steps), step.agent, step.tool)
+        return _State(self.steps + [step], frontier, previous=len(self.steps), produced=self.produced + (made,))
 
 
 class OfflinePlanner:
@@ -38,6 +40,7 @@ class OfflinePlanner:
         self.registry = registry
         # an agent with its own parser has said what it serves: the generic router does not
         # second-guess it ("reverse the order of my meetings" is not text.reverse)
+        self._descriptions: dict[tuple[str, str | None], set[str]] = {}
         parsed = {p.agent for p in registry.parsers}
         self.index = ToolIndex(
             [t for t in registry.tools() if t.agent not in parsed],
@@ -132,14 +135,15 @@ class OfflinePlanner:
     def route_clause(self, text: str, chained: bool, state: _State) -> Step | None:
         index = len(state.steps)
         previous = state.previous
-        described = self._described(state)
+        # only a clause that names a result ("the word count") needs what earlier steps made
+        described = self._described(state) if reading.NAMED_REFERENCE.search(text) else None
         clause = Clause(
             text=reading.plain_references(text, described) if described else text,
             index=index,
             references=reading.resolve_references(
                 text, index=index, previous=previous, frontier=state.frontier, earlier=described
             ),
-            earlier=[Produced(i, s.agent, s.tool) for i, s in enumerate(state.steps)],
+            earlier=list(state.produced),
             previous=previous,
             chained=chained,
             numbers=reading.numbers(text),
@@ -153,14 +157,17 @@ class OfflinePlanner:
 
     def _described(self, state: _State) -> list[set[str]]:
         """The words that say what each earlier step produced: its tool's name and
-        description, its agent's name, description and examples."""
+        description, its agent's name, description and examples (once per agent and tool)."""
         out = []
         for step in state.steps:
-            agent = self.registry.agents.get(step.agent)
-            tool = agent.tool(step.tool) if agent is not None and step.tool else None
-            text = " ".join([step.agent, (step.tool or "").replace("_", " "), tool.description if tool else "",
-                             agent.description if agent else "", *(agent.examples if agent else [])])
-            out.append(set(reading.WORD.findall(text.lower())))
+            key = (step.agent, step.tool)
+            if key not in self._descriptions:
+                agent = self.registry.agents.get(step.agent)
+                tool = agent.tool(step.tool) if agent is not None and step.tool else None
+                text = " ".join([step.agent, (step.tool or "").replace("_", " "), tool.description if tool else "",
+                                 agent.description if agent else "", *(agent.examples if agent else [])])
+                self._descriptions[key] = set(reading.WORD.findall(text.lower()))
+            out.append(self._descriptions[key])
         return out
 
     def parse(self, clause: Clause) -> ToolCall | None:
