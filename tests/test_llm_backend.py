@@ -277,7 +277,12 @@ def test_a_broken_config_file_is_one_clear_line(endpoint, home):
 
 
 def test_tools_that_use_a_model_follow_the_runs_model(endpoint, tmp_path):
-    env = cli_env(endpoint) | {"AGENTPLAT_REPORTS_DIR": str(tmp_path / "reports")}
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tidal.md").write_text("# Tidal power\n\nTidal power turns the rise and fall of the tides into "
+                                   "electricity. Tidal power stations use barrages or underwater turbines.\n")
+    env = cli_env(endpoint) | {"AGENTPLAT_REPORTS_DIR": str(tmp_path / "reports"),
+                               "AGENTPLAT_SEARCH_BACKEND": "local", "AGENTPLAT_SEARCH_PATH": str(docs)}
     result = run_cli("run", "write a report on tidal power", "--model", "offline", "--json", env=env)
     assert result.code == 0, result.stderr
     assert result.json()["answer"].endswith("report.md")

@@ -143,3 +143,18 @@ def test_hundreds_of_generated_phrasings_are_answered_right_or_refused():
     assert wrong == [], f"{len(wrong)} wrong answers with exit 0:\n" + "\n".join(wrong[:30])
     answerable = sum(1 for _, e in cases if e is not None)
     assert exact >= 0.9 * answerable, f"only {exact} of {answerable} answered"
+
+
+def test_the_headline_needs_no_parser_of_the_text_agent():
+    """A third-party text agent with tools, descriptions and examples only: generic routing and
+    named references get the planner tutorial's headline right."""
+    from agentplat import Registry
+    from agentplat._models.offline import OfflineModel
+
+    registry = Registry.load()
+    registry.parsers = [p for p in registry.parsers if p.agent != "text"]
+    planned = asyncio.run(OfflineModel().plan(
+        "Calculate 10 times 5 and count words in 'Hello World', then multiply the word count by the "
+        "calculation result", registry))
+    assert [s.label() for s in planned.plan.steps] == [
+        "math.multiply(a=10, b=5)", "text.count_words(text=Hello World)", "math.multiply(a=$1, b=$0)"]
