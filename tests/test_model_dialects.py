@@ -320,3 +320,21 @@ def test_a_specialist_call_with_an_invented_number_is_refused_to_the_model(diale
     assert result.answer == "50"
     told = dialect.chat_requests[2].body["messages"][-1]["content"]
     assert told.startswith("error: 10 is not a number the task or an earlier result gives")
+
+
+KEY = "sk-live-0123456789abcdefSECRET"
+
+
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_an_endpoint_error_that_quotes_the_key_never_prints_it(status, monkeypatch):
+    from agentplat.testing import Fail
+
+    with OpenAIServer() as server:
+        server.handler = lambda body: Fail(status, message=f"bad request with header Authorization: Bearer {KEY}")
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": KEY, "AGENTPLAT_RETRY_WAIT": "0.01",
+               "AGENTPLAT_MAX_ATTEMPTS": "1"}
+        for args in (("run", REQUEST), ("run", REQUEST, "--json"), ("plan", REQUEST)):
+            result = run_cli(*args, env=env)
+            assert result.code != 0
+            assert KEY not in result.stderr and KEY not in result.stdout
+            assert "***" in result.stderr

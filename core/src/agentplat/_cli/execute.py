@@ -10,6 +10,7 @@ import sys
 import click
 
 from .._common.errors import AgentplatError
+from .._common.secrets import redact
 from .support import fail
 
 
@@ -39,7 +40,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         if run is None:  # refused before a run was created (an unknown model...)
             raise
         if as_json:
-            click.echo(json.dumps(failed_run_json(run, str(exc)), indent=2, ensure_ascii=False))
+            click.echo(redact(json.dumps(failed_run_json(run, str(exc)), indent=2, ensure_ascii=False)))
         raise AgentplatError(f"{_first_line(exc)} (run {run_id})") from exc
     printer = RunPrinter() if live else listener
     if synthesize and result.steps:
@@ -54,7 +55,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     elif not as_json:
         printer.finish(result)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        click.echo(redact(json.dumps(result.to_json(), indent=2, ensure_ascii=False)))
     if result.status != "succeeded":
         fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._common.jsondata import show
+from .._common.secrets import redact
 
 STYLES = {
     "waiting": "dim",
@@ -78,7 +79,7 @@ class LiveView:
                 if status == "succeeded":
                     detail = show(outcome.result)
                 elif status in ("failed", "skipped", "interrupted"):
-                    detail = outcome.error or ""
+                    detail = redact(outcome.error or "")
                 else:
                     detail = ""
                 detail = " ".join(detail.split())

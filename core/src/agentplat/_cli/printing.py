@@ -7,6 +7,7 @@ import threading
 import click
 
 from .._common.jsondata import show
+from .._common.secrets import redact
 from .._plan.graph import Plan
 
 
@@ -66,7 +67,7 @@ class RunPrinter:
         if outcome.status == "succeeded":
             seconds = (outcome.ended_at or 0) - (outcome.started_at or 0)
             return f"  [{index}] {label} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)"
-        return f"  [{index}] {label} {outcome.status}: {outcome.error}"
+        return redact(f"  [{index}] {label} {outcome.status}: {outcome.error}")
 
     def finish(self, result, *, between=None) -> None:
         """The answer and the run's summary line (``between()`` prints anything in between)."""

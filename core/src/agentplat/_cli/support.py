@@ -10,12 +10,13 @@ from typing import Any, Callable
 import click
 
 from .._common.errors import AgentplatError
+from .._common.secrets import redact
 from .._common.text import describe
 
 
 def fail(message: str, *, code: int = 1) -> None:
     """One line on stderr (whatever ``message`` holds), then exit with ``code``."""
-    line = " ".join(message.split())
+    line = redact(" ".join(message.split()))  # an endpoint's error may quote the key it was sent
     click.echo(f"agentplat: error: {line if len(line) <= 1000 else line[:999] + '…'}", err=True)
     sys.exit(code)
 
