@@ -35,8 +35,14 @@ class Registry:
     parsers: list[OfflineParser] = field(default_factory=list)
     plugins: list[PluginInfo] = field(default_factory=list)
     loader: PluginLoader | None = None
+    contested: dict[str, list[str]] = field(default_factory=dict)  # agent name -> the plugins claiming it
+    _claims: dict[str, list] = field(default_factory=dict, repr=False)
 
     def agent(self, name: str) -> Agent:
+        if name in self.contested:
+            raise AgentplatError(f"agent {name!r} is registered by both {' and '.join(self.contested[name])}; "
+                                 f"choose one with [agents] {name} = " + " or ".join(
+                                     f'"{o}"' for o in self.contested[name]) + " in config.toml")
         try:
             return self.agents[name]
         except KeyError:
@@ -93,6 +99,7 @@ class Registry:
                         break
 
         staged("register_agents", self._add_agent)
+        self._settle_claims(loader)
         staged("register_tools", self._add_tool)
         staged("register_models", self._add_model)
         staged("register_offline_parsers", self._add_parser)
@@ -100,16 +107,51 @@ class Registry:
     def _add_agent(self, info: PluginInfo, agent: Agent, options: dict) -> None:
         if not isinstance(agent, Agent):
             raise TypeError(f"register_agents expects Agent, got {type(agent).__name__}")
-        if agent.name in self.agents:
-            raise ValueError(f"agent {agent.name!r} is already registered by {self.agents[agent.name].plugin}")
         agent.plugin = info.name
-        self.agents[agent.name] = agent
-        info.agents.append(agent.name)
+        self._claims.setdefault(agent.name, []).append((info, agent))
+
+    def _settle_claims(self, loader: PluginLoader) -> None:
+        """An agent name belongs to one distribution. Two claiming it is never settled by
+        installation order: the one chosen in config.toml (``[agents] math = "agentplat-math"``)
+        gets it; with no choice, neither does, both plugins show why in ``agentplat plugins``,
+        and requests for that agent are refused until the user chooses."""
+        from .._common.settings import load_config
+
+        chosen = load_config().get("agents", {})
+        for name, claims in self._claims.items():
+            owners = list(dict.fromkeys(info.name for info, _ in claims))
+            if len(owners) == 1:
+                info, agent = claims[0]
+                self.agents[name] = agent
+                info.agents.append(name)
+                continue
+            pick = chosen.get(name) if isinstance(chosen, dict) else None
+            if pick in owners:
+                info, agent = next(c for c in claims if c[0].name == pick)
+                self.agents[name] = agent
+                info.agents.append(name)
+                for other, _ in claims:
+                    if other.name != pick:
+                        other.fail(f"agent {name!r} is {pick}'s (chosen in config.toml [agents])")
+                continue
+            both = " and ".join(owners)
+            self.contested[name] = owners
+            for info, _ in claims:
+                choices = " or ".join(f'"{o}"' for o in owners)
+                info.fail(f"agent {name!r} is registered by both {both}: agentplat serves neither until you "
+                          f"choose one, with [agents] {name} = {choices} in config.toml, or by loading only "
+                          "one of them (AGENTPLAT_LOAD_PLUGINS)")
+        self._claims = {}
 
     def _add_tool(self, info: PluginInfo, fn: ToolFunction | Tool, options: dict) -> None:
         agent_name = options.get("agent") or info.name.removeprefix("agentplat-").replace("-", "_")
         t = as_tool(fn)
         agent = self.agents.get(agent_name)
+        if agent_name in self.contested:
+            raise ValueError(f"agent {agent_name!r} is contested ({' and '.join(self.contested[agent_name])})")
+        if agent is not None and agent.plugin != info.name:
+            raise ValueError(f"agent {agent_name!r} belongs to {agent.plugin}: a plugin adds tools only to its own "
+                             "agents")
         if agent is None:
             agent = Agent(name=agent_name, description=t.description, plugin=info.name)
             self.agents[agent_name] = agent

@@ -78,9 +78,13 @@ class OfflinePlanner:
             if routed is None:
                 whole = " ".join(request.split())
                 part = "" if segment.text == whole.rstrip(".?! ") else f" (the part {segment.text!r})"
+                withheld = "".join(
+                    f"; agent {name!r} is withheld: registered by both {' and '.join(owners)}, choose one with "
+                    f"[agents] {name} = " + " or ".join(f'"{o}"' for o in owners) + " in config.toml"
+                    for name, owners in self.registry.contested.items())
                 raise NoCapableAgent(
                     f"no installed agent can handle {whole!r}{part} "
-                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'})"
+                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'}){withheld}"
                 )
             previous = (segment, state)
             state = routed
