@@ -165,8 +165,29 @@ async def refuse_private_addresses(request: "httpx.Request") -> None:
         return  # the connection attempt reports an unknown host itself
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise ToolError(
-                f"{host} is a private or local address ({address}); only public sites are fetched "
-                "(set AGENTPLAT_FETCH_ALLOW_PRIVATE=1 to allow)"
-            )
+        for candidate in (address, *embedded_ipv4(address)):
+            if not candidate.is_global or candidate.is_multicast:
+                raise ToolError(
+                    f"{host} is a private or local address ({candidate}); only public sites are fetched "
+                    "(set AGENTPLAT_FETCH_ALLOW_PRIVATE=1 to allow)"
+                )
+
+
+def embedded_ipv4(address) -> list:
+    """The IPv4 addresses an IPv6 address carries, which is where it really leads: mapped
+    (``::ffff:a.b.c.d``), IPv4-compatible (``::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``), Teredo,
+    and NAT64 (``64:ff9b::/96``, ``64:ff9b:1::/48``)."""
+    import ipaddress
+
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
+    if address.teredo is not None:
+        found += list(address.teredo)
+    value = int(address)
+    low32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if value >> 32 == 0 and value > 1:  # ::a.b.c.d (not :: or ::1, which is_global already refuses)
+        found.append(low32)
+    if address in ipaddress.IPv6Network("64:ff9b::/96") or address in ipaddress.IPv6Network("64:ff9b:1::/48"):
+        found.append(low32)
+    return found

@@ -182,3 +182,16 @@ def test_a_redirect_to_a_local_address_is_refused(http, data, monkeypatch):
     with pytest.raises(ToolError, match="private or local address"):
         fetch("http://example.org/start")
     assert seen_hosts == ["example.org", "127.0.0.1"]
+
+
+@pytest.mark.parametrize("url", [
+    "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 of 169.254.169.254
+    "http://[2002:a9fe:a9fe::]/",  # 6to4
+    "http://[::a9fe:a9fe]/",  # IPv4-compatible
+    "http://[::ffff:169.254.169.254]/",  # IPv4-mapped
+    "http://[::ffff:127.0.0.1]:8080/",
+])
+def test_ipv6_forms_that_carry_a_private_ipv4_address_are_refused(url, monkeypatch):
+    monkeypatch.delenv("AGENTPLAT_FETCH_ALLOW_PRIVATE", raising=False)
+    with pytest.raises(ToolError, match="private or local address"):
+        fetch(url)
