@@ -222,3 +222,16 @@ def test_flyte_keeps_its_own_local_records_of_the_same_run(tmp_path):
                             env={**os.environ, "HOME": str(tmp_path)})
     assert f"agentplat-{run_id}" in listed.stdout, listed.stdout + listed.stderr
     assert "succeeded" in listed.stdout
+
+
+def test_a_damaged_run_store_names_itself_and_does_not_stop_a_run(home):
+    (home / "runs.db").write_bytes(b"not a database, just garbage " * 8)
+    env = {"AGENTPLAT_MODEL": "offline", "AGENTPLAT_ENGINE": "inline"}
+    result = run_cli("run", "What is 2 plus 3", env=env)
+    assert result.code == 0 and "Answer: 5" in result.stdout
+    assert f"the run store {home / 'runs.db'} cannot be used" in result.stderr and "not recorded" in result.stderr
+    listed = run_cli("runs", env=env)
+    assert listed.code == 1
+    assert listed.stderr.strip().splitlines() == [
+        f"agentplat: error: the run store {home / 'runs.db'} cannot be used (file is not a database); move it "
+        "aside (e.g. to runs.db.bad) and agentplat starts a new one"]

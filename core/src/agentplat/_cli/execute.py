@@ -20,9 +20,13 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     Ctrl-C cancels running steps, marks the run interrupted and says how to resume it.
     """
     from .printing import RunPrinter
-    from .._store.runs import get_store
+    from .._store.runs import DamagedStore, get_store
 
-    store = get_store()
+    try:
+        store = get_store()
+    except DamagedStore as exc:  # a run does not need the history to work
+        click.echo(f"agentplat: warning: {exc}; this run is not recorded", err=True)
+        store = None
     live = not as_json and sys.stdout.isatty()
     if live:
         from .live import LiveView
@@ -36,7 +40,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     except KeyboardInterrupt:
         fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
     except AgentplatError as exc:
-        run = store.get_run(run_id)
+        run = store.get_run(run_id) if store is not None else None
         if run is None:  # refused before a run was created (an unknown model...)
             raise
         if as_json:
@@ -50,8 +54,9 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
             asyncio.run(synthesize_answer(result, model=model, on_text=None))
         else:
             printer.finish(result, between=lambda: _synthesize(result, model))
-        store.finish_run(result.run_id, status=result.status, answer=result.answer,
-                         error=result.first_error(), usage=result.usage.as_dict())
+        if store is not None:
+            store.finish_run(result.run_id, status=result.status, answer=result.answer,
+                             error=result.first_error(), usage=result.usage.as_dict())
     elif not as_json:
         printer.finish(result)
     if as_json:

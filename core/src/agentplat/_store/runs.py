@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
 from .._common.secrets import redact
 from .._common.settings import data_dir
@@ -88,6 +89,15 @@ def store_path() -> Path:
     return data_dir() / "runs.db"
 
 
+class DamagedStore(AgentplatError):
+    """The run store's file cannot be used; the message says which file and what to do."""
+
+    def __init__(self, path: Path, exc: Exception):
+        super().__init__(f"the run store {path} cannot be used ({exc}); move it aside (e.g. to {path.name}.bad) "
+                         "and agentplat starts a new one")
+        self.path = path
+
+
 class RunStore:
     """Thread-safe (a connection per thread) and process-safe (WAL + busy timeout)."""
 
@@ -107,9 +117,11 @@ class RunStore:
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
+                    raise DamagedStore(self.path, exc) from exc
                 self._local.conn = None
                 time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:  # a truncated or overwritten file
+                raise DamagedStore(self.path, exc) from exc
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
