@@ -13,7 +13,7 @@ import pytest
 
 from agentplat import PlanningError, get_registry, run_request
 from agentplat._planners.lenient import normalize_step
-from agentplat.testing import OpenAIServer, ToolCall
+from agentplat.testing import OpenAIServer
 from cli_helpers import run_cli
 
 PLAN = {"steps": [
@@ -82,8 +82,6 @@ def test_openai_gets_a_strict_schema_from_the_first_request(dialect):
 
 @pytest.mark.parametrize("dialect", [{}], indirect=True)
 def test_an_overloaded_server_is_retried_without_giving_up_the_schema(dialect):
-    from agentplat.testing import Fail
-
     dialect.fail(500)
     dialect.reply(json.dumps(PLAN))
     assert run().answer == "53"

@@ -16,7 +16,6 @@ folder, /usr/bin, /bin) and types what the README and the commands' own output s
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess

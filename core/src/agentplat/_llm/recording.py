@@ -1,7 +1,7 @@
 """Recording LLM calls of a run, and replaying them when the run is resumed.
 
 The run and step an LLM call belongs to travel in a context variable that the driver and
-step tasks set, so ``ChatModel.llm`` can record each answer and, on resume, serve the
+step tasks set, so ``LLM.call`` can record each answer and, on resume, serve the
 answer already paid for instead of asking the endpoint again. Identical requests are
 matched in order: the n-th identical request of a run gets the n-th recorded answer.
 """

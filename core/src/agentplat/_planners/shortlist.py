@@ -44,11 +44,6 @@ def shortlist(request: str, tools: list, about: dict[str, str] | None = None, *,
     return keep
 
 
-def rank(request: str, tools: list, about: dict[str, str] | None = None) -> list:
-    """``tools`` best first for ``request`` (ties keep their installed order)."""
-    return _ranked(request, tools, about or {})[0]
-
-
 def _ranked(request: str, tools: list, about: dict[str, str]) -> tuple[list, int]:
     """``tools`` best first, and how many of them the request's words matched at all."""
     words = [w.lower() for w in _WORD.findall(request)]
