@@ -1,7 +1,7 @@
 """How close the scheduler gets to the best possible makespan, and what a step costs.
 
 Run: ``uv run python benchmarks/scheduling.py [--steps 300] [--seed 7]``
-(``AGENTPLAT_FLYTE_RECORDS=0`` leaves out Flyte's local run records, to see their cost.)
+(``AGENTPLAT_FLYTE_RECORDS=1`` adds Flyte's local run records, to see their cost.)
 
 1. Random DAGs of a few hundred steps with unequal durations (asyncio sleeps) run through
    the real scheduler, once inline and once as a local Flyte run (steps as tasks, tool

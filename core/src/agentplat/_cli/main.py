@@ -174,6 +174,11 @@ def plugins(as_json: bool) -> None:
 
 
 def main() -> None:
+    import sys
+
+    from .._common.secrets import MaskedStream
+
+    sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
     cli(prog_name="agentplat")
 
 

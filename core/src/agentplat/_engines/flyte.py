@@ -159,16 +159,21 @@ _initialised = False
 
 
 def ensure_initialised() -> None:
-    """``flyte.init`` once per process; Flyte's own run records (for its TUI) are kept
-    unless ``AGENTPLAT_FLYTE_RECORDS=0``. Flyte's log lines would land on stdout (and in
-    ``--json`` output): agentplat reports failures itself, so they are off unless
-    ``AGENTPLAT_FLYTE_LOG_LEVEL`` asks for them."""
+    """``flyte.init`` once per process.
+
+    Flyte's own local run records (``~/.flyte/local-cache``, for its TUI) are off unless
+    ``AGENTPLAT_FLYTE_RECORDS=1``: they hold every task's and trace's inputs and outputs as
+    they are, prompts and tool results included, so a key that reached a step would sit there
+    unmasked, outside ``AGENTPLAT_HOME`` (agentplat's own run store masks it); they also
+    double the per-step cost and copy every result again. Flyte's log lines would land on
+    stdout (and in ``--json`` output): agentplat reports failures itself, so they are off
+    unless ``AGENTPLAT_FLYTE_LOG_LEVEL`` asks for them."""
     global _initialised
     if not _initialised:
         import logging
 
         level = getattr(logging, os.environ.get("AGENTPLAT_FLYTE_LOG_LEVEL", "CRITICAL").upper(), logging.CRITICAL)
-        records = os.environ.get("AGENTPLAT_FLYTE_RECORDS", "1") != "0"
+        records = os.environ.get("AGENTPLAT_FLYTE_RECORDS", "").strip().lower() in ("1", "true", "yes")
         if records:
             _use_wal_for_flyte_records()
         flyte.init(local_persistence=records, log_level=level, user_log_level=level)

@@ -13,6 +13,7 @@ import pydantic
 
 from .._common.errors import PlanValidationError, ToolError
 from .._common.jsondata import dumps, to_jsonable
+from .._common.secrets import redact
 from .._common.text import problems
 from .refs import REFERENCE, references
 
@@ -208,5 +209,6 @@ def find_cycle(plan: Plan) -> list[int] | None:
 
 
 def _short(value: Any, limit: int = 40) -> str:
-    text = dumps(value) if not isinstance(value, str) else value
+    """A label's argument: masked before it is cut, so no prefix of a key is left to show."""
+    text = redact(dumps(value) if not isinstance(value, str) else value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
