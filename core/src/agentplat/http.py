@@ -74,15 +74,26 @@ def timeout_seconds() -> float:
     return env_number(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT, unit="seconds")
 
 
-def client(user_agent: str, **options: Any) -> "httpx.AsyncClient":
+def client(user_agent: str, *, public_only: bool = False, **options: Any) -> "httpx.AsyncClient":
     """An ``httpx.AsyncClient`` with the ``AGENTPLAT_HTTP_TIMEOUT`` timeout and ``user_agent``.
 
     It follows at most 5 redirects unless ``options`` say otherwise; ``headers`` in
     ``options`` are added to the ``User-Agent`` (and may override it); every other option
     goes to ``httpx.AsyncClient`` unchanged. Connecting waits at most 5 seconds.
+
+    ``public_only=True`` is for URLs that a model or a user picked: every connection, each
+    redirect's too, goes only to public addresses, checked at the moment of connecting (no
+    loopback, link-local/cloud metadata, private or reserved ranges, nor IPv6 forms that
+    carry one), unless ``AGENTPLAT_FETCH_ALLOW_PRIVATE=1``. Such a client uses no proxy.
     """
     import httpx
 
+    if public_only and not private_addresses_allowed():
+        from ._common.netguard import guard
+
+        transport = httpx.AsyncHTTPTransport()
+        guard(transport)
+        options["transport"] = transport
     seconds = timeout_seconds()
     options.setdefault("follow_redirects", True)
     options.setdefault("max_redirects", 5)
@@ -150,44 +161,3 @@ def private_addresses_allowed() -> bool:
     machine and private networks (tests against a loopback server, an intranet wiki)."""
     return os.environ.get("AGENTPLAT_FETCH_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes")
 
-
-async def refuse_private_addresses(request: "httpx.Request") -> None:
-    """An httpx request hook: a URL that a model or a user picked must not reach loopback,
-    link-local (cloud metadata), private or reserved addresses. Runs for every redirect too."""
-    import asyncio
-    import ipaddress
-    import socket
-
-    host = request.url.host
-    try:
-        infos = await asyncio.to_thread(socket.getaddrinfo, host, request.url.port or 443, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        return  # the connection attempt reports an unknown host itself
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        for candidate in (address, *embedded_ipv4(address)):
-            if not candidate.is_global or candidate.is_multicast:
-                raise ToolError(
-                    f"{host} is a private or local address ({candidate}); only public sites are fetched "
-                    "(set AGENTPLAT_FETCH_ALLOW_PRIVATE=1 to allow)"
-                )
-
-
-def embedded_ipv4(address) -> list:
-    """The IPv4 addresses an IPv6 address carries, which is where it really leads: mapped
-    (``::ffff:a.b.c.d``), IPv4-compatible (``::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``), Teredo,
-    and NAT64 (``64:ff9b::/96``, ``64:ff9b:1::/48``)."""
-    import ipaddress
-
-    if not isinstance(address, ipaddress.IPv6Address):
-        return []
-    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
-    if address.teredo is not None:
-        found += list(address.teredo)
-    value = int(address)
-    low32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
-    if value >> 32 == 0 and value > 1:  # ::a.b.c.d (not :: or ::1, which is_global already refuses)
-        found.append(low32)
-    if address in ipaddress.IPv6Network("64:ff9b::/96") or address in ipaddress.IPv6Network("64:ff9b:1::/48"):
-        found.append(low32)
-    return found

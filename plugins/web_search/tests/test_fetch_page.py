@@ -158,30 +158,75 @@ def test_local_and_private_addresses_are_refused_unless_allowed(http, data, monk
     assert "waggle dance" in fetch(server.url + "/nature/honeybees")
 
 
-def test_a_redirect_to_a_local_address_is_refused(http, data, monkeypatch):
+PUBLIC = "93.184.216.34"  # stands for a public site; no packet is ever sent there (see below)
+
+
+@pytest.fixture
+def internet(http, monkeypatch):
+    """The outside world, simulated: names resolve through ``names`` (a list of answers per
+    name, one per lookup, the last repeated), a connection to ``PUBLIC`` reaches the loopback
+    server ``site`` instead, and a connection to any other non-loopback address fails like
+    an unreachable one. ``connects`` records where every connection really went."""
+    import socket
+    import types
+
+    import anyio
+
+    real_getaddrinfo, real_connect = socket.getaddrinfo, anyio.connect_tcp
+    world = types.SimpleNamespace(names={}, connects=[], site=None)
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        answers = world.names.get(host)
+        if answers is None:
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    async def connect_tcp(remote_host, remote_port, **kwargs):
+        world.connects.append(str(remote_host))
+        if str(remote_host) == PUBLIC:
+            return await real_connect("127.0.0.1", world.site.port, **kwargs)
+        resolved = getaddrinfo(str(remote_host), remote_port)[0][4][0]
+        if not resolved.startswith("127."):
+            raise OSError(f"network unreachable (test): {resolved}")
+        return await real_connect(resolved, remote_port, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(anyio, "connect_tcp", connect_tcp)
+    monkeypatch.delenv("AGENTPLAT_FETCH_ALLOW_PRIVATE", raising=False)
+    return world
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_never_reaches_it(http, internet):
+    """DNS rebinding: public for the first lookup, 127.0.0.1 for every later one. The
+    connection goes to the address that was checked, so this machine is never reached."""
+    inside = http.serve(lambda seen: http.Reply(200, "<html><body><p>metadata secret</p></body></html>", HTML))
+    internet.site = http.serve(lambda seen: http.Reply(200, "<html><body><p>the public page</p></body></html>", HTML))
+    internet.names["rebind.example"] = [PUBLIC, "127.0.0.1"]
+
+    text = fetch(f"http://rebind.example:{inside.port}/latest/meta-data/")
+
+    assert "the public page" in text and "metadata secret" not in text
+    assert inside.requests == []
+    assert internet.connects == [PUBLIC]
+
+
+def test_a_name_with_any_local_address_is_refused_before_connecting(http, internet):
+    inside = http.serve(lambda seen: http.Reply(200, "<p>inside</p>", HTML))
+    internet.names["mixed.example"] = ["127.0.0.1"]
+    with pytest.raises(ToolError, match=r"mixed.example is a private or local address \(127.0.0.1\)"):
+        fetch(f"http://mixed.example:{inside.port}/")
+    assert inside.requests == [] and internet.connects == []
+
+
+def test_a_redirect_to_a_local_address_is_refused(http, data, internet):
     target = http.serve(lambda seen: http.Reply(200, data("article_with_boilerplate.html"), HTML))
-    monkeypatch.delenv("AGENTPLAT_FETCH_ALLOW_PRIVATE")
-    from agentplat import http as core_http
-
-    seen_hosts = []
-
-    async def only_the_first_hop_is_public(request):
-        seen_hosts.append(request.url.host)
-        if len(seen_hosts) > 1:  # the redirect target: checked like any other URL
-            await core_http.refuse_private_addresses(request)
-
-    def redirecting_client(*args, **kwargs):
-        """A public site (simulated: no network here) that redirects to this machine."""
-        import httpx
-
-        transport = httpx.MockTransport(lambda r: httpx.Response(302, headers={"Location": target.url + "/x"}))
-        return httpx.AsyncClient(transport=transport, follow_redirects=True,
-                                 event_hooks={"request": [only_the_first_hop_is_public]})
-
-    monkeypatch.setattr(core_http, "client", redirecting_client)
+    internet.site = http.serve(lambda seen: http.Reply(302, b"", {"Location": target.url + "/x"}))
+    internet.names["example.org"] = [PUBLIC]
     with pytest.raises(ToolError, match="private or local address"):
         fetch("http://example.org/start")
-    assert seen_hosts == ["example.org", "127.0.0.1"]
+    assert [seen.path for seen in internet.site.requests] == ["/start"]
+    assert target.requests == []
 
 
 @pytest.mark.parametrize("url", [
