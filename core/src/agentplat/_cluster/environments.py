@@ -20,6 +20,7 @@ Rules (docs/cluster.md states the same):
 - environment variables: the plugin's ``Environment.env_vars``, plus the agentplat
   settings of the deploying shell (``AGENTPLAT_*`` and ``OPENAI_BASE_URL``; never a name
   that looks like a secret, never a setting that only makes sense on this machine);
+- agents marked ``local_only`` (their steps need this machine) get no environment;
 - image: the core and the agent's plugin distribution as installed (see ``image``), any
   plugin that registers no agent (a model backend, say) because every step may need it,
   and the plugin's extra packages; the driver's image has every plugin, no extras.
@@ -290,6 +291,8 @@ def build(registry, environ: Mapping[str, str] | None = None) -> ClusterSpec:
     names: dict[str, str] = {DRIVER_ENV: "the driver"}
     tasks: dict[str, str] = {}
     for agent in sorted(registry.agents.values(), key=lambda a: a.name):
+        if agent.local_only:  # its steps need this machine: no environment on a cluster
+            continue
         owner = f"plugin {agent.plugin}, agent {agent.name}"
         env = agent.environment
         name, task = environment_name(agent.name), step_task_name(agent.name)
