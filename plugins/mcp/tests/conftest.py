@@ -103,6 +103,12 @@ def spawn():
 
 
 @pytest.fixture
+def port() -> int:
+    """A free loopback port."""
+    return free_port()
+
+
+@pytest.fixture
 def http_server(spawn):
     """The test server over Streamable HTTP on a free loopback port; its URL."""
     port = free_port()
