@@ -283,7 +283,9 @@ def build(registry, environ: Mapping[str, str] | None = None) -> ClusterSpec:
     core = installed_package(CORE)
     plugins = sorted((p for p in registry.plugins if p.status == "ok"), key=lambda p: canonical(p.name))
     installed = {p.name: installed_package(p.name) for p in plugins}
-    everywhere = [installed[p.name] for p in plugins if not p.agents]  # model backends and the like
+    # model backends and the like: plugins that make no agents (not one whose agents are only
+    # configured elsewhere, such as MCP servers)
+    everywhere = [installed[p.name] for p in plugins if not p.agents and "register_agents" not in p.hooks]
     model_secrets = [SecretSpec.for_env_var(name, owner="model") for name in MODEL_SECRETS if name in environ]
     settings = forwarded_settings(environ)
 

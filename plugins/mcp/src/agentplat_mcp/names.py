@@ -38,5 +38,6 @@ def served_name(agent: str, tool: str) -> str:
     """The MCP name of agentplat's ``agent.tool``: ``agent__tool`` (see the module docstring)."""
     name = f"{agent}{SEPARATOR}{tool}"
     if SEPARATOR in agent or SEPARATOR in tool or len(name) > 64:
-        name = _shortened(f"{agent}_{tool}_{hashlib.sha256(f'{agent}.{tool}'.encode()).hexdigest()[:8]}")
+        digest = hashlib.sha256(f"{agent}.{tool}".encode()).hexdigest()[:8]
+        name = _shortened(re.sub("_+", "_", f"{agent}_{tool}")[:55] + f"_{digest}")
     return name
