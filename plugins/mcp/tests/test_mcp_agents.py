@@ -49,7 +49,7 @@ def test_each_server_is_an_agent_with_the_servers_tools(servers):
     registry = load()
     agent = registry.agent("loud")
     assert agent.plugin == "agentplat-mcp" and agent.local_only
-    assert [t.name for t in agent.tools] == ["shout", "word_stats", "secret_length", "explode", "refuse"]
+    assert [t.name for t in agent.tools] == ["shout", "word_stats", "secret_length", "explode", "snooze", "refuse"]
     shout = agent.tool("shout")
     assert shout.description == "Shout text: upper-case it and add an exclamation mark."
     assert shout.parameters["properties"]["text"]["type"] == "string"
@@ -173,6 +173,19 @@ def test_a_server_that_hangs_is_cut_off(servers, tmp_path, monkeypatch):
     assert "MCP server 'loud' (stdio) failed to start: no answer within 2s" in result.first_error()
     assert time.monotonic() - started < 12
     assert gone(int(servers.starts()[-1])), "a hung server is stopped"
+
+
+def test_a_call_that_hangs_is_cut_off_and_the_run_ends(servers, monkeypatch):
+    servers.stdio("loud")
+    registry = load()
+    monkeypatch.setenv("AGENTPLAT_MCP_CALL_TIMEOUT", "2")
+    started = time.monotonic()
+    result = run("Snooze 'zzz' and shout 'awake'", registry)
+    assert result.status == "partial"
+    assert result.steps[1].result == "AWAKE!"
+    assert "MCP server 'loud' (stdio) failed to run snooze" in result.steps[0].error
+    assert time.monotonic() - started < 15
+    assert gone(int(servers.starts()[-1])), "the run stops its server even with a call in flight"
 
 
 def test_a_server_that_cannot_list_is_left_out_and_reported(servers, capfd):

@@ -37,6 +37,15 @@ def explode(text: str) -> str:
 
 
 @server.tool()
+async def snooze(text: str) -> str:
+    """Snooze on purpose: never answer in time."""
+    import asyncio
+
+    await asyncio.sleep(600)
+    return text
+
+
+@server.tool()
 def refuse(text: str) -> str:
     """Refuse on purpose: a tool error."""
     raise ValueError(f"refusing {text}")
