@@ -12,7 +12,7 @@ from agentplat.extend import handles_errors
 
 @click.group()
 def mcp() -> None:
-    """MCP servers as agents ($AGENTPLAT_HOME/mcp.json), and agentplat as an MCP server."""
+    """MCP servers as agents, and agentplat as an MCP server."""
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
