@@ -13,6 +13,12 @@ imported on first use, so importing this module costs nothing.
 - Tools and models: ``call_tool(agent, tool, args)`` calls another plugin's tool (a Flyte
   trace inside a task); ``select_model(registry, name)`` is the model a run would use (inside
   a run: that run's model); ``in_flyte_task()`` and ``group(name)`` for your own traces.
+- Runs: ``run_resources()`` is the current run's scope of resources (``None`` outside a
+  run): ``await run_resources().get(key, opener, timeout=...)`` opens ``opener()`` (an async
+  context manager) once per run, shares it with every step, and closes it when the run ends.
+  ``data_dir()`` is ``$AGENTPLAT_HOME`` (default: the per-user data folder), for a plugin's
+  own files. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``.
+  ``Agent(local_only=True)`` (in ``agentplat``) keeps an agent's steps off a cluster.
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
   stderr, exit codes, ``--debug``).
 - Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
@@ -34,6 +40,10 @@ _EXPORTS = {
     "in_flyte_task": "_common.flytectx",
     "group": "_common.flytectx",
     "handles_errors": "_cli.support",
+    "run_resources": "_common.resources",
+    "RunResources": "_common.resources",
+    "run_store": "_store.runs",
+    "data_dir": "_common.settings",
     "run_job_remote": "cluster.engine",
     "serve_remote": "_cluster.apps",
 }
@@ -54,6 +64,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._cli.support import handles_errors
     from ._cluster.apps import serve_remote
     from ._common.flytectx import group, in_flyte_task
+    from ._common.resources import RunResources, run_resources
+    from ._common.settings import data_dir
+    from ._store.runs import run_store
     from ._engines.base import Engine, JobFailed
     from ._engines.select import current_engine
     from ._execute.tools import call_tool

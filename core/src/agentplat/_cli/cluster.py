@@ -125,6 +125,7 @@ def run_remote(request: str, *, model: str | None, max_parallel: int, config: st
         if not (_LABEL.match(key) and (value == "" or _LABEL.match(value))):
             raise click.BadParameter(f"on a cluster a tag becomes a label: letters, digits, '-', '_' and '.', "
                                      f"at most 63 each, not {key}={value}", param_hint="--tag")
+    refuse_local_only(request, get_registry())
     session = remote.preflight(config)
     spec_model = model or os.environ.get("AGENTPLAT_MODEL") or ""
 
@@ -163,6 +164,28 @@ def run_remote(request: str, *, model: str | None, max_parallel: int, config: st
     print_result(outcome, as_json=as_json, extra={"url": run.url, "phase": "succeeded"})
     if outcome.status != "succeeded":
         fail((outcome.first_error() or f"run {outcome.status}") + f" (run {run.name})")
+
+
+def refuse_local_only(request: str, registry) -> None:
+    """Refuse, before anything is submitted, a request whose offline plan needs an agent that
+    runs only on this machine (``Agent.local_only``): the cluster could not serve that step.
+    Only the offline plan is checked here (it is deterministic and free); a request it cannot
+    plan goes to the cluster, where such an agent has no environment and its steps fail."""
+    local = {name for name, agent in registry.agents.items() if agent.local_only}
+    if not local:
+        return
+    from .._common.errors import AgentplatError
+    from .._models.select import select_model
+
+    try:
+        planned = asyncio.run(select_model(registry, "offline").plan(request, registry))
+    except AgentplatError:
+        return
+    for index, step in enumerate(planned.plan.steps):
+        if step.agent in local:
+            raise AgentplatError(f"step {index} needs agent {step.agent!r}, which runs only on this machine "
+                                 "(local_only: it starts processes or reads files here), not on a cluster: "
+                                 "run this request without --remote")
 
 
 def print_result(result, *, as_json: bool, extra: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ Rules (docs/cluster.md states the same):
 - environment variables: the plugin's ``Environment.env_vars``, plus the agentplat
   settings of the deploying shell (``AGENTPLAT_*`` and ``OPENAI_BASE_URL``; never a name
   that looks like a secret, never a setting that only makes sense on this machine);
+- agents marked ``local_only`` (their steps need this machine) get no environment;
 - image: the core and the agent's plugin distribution as installed (see ``image``), any
   plugin that registers no agent (a model backend, say) because every step may need it,
   and the plugin's extra packages; the driver's image has every plugin, no extras.
@@ -282,7 +283,9 @@ def build(registry, environ: Mapping[str, str] | None = None) -> ClusterSpec:
     core = installed_package(CORE)
     plugins = sorted((p for p in registry.plugins if p.status == "ok"), key=lambda p: canonical(p.name))
     installed = {p.name: installed_package(p.name) for p in plugins}
-    everywhere = [installed[p.name] for p in plugins if not p.agents]  # model backends and the like
+    # model backends and the like: plugins that make no agents (not one whose agents are only
+    # configured elsewhere, such as MCP servers)
+    everywhere = [installed[p.name] for p in plugins if not p.agents and "register_agents" not in p.hooks]
     model_secrets = [SecretSpec.for_env_var(name, owner="model") for name in MODEL_SECRETS if name in environ]
     settings = forwarded_settings(environ)
 
@@ -290,6 +293,8 @@ def build(registry, environ: Mapping[str, str] | None = None) -> ClusterSpec:
     names: dict[str, str] = {DRIVER_ENV: "the driver"}
     tasks: dict[str, str] = {}
     for agent in sorted(registry.agents.values(), key=lambda a: a.name):
+        if agent.local_only:  # its steps need this machine: no environment on a cluster
+            continue
         owner = f"plugin {agent.plugin}, agent {agent.name}"
         env = agent.environment
         name, task = environment_name(agent.name), step_task_name(agent.name)

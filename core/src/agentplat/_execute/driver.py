@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from .._common import errors
 from .._common.errors import AgentplatError
+from .._common.resources import resource_scope
 from .._llm.usage import Usage
 from .._plan.graph import Plan, Step
 from .outcome import StepOutcome
@@ -145,14 +146,15 @@ async def drive(
     async def by_index(index: int, inputs: dict[int, Any]) -> Any:
         return await execute(steps[index], index, inputs)
 
-    planner = asyncio.ensure_future(planning())
-    try:
-        on_event = listener.step_event if listener is not None else None
-        result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event, done=done)
-    finally:
-        if not planner.done():
-            planner.cancel()
-        await asyncio.gather(planner, return_exceptions=True)
+    async with resource_scope():  # what steps open for this run (a server, a session) closes with it
+        planner = asyncio.ensure_future(planning())
+        try:
+            on_event = listener.step_event if listener is not None else None
+            result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event, done=done)
+        finally:
+            if not planner.done():
+                planner.cancel()
+            await asyncio.gather(planner, return_exceptions=True)
     if feed.error is not None:
         if not isinstance(feed.error, AgentplatError):
             raise feed.error

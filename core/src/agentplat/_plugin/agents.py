@@ -27,7 +27,12 @@ class Environment:
 
 @dataclass
 class Agent:
-    """A specialist the planner can route steps to."""
+    """A specialist the planner can route steps to.
+
+    ``local_only``: its steps need this machine (a process it starts, a file of the user's),
+    so they run only where the run is driven here: ``agentplat deploy`` builds no cluster
+    environment for it and ``agentplat run --remote`` refuses a request that needs it.
+    """
 
     name: str
     description: str
@@ -36,6 +41,7 @@ class Agent:
     environment: Environment | None = None
     system_prompt: str | None = None
     plugin: str | None = None
+    local_only: bool = False
 
     def __post_init__(self) -> None:
         self.tools = [as_tool(t) for t in self.tools]
@@ -62,4 +68,5 @@ class Agent:
                 for t in self.tools
             ],
             "environment": asdict(self.environment) if self.environment is not None else None,
+            "local_only": self.local_only,
         }

@@ -2,14 +2,19 @@
 
 The JSON schema the planner prompt shows, the validation of a step's arguments and the
 offline router all read the same source of truth: the function's signature and docstring.
+A tool of a remote service (an MCP server, an HTTP API) has a JSON schema instead of a
+signature: ``Tool.from_schema`` keeps that schema for the planner and derives the same
+typed model from it for validation and the offline router.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
+import keyword
 import re
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, get_type_hints
+from typing import Any, Awaitable, Callable, Literal, Optional, get_type_hints
 
 import pydantic
 
@@ -62,6 +67,7 @@ class Tool:
     agent: str | None = None
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
+    _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
 
     @classmethod
     def from_function(
@@ -86,16 +92,49 @@ class Tool:
             _param_docs=param_docs,
         )
 
+    @classmethod
+    def from_schema(
+        cls,
+        name: str,
+        description: str,
+        parameters: dict[str, Any],
+        call: ToolFunction,
+        *,
+        examples: list[str] | None = None,
+    ) -> "Tool":
+        """A tool described by a JSON schema (``{"type": "object", "properties": ...}``)
+        rather than a signature, for tools that live in another process or service.
+
+        ``call(**args)`` gets the arguments the step gave, checked against the schema's
+        top-level properties and types (the service checks the rest); parameters the step
+        left out are not sent, so the service applies its own defaults.
+        """
+        if not inspect.iscoroutinefunction(call):
+            raise TypeError(f"tool {name}: call must be an async def")
+        if not isinstance(parameters, dict) or parameters.get("type", "object") != "object":
+            raise TypeError(f"tool {name}: parameters must be a JSON schema of type object")
+        schema = copy.deepcopy(parameters)
+        schema["type"] = "object"
+        schema.setdefault("properties", {})
+        schema.setdefault("required", [])
+        return cls(name=name, description=" ".join((description or name).split()), function=call,
+                   examples=list(examples or []), _schema=schema)
+
     @property
     def args_model(self) -> type[pydantic.BaseModel]:
-        """A pydantic model of the parameters, built once from the signature."""
+        """A pydantic model of the parameters, built once from the signature (or schema)."""
         if self._model is None:
-            self._model = _model_from_signature(self.function, self.name, self._param_docs)
+            if self._schema is not None:
+                self._model = _model_from_schema(self._schema, self.name)
+            else:
+                self._model = _model_from_signature(self.function, self.name, self._param_docs)
         return self._model
 
     @property
     def parameters(self) -> dict[str, Any]:
         """The JSON schema of the arguments, as the OpenAI ``tools`` API wants it."""
+        if self._schema is not None:
+            return copy.deepcopy(self._schema)
         schema = self.args_model.model_json_schema()
         schema.pop("title", None)
         for prop in schema.get("properties", {}).values():
@@ -119,6 +158,8 @@ class Tool:
             model = self.args_model.model_validate(args)
         except pydantic.ValidationError as exc:
             raise ToolError(_describe_errors(self.name, exc.errors())) from None
+        if self._schema is not None:  # only what was given, under the service's own names
+            return model.model_dump(by_alias=True, exclude_unset=True)
         return {name: getattr(model, name) for name in type(model).model_fields}
 
     def _as_text(self, name: str, value: Any) -> Any:
@@ -133,7 +174,8 @@ class Tool:
         """Validate a plan's arguments; ``deferred`` ones hold references resolved at run time,
         so only their names are checked now."""
         fields = self.args_model.model_fields
-        unknown = [name for name in deferred if name not in fields]
+        names = set(fields) | {f.alias for f in fields.values() if f.alias}
+        unknown = [name for name in deferred if name not in names]
         if unknown:
             raise ToolError(f"invalid arguments for {self.name}: {unknown[0]}: Extra inputs are not permitted")
         literal = {k: v for k, v in args.items() if k not in deferred}
@@ -162,6 +204,53 @@ def _model_from_signature(function, name: str, docs: dict[str, str]) -> type[pyd
         )
     config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     return pydantic.create_model(f"{name}_args", __config__=config, **fields)
+
+
+_JSON_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool,
+                               "object": dict[str, Any], "null": type(None)}
+
+
+def _annotation(prop: Any) -> Any:
+    """A Python type for a JSON schema property: the plain types, enums, arrays, nullables;
+    anything else is ``Any`` (the service validates what this cannot say)."""
+    if not isinstance(prop, dict):
+        return Any
+    enum = prop.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, (str, int, float, bool)) for v in enum):
+        return Literal[tuple(enum)]
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        if len(kinds) == 1:
+            inner = _annotation({**prop, "type": kinds[0]})
+            return Optional[inner] if "null" in kind else inner
+        return Any
+    if kind == "array":
+        return list[_annotation(prop.get("items"))] if isinstance(prop.get("items"), dict) else list[Any]
+    if kind in _JSON_TYPES:
+        return _JSON_TYPES[kind]
+    options = prop.get("anyOf") or prop.get("oneOf")
+    if isinstance(options, list):
+        real = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+        if len(real) == 1:
+            inner = _annotation(real[0])
+            return Optional[inner] if len(real) < len(options) else inner
+    return Any
+
+
+def _model_from_schema(schema: dict[str, Any], name: str) -> type[pydantic.BaseModel]:
+    required = set(schema.get("required") or [])
+    fields: dict[str, Any] = {}
+    for index, (prop, spec) in enumerate((schema.get("properties") or {}).items()):
+        safe = prop.isidentifier() and not keyword.iskeyword(prop) and not prop.startswith(("_", "model_")) \
+            and not hasattr(pydantic.BaseModel, prop)
+        description = spec.get("description") if isinstance(spec, dict) else None
+        default = ... if prop in required else None
+        fields[prop if safe else f"arg_{index}"] = (
+            _annotation(spec), pydantic.Field(default, description=description, alias=None if safe else prop))
+    extra = "allow" if schema.get("additionalProperties") not in (None, False) else "forbid"
+    config = pydantic.ConfigDict(extra=extra, populate_by_name=True, arbitrary_types_allowed=True)
+    return pydantic.create_model(f"{re.sub(r'[^0-9A-Za-z_]', '_', name)}_args", __config__=config, **fields)
 
 
 def _describe_errors(tool: str, errors: list[dict]) -> str:

@@ -320,3 +320,12 @@ def get_store() -> RunStore:
         if path not in _stores:
             _stores[path] = RunStore(path)
         return _stores[path]
+
+
+def run_store() -> RunStore | None:
+    """The store ``agentplat runs`` and ``show`` read, for a plugin that starts runs itself
+    (pass it to ``run_request(store=...)``); ``None`` when it is damaged (runs still work)."""
+    try:
+        return get_store()
+    except DamagedStore:
+        return None

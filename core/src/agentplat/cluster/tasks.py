@@ -53,6 +53,10 @@ def route(agent: str):
     try:
         return STEP_TASKS[agent]
     except KeyError:
+        found = get_registry().agents.get(agent)
+        if found is not None and found.local_only:
+            raise RuntimeError(f"agent {agent!r} runs only on the machine where it is configured (local_only), "
+                               "not on a cluster: run this request without --remote") from None
         known = ", ".join(sorted(STEP_TASKS)) or "none"
         raise RuntimeError(f"no step task for agent {agent!r} in this image (agents: {known})") from None
 

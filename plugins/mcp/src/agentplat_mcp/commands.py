@@ -1,0 +1,153 @@
+"""``agentplat mcp``: list, add and remove configured MCP servers, and serve agentplat over MCP."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from agentplat.extend import handles_errors
+
+
+@click.group()
+def mcp() -> None:
+    """MCP servers as agents, and agentplat as an MCP server."""
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, not {value!r}", param_hint=option)
+        pairs[key] = val
+    return pairs
+
+
+@mcp.command("list")
+@click.option("--refresh", is_flag=True, help="Ask every server for its tools again (the cache is kept otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def list_servers(refresh: bool, as_json: bool) -> None:
+    """The configured servers, their status and tools (from the cache unless --refresh)."""
+    from . import cache, config
+
+    specs = config.load_servers()
+    lists = cache.tool_lists(specs, refresh=refresh) if specs else {}
+    rows = []
+    for spec in specs:
+        listed = lists[spec.name]
+        rows.append({
+            "name": spec.name, "transport": spec.transport, "where": spec.mask(spec.where()),
+            "env": sorted(spec.env), "status": "error" if listed.get("error") else "ok",
+            "error": listed.get("error"), "listed_at": listed.get("at"),
+            "tools": [{"name": t["name"], "description": t["description"]} for t in listed.get("tools", [])],
+        })
+    if as_json:
+        click.echo(json.dumps({"config": str(config.config_path()), "servers": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"No MCP servers configured in {config.config_path()}.")
+        click.echo("Add one with: agentplat mcp add NAME -- COMMAND ARGS...")
+        return
+    for row in rows:
+        env = f"  env: {', '.join(k + '=***' for k in row['env'])}" if row["env"] else ""
+        click.echo(f"{row['name']}  [{row['status']}]  {row['transport']}: {row['where']}{env}")
+        if row["error"]:
+            click.echo(f"  error: {row['error']}")
+        for tool in row["tools"]:
+            click.echo(f"  - {tool['name']}: {' '.join(tool['description'].split())[:100]}")
+    ages = [time.time() - r["listed_at"] for r in rows if r["listed_at"]]
+    if ages and not refresh:
+        click.echo(f"(tool lists cached up to {int(max(ages))} s ago; refresh with: agentplat mcp list --refresh)")
+
+
+@mcp.command("add", context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option("--env", "env", multiple=True, metavar="KEY=VALUE", help="Environment for a stdio server (secrets: "
+              "stored in mcp.json only, never printed).")
+@click.option("--url", help="A Streamable HTTP server instead of a command.")
+@click.option("--header", "headers", multiple=True, metavar="KEY=VALUE", help="An HTTP header (--url only).")
+@click.option("--replace", is_flag=True, help="Replace a server of that name.")
+@handles_errors
+def add(name: str, command: tuple[str, ...], env: tuple[str, ...], url: str | None, headers: tuple[str, ...],
+        replace: bool) -> None:
+    """Add the MCP server NAME: `agentplat mcp add NAME -- COMMAND ARGS...` or `--url URL`.
+
+    It becomes the agent NAME. Its tools are listed once now (and cached).
+    """
+    from agentplat import AgentplatError, get_registry
+
+    from . import cache, config
+
+    entry: dict = {}
+    if url:
+        if command:
+            raise click.UsageError("give either --url or a command after --, not both")
+        entry = {"url": url, **({"headers": _pairs(headers, "--header")} if headers else {})}
+    elif command:
+        entry = {"command": command[0], "args": list(command[1:]), **({"env": _pairs(env, "--env")} if env else {})}
+    else:
+        raise click.UsageError("give the server's command after --, or --url URL")
+    spec = config.parse_server(name, entry)
+    data = config.read_raw()
+    if name in data["mcpServers"] and not replace:
+        raise AgentplatError(f"an MCP server named {name!r} is configured already (--replace to replace it)")
+    other = get_registry().agents.get(name)
+    if other is not None and other.plugin != "agentplat-mcp":
+        raise AgentplatError(f"{name!r} is the name of an agent of {other.plugin}: choose another name")
+    data["mcpServers"][name] = spec.to_json()
+    config.write_raw(data)
+    listed = cache.tool_lists([spec], refresh=True)[name]
+    if listed.get("error"):
+        click.echo(f"Added {name} to {config.config_path()}, but it did not list its tools: {listed['error']}")
+        click.echo("Fix it and check with: agentplat mcp list --refresh")
+        return
+    tools = [t["name"] for t in listed["tools"]]
+    click.echo(f"Added {name} to {config.config_path()}: {len(tools)} tools ({', '.join(tools)})")
+
+
+@mcp.command("remove")
+@click.argument("name")
+@handles_errors
+def remove(name: str) -> None:
+    """Remove the MCP server NAME from mcp.json."""
+    from agentplat import AgentplatError
+
+    from . import cache, config
+
+    data = config.read_raw()
+    if name not in data["mcpServers"]:
+        known = ", ".join(data["mcpServers"]) or "none"
+        raise AgentplatError(f"no MCP server named {name!r} (configured: {known})")
+    del data["mcpServers"][name]
+    config.write_raw(data)
+    cached = cache.read()
+    if cached.pop(name, None) is not None:
+        cache.write(cached)
+    click.echo(f"Removed {name} from {config.config_path()}")
+
+
+@mcp.command("serve")
+@click.option("--http", "port", type=click.IntRange(0, 65535), default=None,
+              help="Serve Streamable HTTP on 127.0.0.1:PORT/mcp instead of stdio.")
+@handles_errors
+def serve(port: int | None) -> None:
+    """Serve agentplat as an MCP server: every installed tool as `agent__tool`, and `run`."""
+    import anyio
+
+    from agentplat import get_registry
+
+    from .server import serve_http, serve_stdio
+
+    registry = get_registry()
+    if port is None:
+        anyio.run(serve_stdio, registry)
+        return
+
+    def ready() -> None:
+        click.echo(f"agentplat MCP server: http://127.0.0.1:{port}/mcp", err=True)
+
+    anyio.run(lambda: serve_http(registry, port, on_ready=ready))

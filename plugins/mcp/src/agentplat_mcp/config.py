@@ -1,0 +1,146 @@
+"""``$AGENTPLAT_HOME/mcp.json``: the MCP servers to use, in the format MCP clients share.
+
+``{"mcpServers": {"NAME": {"command": "...", "args": [...], "env": {...}}}}`` starts a
+server over stdio; ``{"url": "https://..."}`` (with optional ``headers``) talks to a
+Streamable HTTP one. Each server becomes the agent ``NAME``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentplat import AgentplatError
+
+#: An agent name the planner and every MCP client accept (the OpenAI function-name alphabet).
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def config_path() -> Path:
+    from agentplat.extend import data_dir
+
+    return data_dir() / "mcp.json"
+
+
+@dataclass
+class ServerSpec:
+    """One configured server. ``env`` and ``headers`` may hold secrets: they are passed to
+    the server and never printed, cached or recorded."""
+
+    name: str
+    command: str | None = None
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def transport(self) -> str:
+        return "http" if self.url else "stdio"
+
+    def key(self) -> str:
+        """A digest of the whole entry: the tool-list cache is valid only for the same entry
+        (a changed command, argument, URL or secret lists the tools again). A digest, so the
+        cache never holds a secret."""
+        entry = {"command": self.command, "args": self.args, "env": self.env, "cwd": self.cwd, "url": self.url,
+                 "headers": self.headers}
+        return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+
+    def secrets(self) -> list[str]:
+        """Values to mask in anything shown: every env and header value."""
+        return [v for v in (*self.env.values(), *self.headers.values()) if isinstance(v, str) and len(v) >= 4]
+
+    def mask(self, text: str) -> str:
+        for secret in sorted(self.secrets(), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def where(self) -> str:
+        """The server's command or URL, for listings (never its env or headers)."""
+        if self.url:
+            return self.url
+        return " ".join([self.command or "", *self.args]).strip()
+
+    def to_json(self) -> dict[str, Any]:
+        if self.url:
+            entry: dict[str, Any] = {"url": self.url}
+            if self.headers:
+                entry["headers"] = dict(self.headers)
+            return entry
+        entry = {"command": self.command, "args": list(self.args)}
+        if self.env:
+            entry["env"] = dict(self.env)
+        if self.cwd:
+            entry["cwd"] = self.cwd
+        return entry
+
+
+def _strings(value: Any, what: str, name: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise AgentplatError(f"{config_path()}: server {name!r}: {what} must be an object of strings")
+    return dict(value)
+
+
+def parse_server(name: str, raw: Any) -> ServerSpec:
+    """One entry of ``mcpServers``, checked; a clear error naming the server otherwise."""
+    where = f"{config_path()}: server {name!r}"
+    if not NAME.match(name):
+        raise AgentplatError(f"{where}: a name has letters, digits, '_' and '-' only (it becomes the agent's name)")
+    if not isinstance(raw, dict):
+        raise AgentplatError(f"{where}: must be an object with a command or a url")
+    url, command = raw.get("url"), raw.get("command")
+    if bool(url) == bool(command):
+        raise AgentplatError(f"{where}: give either a command (stdio) or a url (Streamable HTTP)")
+    if url:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise AgentplatError(f"{where}: url must start with http:// or https://")
+        return ServerSpec(name=name, url=url, headers=_strings(raw.get("headers"), "headers", name))
+    args = raw.get("args") or []
+    if not isinstance(command, str) or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise AgentplatError(f"{where}: command must be a string and args a list of strings")
+    cwd = raw.get("cwd")
+    return ServerSpec(name=name, command=command, args=list(args), env=_strings(raw.get("env"), "env", name),
+                      cwd=cwd if isinstance(cwd, str) else None)
+
+
+def read_raw() -> dict[str, Any]:
+    path = config_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"mcpServers": {}}
+    except (OSError, ValueError) as exc:
+        raise AgentplatError(f"cannot read {path}: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict) or not isinstance(data.setdefault("mcpServers", {}), dict):
+        raise AgentplatError(f"{path}: expected {{\"mcpServers\": {{NAME: {{...}}}}}}")
+    return data
+
+
+def load_servers() -> list[ServerSpec]:
+    """Every configured server, in the file's order."""
+    return [parse_server(name, raw) for name, raw in read_raw()["mcpServers"].items()]
+
+
+def write_raw(data: dict[str, Any]) -> None:
+    """Replace the file atomically, readable by its owner only (it may hold secrets)."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mcp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,73 @@
+"""A small MCP server for the tests, written with the SDK: `python shout_server.py [stdio|http PORT|hang|broken]`.
+
+Each start appends a line to the file named by SHOUT_STARTS (if set), so tests can count starts.
+"""
+
+import os
+import sys
+import time
+
+from mcp.server.fastmcp import FastMCP
+
+server = FastMCP("shout", instructions="Loud text tools.")
+
+
+@server.tool()
+def shout(text: str) -> str:
+    """Shout text: upper-case it and add an exclamation mark."""
+    return text.upper() + "!"
+
+
+@server.tool(name="word.stats")
+def word_stats(text: str) -> dict:
+    """Count the words and letters of a text."""
+    return {"words": len(text.split()), "letters": sum(c.isalpha() for c in text)}
+
+
+@server.tool()
+def secret_length() -> int:
+    """The length of the SHOUT_TOKEN secret."""
+    return len(os.environ.get("SHOUT_TOKEN", ""))
+
+
+@server.tool()
+def explode(text: str) -> str:
+    """Explode on purpose: the server process exits."""
+    os._exit(3)
+
+
+@server.tool()
+async def snooze(text: str) -> str:
+    """Snooze on purpose: never answer in time."""
+    import asyncio
+
+    await asyncio.sleep(600)
+    return text
+
+
+@server.tool()
+def refuse(text: str) -> str:
+    """Refuse on purpose: a tool error."""
+    raise ValueError(f"refusing {text}")
+
+
+if __name__ == "__main__":
+    if os.environ.get("SHOUT_STARTS"):
+        with open(os.environ["SHOUT_STARTS"], "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+    mode = sys.argv[1] if len(sys.argv) > 1 else "stdio"
+    flag = os.environ.get("SHOUT_BREAK_FILE")
+    if flag and os.path.exists(flag):  # a test breaks an already listed server this way
+        with open(flag) as fh:
+            mode = fh.read().strip()
+    if mode == "hang":
+        time.sleep(600)
+    elif mode == "broken":
+        print(f"cannot start: bad token {os.environ.get('SHOUT_TOKEN', '')}", file=sys.stderr)
+        sys.exit(2)
+    elif mode == "http":
+        server.settings.host = "127.0.0.1"
+        server.settings.port = int(sys.argv[2])
+        server.run("streamable-http")
+    else:
+        server.run()
