@@ -22,7 +22,8 @@ def test_a_key_in_a_request_is_masked_on_screen_and_on_disk_by_default(tmp_path,
     assert ran.code == 0, ran.stderr
     assert "Answer:" in ran.stdout and "***" in ran.stdout
     assert "Qm7xT2vR9" not in ran.stdout + ran.stderr
-    shown = run_cli("show", "--json", "last", env=env)
+    run_id = run_cli("runs", "--json", env=env).json()[0]["run_id"]
+    shown = run_cli("show", "--json", run_id, env=env)
     assert shown.code == 0, shown.stderr
     assert "Qm7xT2vR9" not in shown.stdout + shown.stderr
     assert _files_holding(tmp_path, "Qm7xT2vR9") == []  # HOME: ~/.flyte and AGENTPLAT_HOME alike
