@@ -22,6 +22,7 @@ from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
 from .._common.secrets import redact
 from .._common.settings import data_dir
+from .lease import run_lease
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -149,6 +150,10 @@ class RunStore:
         conn.execute("COMMIT")
 
     # -- runs ---------------------------------------------------------------------------
+
+    def lease(self, run_id: str):
+        """Hold the run for this process (see ``lease``): ``RunBusy`` if another has it."""
+        return run_lease(self.path.parent, run_id)
 
     def create_run(self, run_id: str, request: str, *, model: str, max_parallel: int,
                    tags: dict[str, str] | None = None) -> None:
