@@ -193,6 +193,10 @@ class RunStore:
             if status == "interrupted":
                 db.execute("UPDATE steps SET status='interrupted', error='interrupted' "
                            "WHERE run_id=? AND status IN ('running', 'waiting')", (run_id,))
+            else:  # a run that ended leaves no step looking alive, whatever ended it
+                db.execute("UPDATE steps SET status=CASE status WHEN 'running' THEN 'failed' ELSE 'skipped' END,"
+                           " error=COALESCE(error, ?) WHERE run_id=? AND status IN ('running', 'waiting')",
+                           (f"cancelled: the run {status}" + (f": {redact(error)}" if error else ""), run_id))
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         """A run by id or by a unique prefix of it."""
