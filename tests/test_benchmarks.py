@@ -32,3 +32,11 @@ def test_the_offline_planning_benchmark_runs_and_prints_its_figures():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "1000" in out.stdout and "refused (NoCapableAgent)" in out.stdout
+
+
+def test_the_result_size_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "result_size.py"), "--megabytes", "2",
+                          "--cap", "100000"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "peak RSS MiB" in lines[1] and lines[2].startswith("cap 100000") and lines[3].startswith("uncapped")

@@ -355,3 +355,27 @@ def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(mo
     assert result.answer == "106"
     assert handed_over == [0, 1, 2]  # steps 0 and 1 streamed twice, handed over once
     assert FlakyStream.calls == 2
+
+
+def test_a_streamed_plan_over_the_step_limit_is_cut_there_and_leaves_nothing_running(endpoint, home):
+    import sqlite3
+
+    from agentplat._plan.graph import MAX_STEPS
+
+    count = MAX_STEPS + 100
+    (home / "config.toml").write_text("[llm.max_tokens]\nplanner = 1000000\n")  # the budget does not stop it
+    endpoint.chunk_size, endpoint.chunk_delay = 64, 0.003
+    reply = json.dumps({"steps": [
+        {"agent": "math", "tool": "add", "args": {"a": i, "b": 1}, "dependencies": []} for i in range(count)]})
+    for _ in range(3):  # what repairs would get
+        endpoint.reply(reply)
+    result = run_cli("run", "Add " + ", ".join(f"{i} and 1" for i in range(count)), env=cli_env(endpoint))
+    assert result.code == 1
+    db = sqlite3.connect(home / "runs.db")
+    assert db.execute("SELECT max(idx) FROM steps").fetchone()[0] < MAX_STEPS  # nothing beyond the limit
+    assert db.execute("SELECT count(*) FROM steps WHERE status IN ('running', 'waiting')").fetchone()[0] == 0
+    assert db.execute("SELECT status FROM runs").fetchall() == [("failed",)]
+    assert len(endpoint.chat_requests) == 1  # refused, not sent back for repairs
+    sent, whole = len(endpoint.chat_requests[0].chunk_times), len(reply) // 64
+    assert sent < whole * 0.95, f"the stream was read to its end ({sent} of {whole} chunks)"
+    assert f"more than {MAX_STEPS} steps" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -235,3 +235,117 @@ def test_a_damaged_run_store_names_itself_and_does_not_stop_a_run(home):
     assert listed.stderr.strip().splitlines() == [
         f"agentplat: error: the run store {home / 'runs.db'} cannot be used (file is not a database); move it "
         "aside (e.g. to runs.db.bad) and agentplat starts a new one"]
+
+
+def sleepy_model(plan):
+    """A scripted endpoint for a plan of a math task then a sleeper task (see the test above)."""
+    from agentplat.testing import ToolCall
+
+    def model(body):
+        messages = body["messages"]
+        tool_results = [m for m in messages if m["role"] == "tool"]
+        if messages[0]["content"].startswith("You are the planner"):
+            return json.dumps(plan)
+        if "Multiply" in messages[1]["content"]:
+            return ToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        return ToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
+
+    return model
+
+
+SLEEPY_PLAN = {"steps": [
+    {"agent": "math", "task": "Multiply 6 by 7", "dependencies": []},
+    {"agent": "sleeper", "task": "Nap for 30 seconds", "dependencies": [0]},
+]}
+SLEEPY_REQUEST = "Multiply 6 by 7, then take a nap for 30 seconds"
+
+
+def killed_run(openai_server, testkit, env, *, reap=True):
+    """Start a run, SIGKILL it while it naps; the process is left a zombie unless ``reap``."""
+    openai_server.handler = sleepy_model(SLEEPY_PLAN)
+    proc = start_cli("run", SLEEPY_REQUEST, env=env)
+    wait_for(testkit / "nap-30")
+    proc.kill()
+    if reap:
+        proc.wait(timeout=30)
+    [run] = runs()
+    assert run["status"] == "running"
+    return proc, run
+
+
+def test_a_run_made_with_a_bare_model_name_resumes_with_that_very_model(openai_server, testkit):
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test", "AGENTPLAT_MODEL": "test-model"}
+    _, run = killed_run(openai_server, testkit, env)
+    resumed = run_cli("resume", run["run_id"], "--json", env={**env, "AGENTPLAT_MODEL": ""})
+    assert resumed.code == 0, resumed.stderr
+    assert resumed.json()["usage"]["replayed_calls"] == 1
+    assert {r.body["model"] for r in openai_server.chat_requests} == {"test-model"}
+    bodies = [json.dumps(r.body, sort_keys=True) for r in openai_server.chat_requests]
+    assert len(bodies) == 5 and len(set(bodies)) == 5, "a request the server had answered was sent again"
+    assert runs()[0]["model"] == "openai:test-model"  # the backend and the exact model, not just "openai"
+
+
+def test_a_run_killed_and_left_a_zombie_can_be_resumed_at_once(openai_server, testkit):
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
+    proc, run = killed_run(openai_server, testkit, env, reap=False)
+    try:
+        os.kill(proc.pid, 0)  # not reaped: its pid still answers, as a live process's would
+        resumed = run_cli("resume", run["run_id"], "--json", env=env)
+        assert resumed.code == 0, resumed.stderr
+        assert resumed.json()["status"] == "succeeded"
+    finally:
+        proc.wait(timeout=30)
+
+
+def test_two_resumes_of_one_run_started_together_execute_it_once(openai_server, testkit):
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
+    _, run = killed_run(openai_server, testkit, env)
+    openai_server.latency = 10.0  # the resumed run's one new call keeps it busy while the other starts
+    both = [start_cli("resume", run["run_id"], env=env) for _ in range(2)]
+    ended = [(proc.returncode, *proc.communicate(timeout=120)) for proc in both]
+    ended = [(proc.returncode, out, err) for proc, (_, out, err) in zip(both, ended)]
+    codes = sorted(code for code, _, _ in ended)
+    assert codes[0] == 0 and codes[1] != 0, ended
+    [(_, _, refused)] = [e for e in ended if e[0] != 0]
+    assert refused.strip().splitlines() == [
+        f"agentplat: error: run {run['run_id']} is being executed by another process "
+        f"({refused.split('(', 1)[1].split(')', 1)[0]}); wait for it to end (or stop it), "
+        f"then `agentplat resume {run['run_id']}`"]
+    bodies = [json.dumps(r.body, sort_keys=True) for r in openai_server.chat_requests]
+    assert len(bodies) == 5 and len(set(bodies)) == 5, "the remaining steps were executed twice"
+    assert runs()[0]["status"] == "succeeded"
+
+
+def test_sigterm_marks_the_run_interrupted_like_ctrl_c_and_resume_finishes_it(testkit):
+    proc = start_cli("run", "add 2 and 3 and nap for 120 seconds", env=OFFLINE)
+    wait_for(testkit / "nap-120")
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    [run] = runs()
+    assert run["status"] == "interrupted"
+    assert err.strip().splitlines() == [
+        f"agentplat: error: terminated; finished steps are kept. Resume with: agentplat resume {run['run_id']}"]
+    steps = run_cli("show", run["run_id"], "--json").json()["steps"]
+    assert [s["status"] for s in steps] == ["succeeded", "interrupted"]
+    resumed = run_cli("resume", run["run_id"], "--json")
+    assert resumed.code == 0, resumed.stderr
+    assert resumed.json()["status"] == "succeeded"
+
+
+def test_a_run_that_ends_leaves_no_step_running_or_waiting(home):
+    from agentplat._execute.outcome import StepOutcome
+    from agentplat._store.runs import RunStore
+
+    store = RunStore(home / "runs.db")
+    store.create_run("r1", "three steps", model="offline", max_parallel=2)
+    for index in range(3):
+        store.save_step("r1", index, {"agent": "math", "task": f"step {index}", "dependencies": []})
+    store.update_step("r1", 0, StepOutcome(status="succeeded", result=1))
+    store.update_step("r1", 1, StepOutcome(status="running"))
+    store.finish_run("r1", status="failed", answer=None, error="plan has 600 steps; the limit is 500", usage={})
+    assert [(s["status"], s["error"]) for s in store.steps("r1")] == [
+        ("succeeded", None),
+        ("failed", "cancelled: the run failed: plan has 600 steps; the limit is 500"),
+        ("skipped", "cancelled: the run failed: plan has 600 steps; the limit is 500"),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 
 import click
@@ -17,7 +18,7 @@ from .support import fail
 def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None):
     """Run with the live view (a terminal) or plain lines, record it, print the outcome.
 
-    Ctrl-C cancels running steps, marks the run interrupted and says how to resume it.
+    Ctrl-C or SIGTERM cancels running steps, marks the run interrupted and says how to resume it.
     """
     from .printing import RunPrinter
     from .._store.runs import DamagedStore, get_store
@@ -34,11 +35,13 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         listener = LiveView()
     else:
         listener = RunPrinter(enabled=not as_json)
+    terminated = []
     try:
         with listener if live else contextlib.nullcontext():
-            result = asyncio.run(start(listener, store))
-    except KeyboardInterrupt:
-        fail(f"interrupted; finished steps are kept. Resume with: agentplat resume {run_id}", code=130)
+            result = asyncio.run(_terminable(start(listener, store), terminated))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        how, code = ("terminated", 128 + signal.SIGTERM) if terminated else ("interrupted", 130)
+        fail(f"{how}; finished steps are kept. Resume with: agentplat resume {run_id}", code=code)
     except AgentplatError as exc:
         run = store.get_run(run_id) if store is not None else None
         if run is None:  # refused before a run was created (an unknown model...)
@@ -63,6 +66,26 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         click.echo(redact(json.dumps(result.to_json(), indent=2, ensure_ascii=False)))
     if result.status != "succeeded":
         fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
+
+
+async def _terminable(work, terminated: list):
+    """``work``, cancelled by SIGTERM the way Ctrl-C cancels it (a service manager, ``kill``,
+    a container stopping), so the run is marked interrupted instead of left "running"."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_term() -> None:
+        terminated.append(True)
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_term)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal here
+        return await work
+    try:
+        return await work
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _synthesize(result, model: str | None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -160,41 +159,36 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
         click.echo(f"Error: {detail['error']}")
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @click.command()
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--model", help="Resume with this model instead of the one the run used (its answers are not replayed).")
 @handles_errors
-def resume(run_id: str, as_json: bool) -> None:
+def resume(run_id: str, as_json: bool, model: str | None) -> None:
     """Continue a failed or interrupted run: the plan is kept, finished steps are not re-run,
-    and LLM answers already received are replayed from the store."""
+    and LLM answers already received are replayed from the store. The run is resumed with
+    the very model it used, and by one process at a time."""
+    from .._store.runs import get_store
+
+    store = get_store()
+    run_id = load_run(store, run_id)["run_id"]
+    with store.lease(run_id):  # held until the run ends; another process refuses at once
+        _resume(store, load_run(store, run_id), as_json, model)
+
+
+def _resume(store, run: dict[str, Any], as_json: bool, model: str | None) -> None:
     from .._llm import recording
     from .._plan.graph import Plan, Step
     from .._run.request import run_request
     from .._execute.outcome import StepOutcome
-    from .._store.runs import get_store
 
-    store = get_store()
-    run = load_run(store, run_id)
     run_id = run["run_id"]
     if run["status"] == "succeeded":
         if as_json:
             click.echo(json.dumps(run_detail(store, run), indent=2, ensure_ascii=False))
         click.echo(f"Run {run_id} already finished (succeeded); nothing to resume.", err=as_json)
         return
-    if run["status"] == "running" and _alive(run["pid"]):
-        raise AgentplatError(f"run {run_id} is still running (pid {run['pid']})")
+    # "running" here means its process died (it would hold the lease otherwise)
     steps = store.steps(run_id)
     plan = Plan(steps=[Step.model_validate(s["step"]) for s in steps]) if run["plan_complete"] else None
     # Without a complete plan the run is planned again, and a new plan may number its steps
@@ -210,7 +204,7 @@ def resume(run_id: str, as_json: bool) -> None:
     prior = {"llm_calls": len(paid), "prompt_tokens": sum(c["prompt_tokens"] for c in paid),
              "completion_tokens": sum(c["completion_tokens"] for c in paid)}
     recording.forget(run_id)
-    model = None if run["model"] in (None, "") else run["model"]
+    model = model or run["model"] or None  # exactly what the run used ("openai:fake"), unless overridden
     execute_and_report(
         lambda listener, store_: run_request(
             run["request"], model=model, max_parallel=run["max_parallel"] or 8, listener=listener,

@@ -9,6 +9,7 @@ answer tool calls only when ``tool_choice`` names a function. ``OPENAI_API_KEY``
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -138,24 +139,31 @@ class OpenAIChatClient:
         text: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         usage_seen = False
-        async for chunk in stream:
-            if chunk.usage:
-                usage_seen = True
-                response.prompt_tokens = chunk.usage.prompt_tokens
-                response.completion_tokens = chunk.usage.completion_tokens
-            for choice in chunk.choices:
-                if choice.finish_reason:
-                    response.finish_reason = choice.finish_reason
-                delta = choice.delta
-                if delta.content:
-                    text.append(delta.content)
-                    on_text(delta.content)
-                for call in delta.tool_calls or []:
-                    slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
-                    slot["id"] = call.id or slot["id"]
-                    if call.function is not None:
-                        slot["name"] += call.function.name or ""
-                        slot["arguments"] += call.function.arguments or ""
+        try:
+            async for chunk in stream:
+                if chunk.usage:
+                    usage_seen = True
+                    response.prompt_tokens = chunk.usage.prompt_tokens
+                    response.completion_tokens = chunk.usage.completion_tokens
+                for choice in chunk.choices:
+                    if choice.finish_reason:
+                        response.finish_reason = choice.finish_reason
+                    delta = choice.delta
+                    if delta.content:
+                        text.append(delta.content)
+                        on_text(delta.content)
+                    for call in delta.tool_calls or []:
+                        slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                        slot["id"] = call.id or slot["id"]
+                        if call.function is not None:
+                            slot["name"] += call.function.name or ""
+                            slot["arguments"] += call.function.arguments or ""
+        except BaseException:
+            # the reader gave up (a plan cut at the step limit, a cancelled run): close the
+            # connection, so the server stops writing and nothing more is generated for us
+            with contextlib.suppress(Exception):
+                await stream.close()
+            raise
         response.text = "".join(text)
         response.tool_calls = [ToolCallRequest(**calls[i]) for i in sorted(calls)]
         if not response.finish_reason:

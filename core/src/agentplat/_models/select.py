@@ -69,3 +69,16 @@ def select_model(registry: Registry, requested: "Model | str | None" = None) -> 
         if name != "offline" and backend.configured():
             return backend.create(None)
     return registry.models["offline"].create(None)
+
+
+def exact_spec(registry: Registry, requested: "Model | str | None", chosen: Model) -> str:
+    """How to select ``chosen`` again (stored with a run, so a resume asks the very same model):
+    a bare model name gets the backend that served it (``fake`` -> ``openai:fake``)."""
+    if requested is not None and not isinstance(requested, str):
+        return chosen.name
+    current = _run_model.get()
+    spec = requested or (current if isinstance(current, str) else "") or os.environ.get("AGENTPLAT_MODEL") or ""
+    if not spec:
+        return chosen.name
+    backend_name, _, _ = spec.partition(":")
+    return spec if backend_name in registry.models else f"{chosen.name}:{spec}"

@@ -140,6 +140,11 @@ def _parse_step(data: dict) -> Step:
         raise PlanValidationError(f"a step has the wrong shape at {problems(exc.errors()[:1], default='step')}") from None
 
 
+class PlanTooLarge(PlanningError):
+    """A streamed plan crossed the step limit: the reply is cut there and no step beyond it runs.
+    Not repaired: a request that needs more steps than the limit needs to be split."""
+
+
 class StreamedSteps:
     """Validates steps as they stream in and forwards the valid prefix to the scheduler."""
 
@@ -165,6 +170,9 @@ class StreamedSteps:
         if self.broken is not None:
             return
         for data in self.scanner.feed(chunk):
+            if len(self.seen) >= MAX_STEPS:  # raising here ends the stream: nothing more is read or paid
+                raise PlanTooLarge(f"the model's plan has more than {MAX_STEPS} steps, the limit; it was cut at "
+                                   f"step {MAX_STEPS} and no step beyond it ran (ask for less at once)")
             try:
                 step = _parse_step(normalize_step(data, self.registry))
                 self.seen.append(step)
@@ -207,7 +215,11 @@ class LLMPlanner:
         error: PlanValidationError | None = None
         for _ in range(max_repairs() + 1):
             streamed = StreamedSteps(self.registry, on_step, dispatched, request) if on_step and stream else None
-            reply = await self.llm.call("planner", messages, json_schema=schema, max_tokens=budget, on_text=streamed)
+            try:
+                reply = await self.llm.call("planner", messages, json_schema=schema, max_tokens=budget,
+                                            on_text=streamed)
+            except PlanTooLarge as exc:
+                raise exc.with_usage(usage) from None
             usage.add_reply(reply)
             if reply.finish_reason == "length":
                 raise PlanningError(

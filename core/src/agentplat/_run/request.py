@@ -4,6 +4,7 @@ record it as it goes, and build the result."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -13,7 +14,7 @@ from .._engines.base import Engine, RunJob
 from .._engines.select import current_engine
 from .._execute.driver import FanOut
 from .._models.base import Model
-from .._models.select import select_model
+from .._models.select import exact_spec, select_model
 from .._plan.graph import Plan
 from .._planners.planned import Planned
 from .._plugin.registry import Registry, get_registry
@@ -56,8 +57,8 @@ async def run_request(
 
     ``model`` is a name (``offline``, ``openai:gpt-4o``) or a ``Model`` object; it is chosen
     once and serves the whole run. With a ``store`` the run is recorded as it goes (plan,
-    steps, LLM calls), so it can be inspected and resumed; an interruption marks it
-    ``interrupted`` and re-raises.
+    steps, LLM calls, the exact model) so it can be inspected and resumed, by one process at a
+    time (``RunBusy`` otherwise); an interruption marks it ``interrupted`` and re-raises.
     """
     registry = registry or get_registry()
     if plan is None and not (request or "").strip():
@@ -67,27 +68,29 @@ async def run_request(
     spec = model if isinstance(model, str) and model else os.environ.get("AGENTPLAT_MODEL") or ""
     runner = engine if engine is not None and not isinstance(engine, str) else current_engine(engine)
     run_id = run_id or new_run_id()
-    if store is not None:
-        if resuming:
-            store.mark_running(run_id)
-        else:
-            store.create_run(run_id, request, model=chosen.name, max_parallel=max_parallel, tags=tags)
-        listener = FanOut([StoreRecorder(store, run_id), listener])
-    job = RunJob(request=request, model=chosen, spec=spec, registry=registry, max_parallel=max_parallel,
-                 listener=listener, plan=plan, done=done, run_id=run_id if store is not None else "")
-    try:
-        driven = await runner.drive(job)
-    except BaseException as exc:
+    with store.lease(run_id) if store is not None else contextlib.nullcontext():  # one process per run
         if store is not None:
-            interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
-            store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
-                             error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
-        raise
-    result = RunResult.from_driven(driven, run_id=run_id, request=request, model=chosen.name, started=started,
-                                   ended=time.time(), prior_usage=prior_usage, done=done)
-    if store is not None:
-        store.finish_run(run_id, status=result.status, answer=result.answer, error=result.first_error(),
-                         usage=result.usage.as_dict())
+            if resuming:
+                store.mark_running(run_id)
+            else:
+                store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
+                                 max_parallel=max_parallel, tags=tags)
+            listener = FanOut([StoreRecorder(store, run_id), listener])
+        job = RunJob(request=request, model=chosen, spec=spec, registry=registry, max_parallel=max_parallel,
+                     listener=listener, plan=plan, done=done, run_id=run_id if store is not None else "")
+        try:
+            driven = await runner.drive(job)
+        except BaseException as exc:
+            if store is not None:
+                interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+                store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
+                                 error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
+            raise
+        result = RunResult.from_driven(driven, run_id=run_id, request=request, model=chosen.name,
+                                       started=started, ended=time.time(), prior_usage=prior_usage, done=done)
+        if store is not None:
+            store.finish_run(run_id, status=result.status, answer=result.answer, error=result.first_error(),
+                             usage=result.usage.as_dict())
     if driven.error is not None and not driven.steps:
         raise driven.error
     return result

@@ -22,6 +22,7 @@ from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
 from .._common.secrets import redact
 from .._common.settings import data_dir
+from .lease import run_lease
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -150,6 +151,10 @@ class RunStore:
 
     # -- runs ---------------------------------------------------------------------------
 
+    def lease(self, run_id: str):
+        """Hold the run for this process (see ``lease``): ``RunBusy`` if another has it."""
+        return run_lease(self.path.parent, run_id)
+
     def create_run(self, run_id: str, request: str, *, model: str, max_parallel: int,
                    tags: dict[str, str] | None = None) -> None:
         with self.connect() as db:
@@ -188,6 +193,10 @@ class RunStore:
             if status == "interrupted":
                 db.execute("UPDATE steps SET status='interrupted', error='interrupted' "
                            "WHERE run_id=? AND status IN ('running', 'waiting')", (run_id,))
+            else:  # a run that ended leaves no step looking alive, whatever ended it
+                db.execute("UPDATE steps SET status=CASE status WHEN 'running' THEN 'failed' ELSE 'skipped' END,"
+                           " error=COALESCE(error, ?) WHERE run_id=? AND status IN ('running', 'waiting')",
+                           (f"cancelled: the run {status}" + (f": {redact(error)}" if error else ""), run_id))
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         """A run by id or by a unique prefix of it."""

@@ -1,0 +1,78 @@
+"""One process at a time per run: an OS lock on a file beside the run store.
+
+A recorded run is executed by the process that holds its lease (``run`` from its start,
+``resume`` before it reads what is left to do). The operating system drops the lock when
+its holder dies, however it dies: SIGKILL, a zombie not yet reaped, a pid reused since.
+So no one guesses liveness from a pid, and two ``resume`` of one run never both work.
+POSIX record locks (``lockf``) also hold between hosts that share ``AGENTPLAT_HOME`` on
+NFS. Within one process the lease is re-entrant (the CLI takes it, then the run itself).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .._common.errors import AgentplatError
+
+
+class RunBusy(AgentplatError):
+    """Another process is executing this run right now."""
+
+
+_held: dict[Path, list[int]] = {}  # lock file -> [its descriptor, holders in this process]
+_guard = threading.Lock()
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # EAGAIN / EACCES: held elsewhere
+        return False
+    return True
+
+
+def holder(path: Path) -> str:
+    """Who wrote the lock file last (pid and host), for the message; may be stale."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+@contextmanager
+def run_lease(folder: Path, run_id: str) -> Iterator[None]:
+    """Hold ``run_id``'s lease for the block; ``RunBusy`` at once if another process has it."""
+    path = Path(folder) / "locks" / f"{run_id}.lock"
+    with _guard:
+        if path in _held:
+            _held[path][1] += 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
+            if not _try_lock(fd):
+                os.close(fd)
+                who = holder(path)
+                raise RunBusy(f"run {run_id} is being executed by another process{f' ({who})' if who else ''}; "
+                              f"wait for it to end (or stop it), then `agentplat resume {run_id}`")
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+            _held[path] = [fd, 1]
+    try:
+        yield
+    finally:
+        with _guard:
+            _held[path][1] -= 1
+            if _held[path][1] == 0:
+                os.close(_held.pop(path)[0])  # closing the descriptor drops the lock
