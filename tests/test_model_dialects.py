@@ -215,6 +215,10 @@ def tool_step(tool, agent="math", deps=(), **args):
     ("What's the weather in Rio de Janeiro?", [tool_step("current_weather", agent="weather", place="Rio de Janeiro")]),
     ("Fetch https://example.com/a and summarize it",
      [tool_step("fetch_page", agent="web_search", url="https://example.com/a")]),
+    # text copied from the request keeps its number words as text, however they would parse as numbers
+    ("Count the words in 'one two three'", [tool_step("count_words", agent="text", text="one two three")]),
+    ('Upper-case "Three  Little Pigs" and add 3 and 4',
+     [tool_step("upper", agent="text", text="three little pigs"), tool_step("add", a=3, b=4)]),
 ])
 def test_plans_whose_values_come_from_the_request_pass(request_text, steps):
     grounded(request_text, *steps)
@@ -232,6 +236,8 @@ def test_plans_whose_values_come_from_the_request_pass(request_text, steps):
     ("Add 3 to the result of 4 times 5", [tool_step("multiply", a=4, b=5),
                                           {"agent": "math", "task": "Add 7 to it", "dependencies": [0]}],
      "task=7"),
+    ("Count the words in 'one two three'", [tool_step("count_words", agent="text", text="one two 4")],
+     "text=4 is a number the request does not give"),
 ])
 def test_values_the_request_does_not_give_are_refused(request_text, steps, message):
     from agentplat import PlanValidationError

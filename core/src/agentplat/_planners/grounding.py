@@ -9,7 +9,8 @@ wrong with exit 0. So, before a step may run:
   or in words ("five", via ``text2num``), or one a word of the request implies ("double" 2,
   "percent" 100, "squared" 2...); and the plan uses each number no more often than the
   request gives it (implied ones excepted);
-- each text argument shares at least half of its words with the request (a URL: all of it).
+- each text argument shares at least half of its words with the request (a URL: all of it);
+  the digits in it count as numbers, its number words as words ("one two three" is text).
 
 A plan that breaks this goes back to the model like any invalid plan, and is refused if it
 never gets it right. A refusal is better than an answer that looks right and is not.
@@ -59,6 +60,7 @@ class Grounding:
         self.implied = {_key(Decimal(v)) for w in words & set(IMPLIED) for v in IMPLIED[w]}
         self.words = words | {w.lower() for w in _WORD.findall(request)}
         self.text = request
+        self.squashed = _squash(request)
         self.used: Counter = Counter()
 
     def check(self, index: int, step: Step) -> None:
@@ -110,12 +112,18 @@ class Grounding:
         words = [w.lower() for w in _WORD.findall(_URL.sub(" ", value))]
         if not words:
             return
+        if len(words) > 1 and _squash(value) in self.squashed:
+            return  # the request's own text, copied
         known = sum(1 for w in words if w in self.words)
         if known * 2 < len(words):
             raise PlanValidationError(
                 f"{where}: {name}={value!r} is not taken from the request; use the request's own words")
-        for number in numbers(_digits(value)):
+        for number in numbers(value):  # digits only: number words in a text are words, checked above
             self._check_number(where, name, number)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def _literals(value: Any):
