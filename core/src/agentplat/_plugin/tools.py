@@ -65,6 +65,10 @@ class Tool:
     function: ToolFunction
     examples: list[str] = field(default_factory=list)
     agent: str | None = None
+    #: parameters whose values are network destinations (see ``tool(network_targets=...)``)
+    network_targets: tuple[str, ...] = ()
+    #: seconds one call may take; ``None``: ``AGENTPLAT_TOOL_TIMEOUT``
+    timeout: float | None = None
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
     _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
@@ -77,6 +81,8 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         examples: list[str] | None = None,
+        network_targets: list[str] | tuple[str, ...] | None = None,
+        timeout: float | None = None,
     ) -> "Tool":
         if not inspect.iscoroutinefunction(function):
             raise TypeError(f"tool {function.__qualname__} must be an async def")
@@ -84,11 +90,25 @@ class Tool:
         if not (description or summary):
             raise TypeError(f"tool {function.__qualname__} needs a docstring")
         examples = list(examples or getattr(function, "__agentplat_examples__", []))
+        targets = tuple(network_targets if network_targets is not None
+                        else getattr(function, "__agentplat_network_targets__", ()))
+        params = inspect.signature(function).parameters
+        unknown = [t for t in targets if t not in params]
+        if unknown:
+            raise TypeError(f"tool {function.__qualname__}: network_targets names {unknown[0]!r}, "
+                            f"which is not one of its parameters ({', '.join(params) or 'none'})")
+        timeout = timeout if timeout is not None else getattr(function, "__agentplat_timeout__", None)
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not timeout > 0):
+            raise TypeError(f"tool {function.__qualname__}: timeout must be a positive number of seconds, "
+                            f"not {timeout!r}")
         return cls(
             name=name or function.__name__,
             description=description or summary,
             function=function,
             examples=examples,
+            network_targets=targets,
+            timeout=float(timeout) if timeout is not None else None,
             _param_docs=param_docs,
         )
 
@@ -262,17 +282,29 @@ def tool(
     *,
     name: str | None = None,
     examples: list[str] | None = None,
+    network_targets: list[str] | tuple[str, ...] | None = None,
+    timeout: float | None = None,
 ):
     """Mark an ``async def`` as a tool and attach example phrases the offline planner uses.
 
     Usable bare (``@tool``) or with options (``@tool(examples=["..."])``); the function
     stays a plain coroutine function, callable as before.
+
+    ``network_targets`` names the parameters whose values are network destinations (a URL to
+    fetch, a host to call): inside an agent's task step such a value is used only when the
+    user's request, the plan or an earlier step's result gives it, never when it comes from a
+    tool result alone (a page saying "now fetch X"). ``timeout`` is how many seconds one call
+    may take (default ``AGENTPLAT_TOOL_TIMEOUT``, 120); a call that takes longer fails its step.
     """
 
     def mark(fn: ToolFunction) -> ToolFunction:
         fn.__agentplat_examples__ = list(examples or [])
         if name:
             fn.__agentplat_name__ = name
+        if network_targets is not None:
+            fn.__agentplat_network_targets__ = tuple(network_targets)
+        if timeout is not None:
+            fn.__agentplat_timeout__ = timeout
         return fn
 
     return mark(function) if function is not None else mark
