@@ -100,10 +100,10 @@ class Grounds:
         """Why ``value`` may not be a network target here, or ``None`` if it may."""
         text = str(value).strip()
         key = url_key(text)
-        if key is None:  # a host name or another kind of target: it must be written in trusted text
-            if text and text.lower() in self.trusted_text.lower():
+        if "/" not in text:  # a host name or another kind of target: it must be written in trusted text
+            if text and re.search(rf"(?<![\w.-]){re.escape(text)}(?![\w-])", self.trusted_text, re.I):
                 return None
-        elif key in self.trusted:
+        elif key is not None and key in self.trusted:
             return None
         if key is not None and key in self.seen:
             return (f"{_short(text)} comes from a tool result in this step, not from the request or the plan: "
