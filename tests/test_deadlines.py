@@ -155,3 +155,40 @@ def test_a_plugin_slow_to_import_is_named_while_agentplat_waits(plugin_site):
     assert result.stderr.count("agentplat: loading plugin agentplat-slowpoke (entry point slowpoke) "
                                "is taking long...") == 1
     assert "agentplat-slowpoke" in result.stdout
+
+
+STUCK_PLUGIN = '''
+import asyncio
+import time
+
+from agentplat import hookimpl, Agent, tool
+
+@tool(examples=["get stuck"])
+async def get_stuck() -> str:
+    """Get stuck in a thread (a sync library call that never returns)."""
+    await asyncio.to_thread(time.sleep, 60)
+    return "free"
+
+@hookimpl
+def register_agents(register):
+    register(Agent(name="stuck", description="Gets stuck.", tools=[get_stuck]))
+'''
+
+
+@pytest.mark.parametrize("engine", ["inline", "flyte"])
+def test_the_command_ends_on_time_when_a_tool_is_stuck_in_a_thread(engine, plugin_site):
+    """The thread cannot be killed: the step fails at the tool's deadline, the command reports
+    it and exits without waiting for the thread (Python would, at asyncio.run's end and at exit)."""
+    site, env = plugin_site
+    install_fake_distribution(site, "agentplat-stuck", "agentplat_stuck", STUCK_PLUGIN)
+    env = {**env, "AGENTPLAT_LOAD_PLUGINS": "agentplat-stuck", "AGENTPLAT_TOOL_TIMEOUT": "1",
+           "AGENTPLAT_ENGINE": engine}
+
+    started = time.monotonic()
+    result = run_cli("run", "get stuck", "--model", "offline", env=env)
+    elapsed = time.monotonic() - started
+
+    assert result.code == 1
+    assert "tool stuck.get_stuck took longer than 1 s (AGENTPLAT_TOOL_TIMEOUT)" in result.stderr
+    assert "exiting without waiting for them" in result.stderr
+    assert elapsed < 20

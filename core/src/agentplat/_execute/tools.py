@@ -18,6 +18,12 @@ from .._plugin.registry import Registry, get_registry
 from .results import capped
 
 DEFAULT_TOOL_TIMEOUT = 120.0
+_abandoned = 0  # tool calls given up on at their deadline in this process
+
+
+def abandoned_calls() -> int:
+    """How many tool calls timed out in this process (their threads may still be busy)."""
+    return _abandoned
 
 
 def tool_timeout(declared: float | None = None) -> float:
@@ -42,5 +48,7 @@ async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Regis
     except TimeoutError:
         if not deadline.expired():
             raise  # the tool's own timeout (an HTTP wait): its message says what it was
+        global _abandoned
+        _abandoned += 1
         where = "its timeout" if getattr(function, "timeout", None) is not None else "AGENTPLAT_TOOL_TIMEOUT"
         raise ToolError(f"tool {agent}.{tool} took longer than {limit:g} s ({where})") from None
