@@ -108,7 +108,9 @@ def test_an_injected_exfiltration_to_the_trusted_host_is_refused(http):
     assert "is not in the request, the task or an earlier step's results" in result.steps[0].refused[0]
 
 
-def test_a_url_from_the_request_is_fetched_even_when_the_task_words_it_otherwise(http):
+@pytest.mark.parametrize("engine", ["inline", "flyte"])
+def test_a_url_from_the_request_is_fetched_even_when_the_task_words_it_otherwise(http, engine, monkeypatch):
+    monkeypatch.setenv("AGENTPLAT_FLYTE_RECORDS", "0")
     server = http.serve(lambda seen: http.Reply(200, page("The harbour opens at six in the morning."), HTML))
     request = f"What time does the harbour open? See {server.url}/harbour"
 
@@ -120,7 +122,7 @@ def test_a_url_from_the_request_is_fetched_even_when_the_task_words_it_otherwise
             return ToolCall("fetch_page", {"url": f"{server.url}/harbour"})
         return "Done."
 
-    result = asyncio.run(run_request(request, model=ScriptedModel(handler=reply), engine="inline"))
+    result = asyncio.run(run_request(request, model=ScriptedModel(handler=reply), engine=engine))
 
     assert result.steps[0].status == "succeeded", result.first_error()
     assert "opens at six" in result.steps[0].result and result.steps[0].refused == []
