@@ -98,17 +98,13 @@ class Tool:
             raise TypeError(f"tool {function.__qualname__}: network_targets names {unknown[0]!r}, "
                             f"which is not one of its parameters ({', '.join(params) or 'none'})")
         timeout = timeout if timeout is not None else getattr(function, "__agentplat_timeout__", None)
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-                                    or not timeout > 0):
-            raise TypeError(f"tool {function.__qualname__}: timeout must be a positive number of seconds, "
-                            f"not {timeout!r}")
         return cls(
             name=name or function.__name__,
             description=description or summary,
             function=function,
             examples=examples,
             network_targets=targets,
-            timeout=float(timeout) if timeout is not None else None,
+            timeout=_seconds(function.__qualname__, timeout),
             _param_docs=param_docs,
         )
 
@@ -121,13 +117,16 @@ class Tool:
         call: ToolFunction,
         *,
         examples: list[str] | None = None,
+        network_targets: list[str] | tuple[str, ...] = (),
+        timeout: float | None = None,
     ) -> "Tool":
         """A tool described by a JSON schema (``{"type": "object", "properties": ...}``)
         rather than a signature, for tools that live in another process or service.
 
         ``call(**args)`` gets the arguments the step gave, checked against the schema's
         top-level properties and types (the service checks the rest); parameters the step
-        left out are not sent, so the service applies its own defaults.
+        left out are not sent, so the service applies its own defaults. ``network_targets``
+        and ``timeout`` mean what they mean for :func:`tool`.
         """
         if not inspect.iscoroutinefunction(call):
             raise TypeError(f"tool {name}: call must be an async def")
@@ -137,8 +136,12 @@ class Tool:
         schema["type"] = "object"
         schema.setdefault("properties", {})
         schema.setdefault("required", [])
+        unknown = [t for t in network_targets if t not in schema["properties"]]
+        if unknown:
+            raise TypeError(f"tool {name}: network_targets names {unknown[0]!r}, which is not one of its parameters")
         return cls(name=name, description=" ".join((description or name).split()), function=call,
-                   examples=list(examples or []), _schema=schema)
+                   examples=list(examples or []), network_targets=tuple(network_targets),
+                   timeout=_seconds(name, timeout), _schema=schema)
 
     @property
     def args_model(self) -> type[pydantic.BaseModel]:
@@ -208,6 +211,15 @@ class Tool:
 
     async def __call__(self, **args: Any) -> Any:
         return await self.function(**self.validate_args(args))
+
+
+def _seconds(name: str, timeout: Any) -> float | None:
+    """A tool's declared timeout, checked: a positive number of seconds (or ``None``)."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise TypeError(f"tool {name}: timeout must be a positive number of seconds, not {timeout!r}")
+    return float(timeout)
 
 
 def _model_from_signature(function, name: str, docs: dict[str, str]) -> type[pydantic.BaseModel]:
