@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._common.errors import ToolError, TransientError
 from ._common.retry import TRANSIENT_STATUS as _TRANSIENT_STATUS
+from ._common import provenance as _provenance
 from ._common.settings import parse_number
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ def client(user_agent: str, *, public_only: bool = False, **options: Any) -> "ht
     redirect's too, goes only to public addresses, checked at the moment of connecting (no
     loopback, link-local/cloud metadata, private or reserved ranges, nor IPv6 forms that
     carry one), unless ``AGENTPLAT_FETCH_ALLOW_PRIVATE=1``. Such a client uses no proxy.
+
+    Inside an agent's task step, a request to a URL that only a tool result of that step
+    gave (a page saying "now fetch X") is refused with a ``ToolError``: tool results are data.
     """
     import httpx
 
@@ -98,7 +102,21 @@ def client(user_agent: str, *, public_only: bool = False, **options: Any) -> "ht
     options.setdefault("follow_redirects", True)
     options.setdefault("max_redirects", 5)
     headers = {"User-Agent": user_agent, **options.pop("headers", {})}
-    return httpx.AsyncClient(timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)), headers=headers, **options)
+    hooks = dict(options.pop("event_hooks", None) or {})
+    hooks["request"] = [refuse_untrusted_targets, *hooks.get("request", [])]
+    return httpx.AsyncClient(timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)), headers=headers,
+                             event_hooks=hooks, **options)
+
+
+async def refuse_untrusted_targets(request: "httpx.Request") -> None:
+    """An httpx request hook: inside a task step, no request to a URL that came only from a
+    tool result of that step (see ``agentplat._common.provenance``)."""
+    grounds = _provenance.current()
+    if grounds is None:
+        return
+    reason = grounds.why_not_request(str(request.url))
+    if reason:
+        raise ToolError(f"refused: {reason}")
 
 
 def origin(url: str) -> str:

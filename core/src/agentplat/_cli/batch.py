@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from typing import Any
@@ -52,9 +51,10 @@ def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags:
     """Run many requests from FILE (one per line, or JSONL) concurrently; print one JSON line
     per request, in input order."""
     from .._run.batch import run_batch
+    from . import loop as event_loop
 
     items = read_batch(file)
-    outcomes = asyncio.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
+    outcomes = event_loop.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
                                      fail_fast=fail_fast, tags=parse_tags(tags), model=model,
                                      emit=lambda line: click.echo(json.dumps(line, ensure_ascii=False))))
     failed = [o for o in outcomes if o["status"] != "succeeded"]

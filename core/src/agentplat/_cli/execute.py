@@ -12,6 +12,7 @@ import click
 
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
+from . import loop as event_loop
 from .support import fail
 
 
@@ -38,7 +39,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     terminated = []
     try:
         with listener if live else contextlib.nullcontext():
-            result = asyncio.run(_terminable(start(listener, store), terminated))
+            result = event_loop.run(_terminable(start(listener, store), terminated))
     except (KeyboardInterrupt, asyncio.CancelledError):
         how, code = ("terminated", 128 + signal.SIGTERM) if terminated else ("interrupted", 130)
         fail(f"{how}; finished steps are kept. Resume with: agentplat resume {run_id}", code=code)
@@ -54,7 +55,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         from .._run.synthesis import synthesize_answer
 
         if as_json:
-            asyncio.run(synthesize_answer(result, model=model, on_text=None))
+            event_loop.run(synthesize_answer(result, model=model, on_text=None))
         else:
             printer.finish(result, between=lambda: _synthesize(result, model))
         if store is not None:
@@ -91,7 +92,7 @@ async def _terminable(work, terminated: list):
 def _synthesize(result, model: str | None) -> None:
     from .._run.synthesis import synthesize_answer
 
-    if asyncio.run(synthesize_answer(result, model=model, on_text=_stream_out)) is None:
+    if event_loop.run(synthesize_answer(result, model=model, on_text=_stream_out)) is None:
         click.echo("agentplat: note: --synthesize: the offline model writes no prose; the answer is the steps' "
                    "results", err=True)
 

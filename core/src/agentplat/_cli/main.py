@@ -177,9 +177,15 @@ def main() -> None:
     import sys
 
     from .._common.secrets import MaskedStream
+    from .loop import exit_without_waiting_for_abandoned_work
 
     sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
-    cli(prog_name="agentplat")
+    try:
+        cli(prog_name="agentplat")
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        exit_without_waiting_for_abandoned_work(code)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

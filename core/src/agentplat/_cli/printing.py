@@ -66,8 +66,12 @@ class RunPrinter:
         label = self.steps[index].label() if index < len(self.steps) else f"step {index}"
         if outcome.status == "succeeded":
             seconds = (outcome.ended_at or 0) - (outcome.started_at or 0)
-            return f"  [{index}] {label} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)"
-        return redact(f"  [{index}] {label} {outcome.status}: {outcome.error}")
+            line = f"  [{index}] {label} -> {_one_line(show(outcome.result))}  ({seconds:.2f}s)"
+        else:
+            line = f"  [{index}] {label} {outcome.status}: {outcome.error}"
+        for reason in getattr(outcome, "refused", None) or []:  # a tool result tried to steer a call
+            line += f"\n      refused {_one_line(reason)}"
+        return redact(line)
 
     def finish(self, result, *, between=None) -> None:
         """The answer and the run's summary line (``between()`` prints anything in between)."""

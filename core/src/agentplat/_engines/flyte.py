@@ -82,7 +82,8 @@ async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = 
             done = await execute_step(step, inputs, registry=registry, run_task=run_task)
     except StepFailed as exc:
         return jsondata.dumps({"ok": False, "error": str(exc), "attempts": exc.attempts, "usage": exc.usage})
-    return jsondata.dumps({"ok": True, "result": done.result, "attempts": done.attempts, "usage": done.usage})
+    return jsondata.dumps({"ok": True, "result": done.result, "attempts": done.attempts, "usage": done.usage,
+                           "refused": done.refused})
 
 
 @env.task
@@ -110,7 +111,8 @@ async def drive_body(
             )
         if not reply["ok"]:
             raise StepFailed(reply["error"], attempts=reply["attempts"], usage=reply.get("usage"))
-        return Completed(reply["result"], attempts=reply["attempts"], usage=reply.get("usage") or {})
+        return Completed(reply["result"], attempts=reply["attempts"], usage=reply.get("usage") or {},
+                         refused=reply.get("refused") or [])
 
     done = {int(i): StepOutcome.from_json(o) for i, o in jsondata.loads(done_json).items()} if done_json else None
     with in_run(run_id):

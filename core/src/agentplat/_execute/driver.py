@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from .._common import errors
 from .._common.errors import AgentplatError
+from .._common.provenance import for_request
 from .._common.resources import resource_scope
 from .._llm.usage import Usage
 from .._plan.graph import Plan, Step
@@ -150,7 +151,9 @@ async def drive(
         planner = asyncio.ensure_future(planning())
         try:
             on_event = listener.step_event if listener is not None else None
-            result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event, done=done)
+            with for_request(request):  # the user's words: what a task step may take network targets from
+                result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event,
+                                                done=done)
         finally:
             if not planner.done():
                 planner.cancel()

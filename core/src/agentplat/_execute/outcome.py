@@ -15,6 +15,7 @@ class StepOutcome:
     ended_at: float | None = None
     attempts: int = 0
     usage: dict[str, Any] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # tool calls refused (an untrusted target)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "StepOutcome":
@@ -33,6 +34,7 @@ class Completed:
     result: Any
     attempts: int = 1
     usage: dict[str, Any] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # why tool calls of the step were refused
 
 
 class StepFailed(Exception):

@@ -111,7 +111,7 @@ async def run_dag(
             if not isinstance(value, Completed):
                 value = Completed(value)
             outcome.status, outcome.result = "succeeded", value.result
-            outcome.attempts, outcome.usage = value.attempts, value.usage
+            outcome.attempts, outcome.usage, outcome.refused = value.attempts, value.usage, list(value.refused)
             emit(index)
             for child in dependents[index]:
                 if child in remaining:

@@ -2,6 +2,10 @@
 
 The step's result is the last tool result (or the final text when no tool was called).
 Malformed tool arguments go back to the model as a tool error, so it can correct itself.
+Tool results are data: a network target (a parameter a tool declares with
+``network_targets``) must come from the request, the task or an earlier step's result, never
+from a result produced in this loop (see ``_common.provenance``); a refused call goes back to
+the model as a tool error and is listed in the step's ``refused``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .._common.errors import ToolError
 from .._common.settings import number
 from .._common.jsondata import dumps, show
+from .._common.provenance import Grounds, grounded, run_request_text
 from .._llm.chat import ToolCallRequest
 from .._planners.grounding import given_numbers, invented_numbers
 from .._llm.usage import Usage
@@ -63,6 +68,13 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
     ]
     specs = tool_specs(agent) or None
     given = given_numbers(step.task or "", list(inputs.values()))  # what a tool call may use
+    grounds = Grounds.of(run_request_text(), step.task or "", results=list(inputs.values()))
+    with grounded(grounds):  # agentplat.http checks every request of the step's tools against it too
+        return await _rounds(llm, step, agent, messages, specs, given, grounds, registry, usage)
+
+
+async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grounds, registry,
+                  usage: Usage) -> Completed:
     called, last = False, None
     for _ in range(max_rounds()):
         # until a tool ran the task is not done: ask for a call (some servers send tool calls
@@ -76,7 +88,7 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
                 reply.text = ""
         messages.append(reply.message())
         if not reply.tool_calls:
-            return Completed(last if called else reply.text, usage=usage.as_dict())
+            return Completed(last if called else reply.text, usage=usage.as_dict(), refused=grounds.refused)
         for call in reply.tool_calls:
             try:
                 args = json.loads(call.arguments or "{}")
@@ -87,11 +99,15 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
             else:
                 tool = agent.tool(call.name)
                 invented = invented_numbers(args, given)
+                untrusted = _untrusted_target(tool, args, grounds) if tool is not None else None
                 if tool is None:
                     content = f"error: there is no tool {call.name!r}; tools: {', '.join(t.name for t in agent.tools)}"
                 elif invented:  # a small model fills what it does not know: never run on a guess
                     content = (f"error: {', '.join(invented)} is not a number the task or an earlier result "
                                "gives; use only those")
+                elif untrusted:  # a page's "now fetch X" is data, not an instruction
+                    grounds.refuse(f"{agent.name}.{tool.name}: {untrusted}")
+                    content = f"error: refused: {untrusted}"
                 else:
                     try:
                         result = await with_retries(
@@ -99,14 +115,28 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
                         )
                     except ToolError as exc:
                         content = f"error: {exc}"
+                        if str(exc).startswith("refused: "):  # agentplat.http refused a request
+                            grounds.refuse(f"{agent.name}.{tool.name}: {str(exc).removeprefix('refused: ')}")
                     else:
                         called, last = True, result
                         given |= given_numbers(result)
+                        grounds.saw(result)
                         content = dumps(result)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
     if called:
-        return Completed(last, usage=usage.as_dict())
-    raise ToolError(f"agent {agent.name!r} did not finish the task within {max_rounds()} rounds")
+        return Completed(last, usage=usage.as_dict(), refused=grounds.refused)
+    refused = f" (refused: {'; '.join(grounds.refused)})" if grounds.refused else ""
+    raise ToolError(f"agent {agent.name!r} did not finish the task within {max_rounds()} rounds{refused}")
+
+
+def _untrusted_target(tool, args: dict[str, Any], grounds: Grounds) -> str | None:
+    """Why one of the call's network targets may not be used, or ``None``."""
+    for name in tool.network_targets:
+        if name in args and args[name] is not None:
+            reason = grounds.why_not(args[name])
+            if reason:
+                return f"{name}={reason}"
+    return None
 
 
 def _required(agent) -> str:

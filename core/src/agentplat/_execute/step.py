@@ -1,7 +1,12 @@
-"""Running one step: resolve ``$N`` references, call the tool (or the agent), retry if transient."""
+"""Running one step: resolve ``$N`` references, call the tool (or the agent), retry if transient.
+
+A step has a deadline (``AGENTPLAT_STEP_TIMEOUT``, default 600 s; at least a direct step's own
+tool timeout): past it the step fails with that reason and only its dependents are skipped.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Awaitable, Callable
 
 from .._common.errors import AgentplatError, ToolError, TransientError
@@ -10,9 +15,25 @@ from .._plan.refs import resolve
 from .._plugin.registry import Registry
 from .._common.retry import with_retries
 from .._common.text import describe
+from .._common.settings import number
 from .._llm.usage import Usage, collecting
 from .outcome import Completed, StepFailed
 from .tools import call_tool
+
+DEFAULT_STEP_TIMEOUT = 600.0
+
+
+def step_timeout(step: Step, registry: Registry) -> float:
+    """Seconds ``step`` may take in all (retries, LLM rounds and tool calls included)."""
+    limit = number("AGENTPLAT_STEP_TIMEOUT", DEFAULT_STEP_TIMEOUT, unit="seconds")
+    if step.is_direct:
+        try:
+            declared = registry.tool(step.agent, step.tool).timeout
+        except Exception:  # noqa: BLE001 - an unknown tool fails in the step itself, with its message
+            declared = None
+        if declared is not None:
+            limit = max(limit, declared)
+    return limit
 
 
 async def execute_step(
@@ -34,24 +55,44 @@ async def execute_step(
         attempts = n
 
     with collecting() as usage:  # every LLM call of the step, a tool's own ones too
+        limit = step_timeout(step, registry)
         try:
-            if step.is_direct:
-                args = resolve(step.args or {}, inputs)
-                result = await with_retries(lambda: call_tool(step.agent, step.tool, args, registry),
-                                            on_attempt=count)
-                return Completed(result, attempts=attempts, usage=_spent(usage))
-            if run_task is None:
-                raise AgentplatError(f"step needs agent {step.agent!r} to run a task, but no model is configured")
-            attempts = 1
-            done = await run_task(step, inputs)
-            return Completed(done.result, attempts=done.attempts, usage=_spent(usage) or done.usage)
-        except (ToolError, TransientError, AgentplatError) as exc:
-            message = str(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
-            raise StepFailed(message, attempts=max(attempts, 1),
-                             usage=_spent(usage) or getattr(exc, "usage", None)) from exc
-        except Exception as exc:  # noqa: BLE001 - a step's failure is data, not a crash
-            raise StepFailed(describe(exc), attempts=max(attempts, 1),
-                             usage=_spent(usage) or getattr(exc, "usage", None)) from exc
+            async with asyncio.timeout(limit):
+                return await _execute(step, inputs, registry, run_task, usage, count)
+        except TimeoutError:  # _execute turns every other error into StepFailed: this is the deadline
+            name = f"{step.agent}.{step.tool}" if step.is_direct else f"{step.agent} (task)"
+            raise StepFailed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
+                             attempts=max(attempts, 1), usage=_spent(usage)) from None
+
+
+async def _execute(step: Step, inputs: dict[int, Any], registry: Registry, run_task, usage: Usage,
+                   count: Callable[[int], None]) -> Completed:
+    attempts = 0
+
+    def counted(n: int) -> None:
+        nonlocal attempts
+        attempts = n
+        count(n)
+
+    try:
+        if step.is_direct:
+            args = resolve(step.args or {}, inputs)
+            result = await with_retries(lambda: call_tool(step.agent, step.tool, args, registry),
+                                        on_attempt=counted)
+            return Completed(result, attempts=attempts, usage=_spent(usage))
+        if run_task is None:
+            raise AgentplatError(f"step needs agent {step.agent!r} to run a task, but no model is configured")
+        counted(1)
+        done = await run_task(step, inputs)
+        return Completed(done.result, attempts=done.attempts, usage=_spent(usage) or done.usage,
+                         refused=done.refused)
+    except (ToolError, TransientError, AgentplatError) as exc:
+        message = str(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
+        raise StepFailed(message, attempts=max(attempts, 1),
+                         usage=_spent(usage) or getattr(exc, "usage", None)) from exc
+    except Exception as exc:  # noqa: BLE001 - a step's failure is data, not a crash
+        raise StepFailed(describe(exc), attempts=max(attempts, 1),
+                         usage=_spent(usage) or getattr(exc, "usage", None)) from exc
 
 
 def _spent(usage: Usage) -> dict:

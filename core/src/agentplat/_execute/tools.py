@@ -1,20 +1,54 @@
 """Calling a tool: a ``flyte.trace`` inside a Flyte task (Flyte records its inputs and output,
-so a retried task replays it), a plain call everywhere else, with Flyte never imported."""
+so a retried task replays it), a plain call everywhere else, with Flyte never imported.
+
+Every call has a deadline (the tool's ``timeout``, else ``AGENTPLAT_TOOL_TIMEOUT``): a tool
+that never returns fails its step on time instead of stalling the run. Work a tool handed to
+a thread cannot be killed, but nothing waits for it any more.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from .._common.errors import ToolError
 from .._common.flytectx import in_flyte_task
+from .._common.settings import number
 from .._plugin.registry import Registry, get_registry
 from .results import capped
 
+DEFAULT_TOOL_TIMEOUT = 120.0
+_abandoned = 0  # tool calls given up on at their deadline in this process
+
+
+def abandoned_calls() -> int:
+    """How many tool calls timed out in this process (their threads may still be busy)."""
+    return _abandoned
+
+
+def tool_timeout(declared: float | None = None) -> float:
+    """Seconds one tool call may take: what the tool declares, else ``AGENTPLAT_TOOL_TIMEOUT``."""
+    return declared if declared is not None else number("AGENTPLAT_TOOL_TIMEOUT", DEFAULT_TOOL_TIMEOUT,
+                                                        unit="seconds")
+
 
 async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Registry | None = None) -> Any:
-    """Invoke ``agent.tool(**args)``; traced inside a Flyte task; the result capped in size."""
+    """Invoke ``agent.tool(**args)`` within its deadline; traced inside a Flyte task; the result
+    capped in size."""
     registry = registry or get_registry()
-    if in_flyte_task():
-        from .traced import traced_call
+    function = registry.tool(agent, tool)
+    limit = tool_timeout(getattr(function, "timeout", None))
+    try:
+        async with asyncio.timeout(limit) as deadline:
+            if in_flyte_task():
+                from .traced import traced_call
 
-        return await traced_call(registry, agent, tool, args)
-    return capped(await registry.tool(agent, tool)(**args))
+                return await traced_call(registry, agent, tool, args)
+            return capped(await function(**args))
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # the tool's own timeout (an HTTP wait): its message says what it was
+        global _abandoned
+        _abandoned += 1
+        where = "its timeout" if getattr(function, "timeout", None) is not None else "AGENTPLAT_TOOL_TIMEOUT"
+        raise ToolError(f"tool {agent}.{tool} took longer than {limit:g} s ({where})") from None

@@ -7,9 +7,11 @@ recorded with its error and skipped; it never stops the others from loading.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -180,7 +182,8 @@ class PluginLoader:
                 self._say(f"skipped {info.name}: {reason}")
                 continue
             try:
-                module = ep.load()
+                with _noticed_if_slow(f"loading plugin {info.name} (entry point {ep.name})"):
+                    module = ep.load()
             except BaseException as exc:  # noqa: BLE001 - a broken plugin must not stop the rest
                 if isinstance(exc, KeyboardInterrupt):
                     raise
@@ -231,7 +234,8 @@ class PluginLoader:
             kwargs = {argname: arg} if argname in (*impl.argnames, *impl.kwargnames) else {}
             started = time.perf_counter()
             try:
-                impl.function(**kwargs)
+                with _noticed_if_slow(f"plugin {info.name}: {hook_name}"):
+                    impl.function(**kwargs)
             except Exception as exc:  # noqa: BLE001 - one plugin's failure stays its own
                 info.fail(f"{hook_name}: {describe(exc, first_line=True)}")
                 outcome = f"failed: {info.error}"
@@ -240,6 +244,27 @@ class PluginLoader:
             if seen is not None:
                 ms = (time.perf_counter() - started) * 1000
                 self._say(f"{info.name}: {hook_name}({argname}) -> {outcome} ({ms:.1f} ms)")
+
+
+#: Seconds a plugin's import (or hook) may take before agentplat says which one it waits for.
+SLOW_PLUGIN_SECONDS = 2.0
+
+
+@contextlib.contextmanager
+def _noticed_if_slow(what: str):
+    """A plugin that blocks at import would hang ``agents``, ``plugins`` and ``run`` with no
+    word: after ``SLOW_PLUGIN_SECONDS`` say once, on stderr, what is taking long."""
+    def say() -> None:
+        sys.stderr.write(f"agentplat: {what} is taking long...\n")
+        sys.stderr.flush()
+
+    timer = threading.Timer(SLOW_PLUGIN_SECONDS, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 class _Seen:

@@ -65,6 +65,10 @@ class Tool:
     function: ToolFunction
     examples: list[str] = field(default_factory=list)
     agent: str | None = None
+    #: parameters whose values are network destinations (see ``tool(network_targets=...)``)
+    network_targets: tuple[str, ...] = ()
+    #: seconds one call may take; ``None``: ``AGENTPLAT_TOOL_TIMEOUT``
+    timeout: float | None = None
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
     _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
@@ -77,6 +81,8 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         examples: list[str] | None = None,
+        network_targets: list[str] | tuple[str, ...] | None = None,
+        timeout: float | None = None,
     ) -> "Tool":
         if not inspect.iscoroutinefunction(function):
             raise TypeError(f"tool {function.__qualname__} must be an async def")
@@ -84,11 +90,21 @@ class Tool:
         if not (description or summary):
             raise TypeError(f"tool {function.__qualname__} needs a docstring")
         examples = list(examples or getattr(function, "__agentplat_examples__", []))
+        targets = tuple(network_targets if network_targets is not None
+                        else getattr(function, "__agentplat_network_targets__", ()))
+        params = inspect.signature(function).parameters
+        unknown = [t for t in targets if t not in params]
+        if unknown:
+            raise TypeError(f"tool {function.__qualname__}: network_targets names {unknown[0]!r}, "
+                            f"which is not one of its parameters ({', '.join(params) or 'none'})")
+        timeout = timeout if timeout is not None else getattr(function, "__agentplat_timeout__", None)
         return cls(
             name=name or function.__name__,
             description=description or summary,
             function=function,
             examples=examples,
+            network_targets=targets,
+            timeout=_seconds(function.__qualname__, timeout),
             _param_docs=param_docs,
         )
 
@@ -101,13 +117,16 @@ class Tool:
         call: ToolFunction,
         *,
         examples: list[str] | None = None,
+        network_targets: list[str] | tuple[str, ...] = (),
+        timeout: float | None = None,
     ) -> "Tool":
         """A tool described by a JSON schema (``{"type": "object", "properties": ...}``)
         rather than a signature, for tools that live in another process or service.
 
         ``call(**args)`` gets the arguments the step gave, checked against the schema's
         top-level properties and types (the service checks the rest); parameters the step
-        left out are not sent, so the service applies its own defaults.
+        left out are not sent, so the service applies its own defaults. ``network_targets``
+        and ``timeout`` mean what they mean for :func:`tool`.
         """
         if not inspect.iscoroutinefunction(call):
             raise TypeError(f"tool {name}: call must be an async def")
@@ -117,8 +136,12 @@ class Tool:
         schema["type"] = "object"
         schema.setdefault("properties", {})
         schema.setdefault("required", [])
+        unknown = [t for t in network_targets if t not in schema["properties"]]
+        if unknown:
+            raise TypeError(f"tool {name}: network_targets names {unknown[0]!r}, which is not one of its parameters")
         return cls(name=name, description=" ".join((description or name).split()), function=call,
-                   examples=list(examples or []), _schema=schema)
+                   examples=list(examples or []), network_targets=tuple(network_targets),
+                   timeout=_seconds(name, timeout), _schema=schema)
 
     @property
     def args_model(self) -> type[pydantic.BaseModel]:
@@ -188,6 +211,15 @@ class Tool:
 
     async def __call__(self, **args: Any) -> Any:
         return await self.function(**self.validate_args(args))
+
+
+def _seconds(name: str, timeout: Any) -> float | None:
+    """A tool's declared timeout, checked: a positive number of seconds (or ``None``)."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise TypeError(f"tool {name}: timeout must be a positive number of seconds, not {timeout!r}")
+    return float(timeout)
 
 
 def _model_from_signature(function, name: str, docs: dict[str, str]) -> type[pydantic.BaseModel]:
@@ -262,17 +294,29 @@ def tool(
     *,
     name: str | None = None,
     examples: list[str] | None = None,
+    network_targets: list[str] | tuple[str, ...] | None = None,
+    timeout: float | None = None,
 ):
     """Mark an ``async def`` as a tool and attach example phrases the offline planner uses.
 
     Usable bare (``@tool``) or with options (``@tool(examples=["..."])``); the function
     stays a plain coroutine function, callable as before.
+
+    ``network_targets`` names the parameters whose values are network destinations (a URL to
+    fetch, a host to call): inside an agent's task step such a value is used only when the
+    user's request, the plan or an earlier step's result gives it, never when it comes from a
+    tool result alone (a page saying "now fetch X"). ``timeout`` is how many seconds one call
+    may take (default ``AGENTPLAT_TOOL_TIMEOUT``, 120); a call that takes longer fails its step.
     """
 
     def mark(fn: ToolFunction) -> ToolFunction:
         fn.__agentplat_examples__ = list(examples or [])
         if name:
             fn.__agentplat_name__ = name
+        if network_targets is not None:
+            fn.__agentplat_network_targets__ = tuple(network_targets)
+        if timeout is not None:
+            fn.__agentplat_timeout__ = timeout
         return fn
 
     return mark(function) if function is not None else mark

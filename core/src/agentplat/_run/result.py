@@ -29,6 +29,7 @@ class StepResult:
     ended_at: float | None
     attempts: int = 0
     usage: dict[str, Any] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # tool calls refused: a target no trusted text gave
 
     def to_json(self) -> dict[str, Any]:
         data = to_jsonable(self.__dict__)
@@ -102,7 +103,7 @@ class RunResult:
                 index=index, agent=step.agent, tool=step.tool, task=step.task, args=step.args,
                 dependencies=list(step.dependencies), status=outcome.status, result=outcome.result,
                 error=outcome.error, started_at=outcome.started_at, ended_at=outcome.ended_at,
-                attempts=outcome.attempts, usage=outcome.usage,
+                attempts=outcome.attempts, usage=outcome.usage, refused=list(outcome.refused),
             ))
         return cls(run_id=run_id, request=request, plan=Plan(steps=driven.steps), steps=steps, model=model,
                    usage=usage, started_at=started, ended_at=ended,

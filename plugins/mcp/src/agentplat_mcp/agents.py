@@ -24,7 +24,9 @@ def make_tool(spec: ServerSpec, raw: dict[str, Any], taken: set[str]) -> Tool:
     description = raw.get("description") or original
     if name != original:
         description += f" (MCP tool {original!r})"
-    return Tool.from_schema(name, description, raw.get("input_schema") or {"type": "object"}, call)
+    # the call's own limits (starting the server, then the call) say more than the core's default deadline
+    return Tool.from_schema(name, description, raw.get("input_schema") or {"type": "object"}, call,
+                            timeout=client.start_timeout() + client.call_timeout() + 5)
 
 
 def make_agent(spec: ServerSpec, listed: dict[str, Any]) -> Agent:

@@ -42,7 +42,8 @@ async def search(query: str, max_results: Annotated[int, Field(ge=1, le=20)] = 5
         "fetch https://example.com/article",
         "read the page https://docs.python.org/3/library/asyncio.html",
         "open the first result",
-    ]
+    ],
+    network_targets=["url"],
 )
 async def fetch_page(url: str) -> str:
     """Download a web page and return its readable main text (no menus, banners or footers).
