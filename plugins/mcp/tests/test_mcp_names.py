@@ -28,3 +28,14 @@ def test_served_names_are_agent__tool_and_safe():
     assert served_name("web_search", "fetch_page") == "web_search__fetch_page"
     odd = [served_name("a__b", "c"), served_name("a", "b__c"), served_name("a" * 40, "b" * 40)]
     assert len(set(odd)) == 3 and all(OPENAI.match(n) and "__" not in n for n in odd)
+
+
+def test_parameters_that_hold_addresses_are_network_targets():
+    from agentplat_mcp.agents import address_parameters
+
+    schema = {"type": "object", "properties": {
+        "url": {"type": "string"}, "callback_url": {"type": "string"}, "imageUrl": {"type": "string"},
+        "target": {"type": "string", "format": "uri"}, "text": {"type": "string"}, "curl_flags": {"type": "string"},
+        "count": {"type": "integer"}}}
+    assert address_parameters(schema) == ["url", "callback_url", "imageUrl", "target"]
+    assert address_parameters({"type": "object"}) == []

@@ -6,8 +6,9 @@ it fetch X, and a model told to "add the notes to https://site/?q=" must not sen
 So a value for a parameter a tool declares a network target (``@tool(network_targets=...)``)
 is allowed only when the whole URL (host, path and query; the scheme aside) is grounded in
 trusted text: the user's request, the step's task from the plan, or a value that is by
-itself a URL in the result of an earlier plan step (a search step's hit, not a link inside
-a page's prose). A URL that appears only in a result produced inside this step is refused.
+itself a URL in the result of an earlier plan step or of a tool of this step that reached no
+address the model picked (a search hit, not a link inside a page's prose). A URL that
+appears only in a page or other prose produced inside this step is refused.
 
 Direct tool steps get this for free: their arguments are the plan's literals or ``$N``
 references to whole results. ``agentplat.http`` clients check every request too, so a tool
@@ -91,10 +92,19 @@ class Grounds:
                     grounds.trusted.add(key)
         return grounds
 
-    def saw(self, result: Any) -> None:
-        """A tool result produced inside the step: the URLs in it are not trusted."""
+    def saw(self, result: Any, *, vouches: bool = False) -> None:
+        """A tool result produced inside the step: the URLs in its text are not trusted.
+
+        ``vouches``: the tool reached no address the model picked (a search, a lookup), so a
+        value of its result that is a URL by itself (a search hit's ``url``) is trusted, as
+        if an earlier step had returned it: "search X and read the top hit" works in one
+        step. A page reader never vouches: whatever a page says stays data."""
         for leaf in _leaves(result):
-            self.seen |= urls_in(leaf)
+            key = url_key(leaf) if vouches else None
+            if key is not None:
+                self.trusted.add(key)
+            else:
+                self.seen |= urls_in(leaf)
 
     def why_not(self, value: Any) -> str | None:
         """Why ``value`` may not be a network target here, or ``None`` if it may."""

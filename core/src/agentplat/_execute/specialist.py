@@ -120,7 +120,7 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                     else:
                         called, last = True, result
                         given |= given_numbers(result)
-                        grounds.saw(result)
+                        grounds.saw(result, vouches=not tool.network_targets)
                         content = dumps(result)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
     if called:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agentplat import Agent, Tool
@@ -24,9 +25,25 @@ def make_tool(spec: ServerSpec, raw: dict[str, Any], taken: set[str]) -> Tool:
     description = raw.get("description") or original
     if name != original:
         description += f" (MCP tool {original!r})"
+    schema = raw.get("input_schema") or {"type": "object"}
     # the call's own limits (starting the server, then the call) say more than the core's default deadline
-    return Tool.from_schema(name, description, raw.get("input_schema") or {"type": "object"}, call,
+    return Tool.from_schema(name, description, schema, call, network_targets=address_parameters(schema),
                             timeout=client.start_timeout() + client.call_timeout() + 5)
+
+
+_ADDRESS = re.compile(r"(?i)^(url|uri|href|link|endpoint|address|website)$|(_url|_uri|Url|Uri|URL)$")
+
+
+def address_parameters(schema: dict[str, Any]) -> list[str]:
+    """The parameters of a foreign tool that look like network addresses (named ``url``,
+    ``*_url``, ``href``..., or of ``"format": "uri"``): a server's fetch tool then gets
+    agentplat's rule that a task step reaches only addresses from trusted text, and its
+    results, like any page reader's, vouch for no address."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return []
+    return [name for name, prop in properties.items()
+            if _ADDRESS.search(name) or (isinstance(prop, dict) and prop.get("format") in ("uri", "uri-reference", "iri"))]
 
 
 def make_agent(spec: ServerSpec, listed: dict[str, Any]) -> Agent:
