@@ -32,3 +32,10 @@ def test_the_offline_planning_benchmark_runs_and_prints_its_figures():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "1000" in out.stdout and "refused (NoCapableAgent)" in out.stdout
+
+
+def test_the_plan_extraction_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "plan_extraction.py"), "--braces", "300"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "plan of 1 step(s)" in out.stdout and "RecursionError" not in out.stdout
