@@ -39,7 +39,8 @@ def best(text: str) -> tuple[float, str]:
         try:
             outcome = f"plan of {len(extract_plan(text)['steps'])} step(s)"
         except Exception as exc:  # noqa: BLE001 - a refusal is an outcome to time too
-            outcome = f"{type(exc).__name__}: {str(exc)[:60]}"
+            reason = str(exc).replace("the reply's JSON could not be read: ", "unreadable, ")
+            outcome = f"{type(exc).__name__}: {reason[:70]}"
         times.append(time.perf_counter() - started)
     return min(times), outcome
 

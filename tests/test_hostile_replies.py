@@ -104,3 +104,21 @@ def test_streamed_steps_and_plan_text_survive_hostile_json():
 def test_a_hostile_critique_is_a_critique_error_with_its_reason(reply, reason):
     with pytest.raises(CritiqueError, match=reason):
         parse_critique(reply)
+
+
+@pytest.mark.parametrize("arguments", ['{"a": ' + "[" * 5000 + "]" * 5000 + ', "b": 3}',
+                                       '{"a": ' + "9" * 5000 + ', "b": 3}'])
+def test_hostile_tool_call_arguments_go_back_to_the_specialist_as_a_tool_error(endpoint, arguments):
+    import asyncio
+
+    from agentplat._run.request import run_request
+    from agentplat.testing import ToolCall
+
+    endpoint.reply(json.dumps({"steps": [{"agent": "math", "task": "Add 2 and 3", "dependencies": []}]}))
+    endpoint.reply(ToolCall("add", arguments))
+    endpoint.reply(ToolCall("add", {"a": 2, "b": 3}))
+    endpoint.reply("5")
+    result = asyncio.run(run_request("Add 2 and 3 with the math agent", engine="inline"))
+    assert result.answer == "5"
+    error = [m for m in endpoint.chat_requests[2].messages if m["role"] == "tool"][0]["content"]
+    assert error.startswith("error: the arguments are not valid JSON")
