@@ -40,3 +40,10 @@ def test_the_result_size_benchmark_runs_and_prints_its_figures():
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "peak RSS MiB" in lines[1] and lines[2].startswith("cap 100000") and lines[3].startswith("uncapped")
+
+
+def test_the_plan_extraction_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "plan_extraction.py"), "--braces", "300"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "plan of 1 step(s)" in out.stdout and "RecursionError" not in out.stdout

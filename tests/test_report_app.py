@@ -73,7 +73,7 @@ def client(reports):
     from agentplat_report.app.server import create_app
     from starlette.testclient import TestClient
 
-    with TestClient(create_app(reports)) as test_client:
+    with TestClient(create_app(reports), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
 
 

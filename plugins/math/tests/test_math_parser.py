@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import agentplat_math
-from agentplat import Agent, Clause, ToolCall
+from agentplat import Agent, Clause, ToolCall, ToolError
 from agentplat_math import parse_math_clause
 
 
@@ -288,3 +288,15 @@ def test_the_offline_parser_is_registered_for_the_math_agent():
     from agentplat_math.units import parse_units_clause
 
     assert found == [(parse_units_clause, {"agent": "math"}), (parse_math_clause, {"agent": "math"})]
+
+
+def test_a_number_too_long_for_the_tools_stays_text_and_is_refused_with_its_size():
+    digits = "9" * 5000  # an int this long could not even be printed in the plan
+    assert parse(f"factorial of {digits}") == call("factorial", n=digits)
+    assert parse(f"add {digits} and 1") == call("add", a=digits, b=1)
+    from agentplat import get_registry
+
+    factorial = get_registry().agents["math"].tool("factorial")
+    with pytest.raises(ToolError,
+                       match="factorial accepts whole numbers from 0 to 1463; n has about 5000 digits"):
+        factorial.check_args({"n": digits})

@@ -152,3 +152,84 @@ def test_number_helpers_round_trip():
     assert to_result(to_fraction(Decimal("2.50"))) == Decimal("2.5")
     with pytest.raises(ToolError):
         to_fraction(True)
+
+
+# Numbers too large to compute with, in every form a caller can pass them. Through the tool
+# (what plans and the Python API call: pydantic converts the argument to the parameter's type)
+# each must be refused from its size as given: converting first hangs (Decimal("1e+99999999999")
+# to int builds 10^11 digits; an int of 10^7 digits to Decimal takes quadratic time).
+OVERSIZED = {
+    "int": "1 << 33_300_000",  # about 10^7 digits (a shift, so building it is instant)
+    "negative int": "-(1 << 33_300_000)",
+    "Fraction": "Fraction(1 << 33_300_000, 3)",
+    "Decimal": "Decimal('1e+99999999999')",
+    "negative Decimal": "Decimal('-1e+99999999999')",
+    "tiny Decimal": "Decimal('1e-99999999999')",
+    "Decimal 1e999999": "Decimal('1e999999')",
+    "str": "'1e+99999999999'",
+    "digits str": "'9' * 100000",
+}
+CALLS = {
+    "factorial": "{'n': X}",
+    "add": "{'a': X, 'b': 1}",
+    "divide": "{'a': 1, 'b': X}",
+    "power base": "{'base': X, 'exponent': 2}",
+    "power exponent": "{'base': 2, 'exponent': X}",
+    "square_root": "{'x': X}",
+    "percentage": "{'percent': X, 'of': 2}",
+}
+PROBE = """
+import asyncio, json, sys
+from decimal import Decimal
+from fractions import Fraction
+from agentplat import ToolError, get_registry
+math_agent = get_registry().agents["math"]
+for label, expr in json.loads(sys.argv[1]).items():
+    X = eval(expr)
+    for call, template in json.loads(sys.argv[2]).items():
+        tool = math_agent.tool(call.split()[0])
+        args = eval(template)
+        for path, run in (("tool", lambda: tool(**args)), ("function", lambda: tool.function(**args))):
+            try:
+                asyncio.run(run())
+                outcome = "computed"
+            except ToolError as exc:
+                outcome = str(exc)
+            except Exception as exc:
+                outcome = "unexpected " + type(exc).__name__
+            print(json.dumps([label, call, path, outcome]), flush=True)
+"""
+
+
+def test_numbers_too_large_are_refused_from_their_size_before_any_conversion():
+    import json
+    import subprocess
+    import sys
+
+    # one process for every case; a hang shows as the cases that never printed (bound: generous)
+    try:
+        out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(OVERSIZED), json.dumps(CALLS)],
+                             capture_output=True, text=True, timeout=180).stdout
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        pytest.fail("a number too large hung the math tools; finished before it:\n" + out[-2000:])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == len(OVERSIZED) * len(CALLS) * 2
+    for label, call, path, outcome in rows:
+        expected = (f"factorial accepts whole numbers from 0 to {MAX_FACTORIAL}"
+                    if call == "factorial" and path == "tool" else f"(limit {MAX_DIGITS})")
+        assert expected in outcome, (label, call, path, outcome)
+
+
+def test_the_size_check_leaves_every_number_within_the_limit_alone():
+    from agentplat import get_registry
+
+    math_agent = get_registry().agents["math"]
+    assert asyncio.run(math_agent.tool("factorial")(n="5")) == 120
+    assert asyncio.run(math_agent.tool("factorial")(n=Decimal("1E+1"))) == math.factorial(10)
+    assert asyncio.run(math_agent.tool("add")(a=10 ** (MAX_DIGITS - 1), b=1)) == 10 ** (MAX_DIGITS - 1) + 1
+    assert asyncio.run(math_agent.tool("power")(base=Decimal("1e-3999"), exponent=1)) == Decimal("1e-3999")
+    with pytest.raises(ToolError, match="valid integer"):
+        asyncio.run(math_agent.tool("factorial")(n=Decimal("2.5")))
+    assert math_agent.tool("factorial").parameters["properties"]["n"]["type"] == "integer"
+    assert math_agent.tool("add").parameters["properties"]["a"]["type"] == "number"

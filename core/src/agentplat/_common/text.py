@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any, Iterator
 
 
@@ -25,16 +27,106 @@ def problems(errors: list[dict[str, Any]], *, default: str = "arguments") -> str
     return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or default}: {err['msg']}" for err in errors)
 
 
-def embedded_json(text: str, openers: str = "{") -> Iterator[Any]:
+#: How deep a JSON value found in a reply may nest. Plans and critiques need a handful of
+#: levels; the bound keeps finding them linear in the reply's length (each character is read
+#: by at most this many decode attempts) and far from Python's recursion limit.
+MAX_JSON_DEPTH = 64
+_STRUCTURE = re.compile(r'[][{}"\\\n]')
+_CLOSERS = {"}": "{", "]": "["}
+
+
+class EmbeddedJSON:
     """Every JSON value that opens with one of ``openers`` inside ``text``, in order: what
-    models write around their JSON (fences, a sentence before it) is skipped,
-    and a value nested in another is found on its own too."""
-    decoder = json.JSONDecoder()
-    for index, char in enumerate(text):
-        if char not in openers:
+    models write around their JSON (fences, a sentence before it) is skipped, and a value
+    nested in another is found on its own too.
+
+    One scan maps how deep the brackets nest from each opener; values nested deeper than
+    ``MAX_JSON_DEPTH`` are not decoded, and a value that decodes is not searched again from
+    inside. ``problem`` then says why a candidate could not be read (too deep, a number too
+    long for Python), so a caller can report it instead of "no JSON".
+    """
+
+    def __init__(self, text: str, openers: str = "{"):
+        self.text = text
+        self.openers = openers
+        self.problem: str | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        text, decoder = self.text, json.JSONDecoder()
+        depths = _nesting(text)
+        resume = 0
+        for start, depth in depths:
+            if start < resume or text[start] not in self.openers:
+                continue
+            if depth > MAX_JSON_DEPTH:
+                self.problem = self.problem or f"it nests more than {MAX_JSON_DEPTH} levels deep"
+                continue
+            try:
+                value, end = decoder.raw_decode(text, start)
+            except RecursionError:
+                self.problem = self.problem or "it nests too deep to read"
+                continue
+            except ValueError as exc:  # JSONDecodeError, or an integer longer than int() accepts
+                if not isinstance(exc, json.JSONDecodeError):
+                    self.problem = self.problem or (
+                        f"it has a number with more than {sys.get_int_max_str_digits()} digits")
+                continue
+            resume = end
+            yield from _containers(value, self.openers)
+
+
+def embedded_json(text: str, openers: str = "{") -> Iterator[Any]:
+    """The values of ``EmbeddedJSON(text, openers)``, for callers that need no reason."""
+    return iter(EmbeddedJSON(text, openers))
+
+
+def _nesting(text: str) -> list[tuple[int, int]]:
+    """``(position, depth)`` of every opening bracket, in order: how many levels the
+    brackets nest from it to its closing bracket (or the end of the text). Strings are
+    tracked inside brackets only and end at a line break, so a quote in the prose around
+    them changes little."""
+    found: list[list[int]] = []  # [position, depth], filled in as brackets close
+    stack: list[tuple[str, list[int]]] = []
+    in_string, skip = False, -1
+    for match in _STRUCTURE.finditer(text):
+        index, char = match.start(), match.group()
+        if index == skip:
             continue
-        try:
-            value, _ = decoder.raw_decode(text, index)
-        except json.JSONDecodeError:
+        if in_string:
+            if char == "\\":
+                skip = index + 1
+            elif char in '"\n':  # JSON strings never hold a raw newline: that quote was prose
+                in_string = False
+        elif char == '"':
+            in_string = bool(stack)
+        elif char in "{[":
+            entry = [index, 1]
+            found.append(entry)
+            stack.append((char, entry))
+        elif stack and stack[-1][0] == _CLOSERS.get(char):
+            _, entry = stack.pop()
+            if stack:
+                stack[-1][1][1] = max(stack[-1][1][1], entry[1] + 1)
+    while stack:  # brackets never closed: their depth so far
+        _, entry = stack.pop()
+        if stack:
+            stack[-1][1][1] = max(stack[-1][1][1], entry[1] + 1)
+    return [(position, depth) for position, depth in found]
+
+
+def _containers(value: Any, openers: str) -> Iterator[Any]:
+    """``value`` and the objects/arrays inside it, in the order they open in the text."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if "{" in openers:
+                yield item
+            children = list(item.values())
+        elif isinstance(item, list):
+            if "[" in openers:
+                yield item
+            children = item
+        else:
             continue
-        yield value
+        pending.extend(reversed(children))

@@ -94,7 +94,7 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                 args = json.loads(call.arguments or "{}")
                 if not isinstance(args, dict):
                     raise ValueError("arguments must be a JSON object")
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
                 content = f"error: the arguments are not valid JSON ({exc}); send a JSON object"
             else:
                 tool = agent.tool(call.name)
@@ -180,7 +180,7 @@ def text_tool_calls(text: str) -> list[ToolCallRequest]:
         if isinstance(args, str):
             try:
                 args = json.loads(args)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         calls.append(ToolCallRequest(id=f"text_call_{position}", name=name,
                                      arguments=args if isinstance(args, str) else json.dumps(args)))
@@ -190,5 +190,5 @@ def text_tool_calls(text: str) -> list[ToolCallRequest]:
 def _json_values(text: str) -> list[Any]:
     try:
         return [json.loads(text)]
-    except ValueError:
+    except (ValueError, RecursionError):
         return []

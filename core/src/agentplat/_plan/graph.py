@@ -70,6 +70,8 @@ class Plan(pydantic.BaseModel):
                 data = json.loads(data)
             except json.JSONDecodeError as exc:
                 raise PlanValidationError(f"plan is not valid JSON: {exc}") from None
+            except (ValueError, RecursionError) as exc:  # a number too long for int(), nesting too deep
+                raise PlanValidationError(f"plan cannot be read: {str(exc).split(';')[0]}") from None
         if isinstance(data, list):
             data = {"steps": data}
         try:

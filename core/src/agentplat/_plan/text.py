@@ -11,19 +11,22 @@ import json
 from typing import Any
 
 from .._common.errors import PlanValidationError
-from .._common.text import embedded_json
+from .._common.text import EmbeddedJSON
 
 
 def extract_plan(reply: str) -> Any:
     """The first JSON object with ``steps`` (or list of steps) in a model's reply."""
     text = reply.strip()
-    for value in embedded_json(text, "{["):
+    found = EmbeddedJSON(text, "{[")
+    for value in found:
         if isinstance(value, dict) and "steps" in value:
             return value
         if isinstance(value, list) and value and all(isinstance(v, dict) and "agent" in v for v in value):
             return {"steps": value}
     if not text:
         raise PlanValidationError("the reply was empty; expected a JSON plan")
+    if found.problem:
+        raise PlanValidationError(f"the reply's JSON could not be read: {found.problem}")
     raise PlanValidationError('the reply contains no JSON plan of the form {"steps": [...]}')
 
 
@@ -75,7 +78,7 @@ class StepScanner:
                 if ch == "}" and self._step_start is not None and len(self._stack) == self._steps_array_depth:
                     try:
                         found.append(json.loads(text[self._step_start : i + 1]))
-                    except json.JSONDecodeError:
+                    except (ValueError, RecursionError):  # not JSON, a huge number, too deep
                         pass  # reported when the whole reply is validated
                     self._step_start = None
         self._pos = len(text)

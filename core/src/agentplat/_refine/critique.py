@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from .._common.errors import AgentplatError
 from .._common.settings import number
-from .._common.text import embedded_json, problems
+from .._common.text import EmbeddedJSON, problems
 from .._llm.usage import Usage
 
 if TYPE_CHECKING:
@@ -68,9 +68,11 @@ def parse_critique(reply: str) -> Critique:
     """The critique in a model's reply; ``CritiqueError`` says what is wrong with it."""
     if not reply or not reply.strip():
         raise CritiqueError("the reply was empty; expected a JSON critique")
-    objects = [v for v in embedded_json(reply) if isinstance(v, dict)]
+    found = EmbeddedJSON(reply)
+    objects = [v for v in found if isinstance(v, dict)]
     if not objects:
-        raise CritiqueError("the reply contains no JSON object")
+        raise CritiqueError(f"the reply's JSON could not be read: {found.problem}" if found.problem
+                            else "the reply contains no JSON object")
     candidates = [o for o in objects if "score" in o] or objects
     try:
         return Critique.model_validate(candidates[0])

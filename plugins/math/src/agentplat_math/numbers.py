@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
+from typing import Annotated
 
-from agentplat import ToolError
+from agentplat import Number, ToolError
+from pydantic import BeforeValidator
 
 #: Largest number of decimal digits a numerator or denominator may have. Kept below
 #: Python's default int-to-str limit (4300 digits) so every result can be printed and
@@ -62,11 +64,70 @@ def too_large(log10_digits: float) -> ToolError:
     return ToolError(f"result would have {about_digits(log10_digits)} (limit {MAX_DIGITS})")
 
 
+def _int_size(n: int) -> float | None:
+    """log10 of the digits of an int over ``MAX_DIGITS`` digits, else ``None``; far over,
+    from its bit length alone (an exact count builds a power of ten as big as the number)."""
+    approx = abs(n).bit_length() * _LOG10_2
+    if approx > 10 * MAX_DIGITS:
+        return math.log10(approx)
+    digits = digit_count(n)
+    return math.log10(digits) if digits > MAX_DIGITS else None
+
+
+def _decimal_size(value: Decimal) -> float | None:
+    """The same for a finite Decimal, from its exponent alone (``1e999999`` is 8 characters):
+    the digits of its integer part, or of its denominator ``10 ** -exponent``."""
+    _, digits, exponent = value.as_tuple()
+    size = max(len(digits) + exponent, -exponent)
+    return math.log10(size) if size > MAX_DIGITS else None
+
+
 def check_size(value: Fraction) -> Fraction:
     """Refuse a value whose numerator or denominator exceeds ``MAX_DIGITS`` digits."""
-    digits = max(digit_count(value.numerator), digit_count(value.denominator))
-    if digits > MAX_DIGITS:
-        raise too_large(math.log10(digits))
+    size = _int_size(value.numerator) or _int_size(value.denominator)
+    if size is not None:
+        raise too_large(size)
+    return value
+
+
+def oversize(value: object) -> float | None:
+    """log10 of the digits of a number given as an int, Fraction, Decimal or str, when they
+    exceed ``MAX_DIGITS``; ``None`` when it is within them or is no number (a float always is:
+    at most 309 digits before the point). Computed without converting the value."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return _int_size(value)
+    if isinstance(value, Fraction):
+        return _int_size(value.numerator) or _int_size(value.denominator)
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip().replace(",", "").replace("_", ""))
+        except (InvalidOperation, ValueError):
+            return None
+    if isinstance(value, Decimal) and value.is_finite():
+        return _decimal_size(value)
+    return None
+
+
+def refuse_oversized(value: object) -> object:
+    """A tool argument unchanged, once its size is known to be within ``MAX_DIGITS``.
+
+    It runs before pydantic converts the argument to the parameter's type: an int becomes a
+    Decimal in time quadratic in its digits, and a Decimal becomes an int by building every
+    digit of ``1e99999999999``, so the check must see the value as it was given.
+    """
+    size = oversize(value)
+    if size is not None:
+        raise too_large(size)
+    return value
+
+
+def refuse_oversized_factorial(value: object) -> object:
+    """``refuse_oversized`` for factorial's ``n``, saying what factorial accepts."""
+    size = oversize(value)
+    if size is not None:
+        raise ToolError(f"factorial accepts whole numbers from 0 to {MAX_FACTORIAL}; n has {about_digits(size)}")
     return value
 
 
@@ -90,10 +151,9 @@ def to_fraction(value: object) -> Fraction:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ToolError(f"expected a finite number, got {value}")
-        _, digits, exponent = value.as_tuple()
-        # size of the integer part, or of the denominator 10**-exponent
-        if max(len(digits) + exponent, -exponent) > MAX_DIGITS:
-            raise too_large(math.log10(max(len(digits) + exponent, -exponent)))
+        size = _decimal_size(value)
+        if size is not None:
+            raise too_large(size)
         return Fraction(value)
     raise ToolError(f"expected a number, got {type(value).__name__}")
 
@@ -209,3 +269,9 @@ def factorial(value: Fraction | int) -> Fraction:
             f"factorial accepts n up to {MAX_FACTORIAL}"
         )
     return Fraction(math.factorial(n))
+
+
+#: A tool's number argument, size-checked as it was given, before pydantic converts it.
+SizedNumber = Annotated[Number, BeforeValidator(refuse_oversized)]
+#: factorial's whole-number argument, size-checked the same way.
+FactorialArgument = Annotated[int, BeforeValidator(refuse_oversized_factorial)]

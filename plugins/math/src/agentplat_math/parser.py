@@ -32,6 +32,7 @@ from typing import Any
 from agentplat import Clause, ToolCall, ref
 
 from .expression import INFIX, POSTFIX, PREFIX, BinOp, Call, Neg, Node, Num, Postfix, render
+from .numbers import oversize
 
 
 class _NoParse(Exception):
@@ -565,10 +566,14 @@ def _has_ref(node: Node) -> bool:
 
 
 def _arg(node: Node) -> Any:
-    """A leaf as a tool argument: ``"$N"`` for a reference, else an int or a Decimal."""
+    """A leaf as a tool argument: ``"$N"`` for a reference, else an int or a Decimal; a
+    number too long for the tools stays text, which they refuse with its size (as an int
+    it could not even be printed in the plan)."""
     if isinstance(node, Ref):
         return ref(node.step)
     value = node.value
+    if oversize(value) is not None:
+        return str(value)
     return int(value) if value == value.to_integral_value() else value.normalize()
 
 

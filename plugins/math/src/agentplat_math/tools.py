@@ -2,22 +2,23 @@
 
 Each computes on ``Fraction`` and returns an ``int`` when the value is integral, else a
 ``Decimal`` (exact when it terminates, else 28 significant digits). Errors that retrying
-cannot fix (division by zero, results too large, bad syntax) raise ``ToolError``.
+cannot fix (division by zero, results too large, bad syntax) raise ``ToolError``; a number
+too large to compute with is refused as it was given, before anything converts it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from agentplat import Number, ToolError, tool
+from agentplat import ToolError, tool
 
 from . import numbers
 from .expression import evaluate as evaluate_expression
-from .numbers import to_fraction, to_result
+from .numbers import FactorialArgument, SizedNumber, to_fraction, to_result
 
 
 @tool(examples=["add 3 and 4", "what is 12 plus 30", "the sum of 2.5 and 4"])
-async def add(a: Number, b: Number) -> int | Decimal:
+async def add(a: SizedNumber, b: SizedNumber) -> int | Decimal:
     """Add two numbers exactly (a + b).
 
     Args:
@@ -28,7 +29,7 @@ async def add(a: Number, b: Number) -> int | Decimal:
 
 
 @tool(examples=["subtract 5 from 12", "what is 10 minus 3", "take 4 away from 9"])
-async def subtract(a: Number, b: Number) -> int | Decimal:
+async def subtract(a: SizedNumber, b: SizedNumber) -> int | Decimal:
     """Subtract one number from another exactly (a - b).
 
     Args:
@@ -39,7 +40,7 @@ async def subtract(a: Number, b: Number) -> int | Decimal:
 
 
 @tool(examples=["multiply 6 by 7", "what is 15 times 7", "the product of 3 and 8"])
-async def multiply(a: Number, b: Number) -> int | Decimal:
+async def multiply(a: SizedNumber, b: SizedNumber) -> int | Decimal:
     """Multiply two numbers exactly (a × b).
 
     Args:
@@ -50,7 +51,7 @@ async def multiply(a: Number, b: Number) -> int | Decimal:
 
 
 @tool(examples=["divide 100 by 8", "what is 22 divided by 7", "10 over 4"])
-async def divide(a: Number, b: Number) -> int | Decimal:
+async def divide(a: SizedNumber, b: SizedNumber) -> int | Decimal:
     """Divide one number by another (a ÷ b); exact when the quotient terminates.
 
     Args:
@@ -64,7 +65,7 @@ async def divide(a: Number, b: Number) -> int | Decimal:
 
 
 @tool(examples=["2 to the power of 10", "raise 3 to the 4th power", "what is 5 squared"])
-async def power(base: Number, exponent: Number) -> int | Decimal:
+async def power(base: SizedNumber, exponent: SizedNumber) -> int | Decimal:
     """Raise a number to a power (base ^ exponent); results over 4000 digits are refused.
 
     Args:
@@ -75,7 +76,7 @@ async def power(base: Number, exponent: Number) -> int | Decimal:
 
 
 @tool(examples=["square root of 144", "what is the square root of 2"])
-async def square_root(x: Number) -> int | Decimal:
+async def square_root(x: SizedNumber) -> int | Decimal:
     """The square root of a number; exact for perfect squares such as 16 or 2.25.
 
     Args:
@@ -85,7 +86,7 @@ async def square_root(x: Number) -> int | Decimal:
 
 
 @tool(examples=["5 factorial", "what is 10!", "factorial of 7"])
-async def factorial(n: int) -> int:
+async def factorial(n: FactorialArgument) -> int:
     """The factorial n! = 1 × 2 × … × n of a whole number (n up to 1463).
 
     Args:
@@ -95,7 +96,7 @@ async def factorial(n: int) -> int:
 
 
 @tool(examples=["12.5% of 640", "what is 15 percent of 80", "20% of 45"])
-async def percentage(percent: Number, of: Number) -> int | Decimal:
+async def percentage(percent: SizedNumber, of: SizedNumber) -> int | Decimal:
     """A percentage of a number: percent% of ``of`` (12.5% of 640 is 80).
 
     Args:

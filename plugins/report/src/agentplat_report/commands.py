@@ -170,12 +170,15 @@ def generate(topics, out, max_iterations, threshold, max_parallel, from_file, re
               show_default="$AGENTPLAT_REPORTS_DIR or ./reports", help="Folder of reports to show.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable; *.example.com for its subdomains, * for "
+                   "any). Localhost and the --host address always work; also $AGENTPLAT_REPORT_ALLOWED_HOSTS.")
 @click.option("--model", help="Model for batches started from the app (default: as configured).")
 @click.option("--remote", is_flag=True, help="Deploy the app on the Flyte cluster, serving a report batch run there.")
 @click.option("--run", "run_name", help="With --remote: the report batch run to serve (default: the newest).")
 @click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
 @handles_errors
-def serve(reports_dir, port, host, model, remote=False, run_name=None, config=None) -> None:
+def serve(reports_dir, port, host, model, allowed_hosts=(), remote=False, run_name=None, config=None) -> None:
     """Browse the reports of a folder and start new batches in a web app."""
     if remote or run_name or config:
         if not remote:
@@ -185,8 +188,9 @@ def serve(reports_dir, port, host, model, remote=False, run_name=None, config=No
         mount = "/home/flyte/reports"
         serve_remote("agentplat-report-app", job_entry="agentplat_report.batch:write_reports",
                      distribution="agentplat-report", extra="app", mount=mount, run=run_name, config=config,
+                     # any host name: the cluster's ingress routes by name, and the app's is only known once deployed
                      args=["agentplat", "report", "serve", "--reports", mount, "--host", "0.0.0.0", "--port", "8080",
-                           *(["--model", model] if model else [])])
+                           "--allow-host", "*", *(["--model", model] if model else [])])
         return
     try:
         from .app.server import serve as run_server
@@ -195,4 +199,4 @@ def serve(reports_dir, port, host, model, remote=False, run_name=None, config=No
         raise AgentplatError(
             f"the report app needs its optional extra ({missing} is missing): agentplat install 'agentplat-report[app]'"
         ) from None
-    run_server(resolve(reports_dir), host=host, port=port, model=model)
+    run_server(resolve(reports_dir), host=host, port=port, model=model, allowed_hosts=allowed_hosts)

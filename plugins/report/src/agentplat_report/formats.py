@@ -49,7 +49,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
         return {}, text
     try:
         meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):  # broken, an int too long, nested too deep
         return {}, text
     return (meta if isinstance(meta, dict) else {}), text[match.end():].lstrip("\n")
 

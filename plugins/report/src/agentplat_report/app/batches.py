@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..index import read_index
+from . import shown
 
 
 @dataclass
@@ -69,19 +70,18 @@ class Batches:
     def status(self, batch: Batch) -> dict[str, Any]:
         """What the progress page shows: the process state and each topic's index entry."""
         try:
-            entries = {e.get("topic"): e for e in read_index(self.out)["topics"]}
+            entries = {shown.text(e.get("topic")): e for e in read_index(self.out)["topics"] if isinstance(e, dict)}
         except Exception:  # noqa: BLE001 - mid-write or damaged: show what we know
             entries = {}
         topics = []
         for topic in batch.topics:
-            entry = entries.get(topic, {})
-            status = entry.get("status") or "pending"
+            entry = shown.entry(entries.get(topic, {})) or {}
+            status = entry["status"]
             if batch.running is False and status in ("pending", "running"):
                 status = "failed"  # the process ended without finishing it
             topics.append({
-                "topic": topic, "folder": entry.get("folder"), "status": status,
-                "iterations": entry.get("iterations") or 0, "score": entry.get("score"),
-                "error": entry.get("error"),
+                "topic": topic, "folder": entry["folder"], "status": status,
+                "iterations": entry["iterations"], "score": entry["score"], "error": entry["error"],
             })
         code = batch.process.returncode
         state = "running" if code is None else ("finished" if code == 0 else "failed")

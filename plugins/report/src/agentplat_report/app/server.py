@@ -2,7 +2,8 @@
 
 Pages are plain server-rendered HTML that works without JavaScript; the batch page polls
 a JSON endpoint to show progress. Every response carries a Content-Security-Policy that
-allows only this app's own script and styles, on top of the escaping.
+allows only this app's own script and styles, on top of the escaping, and only requests
+for one of the app's own host names are answered (``guard``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from starlette.staticfiles import StaticFiles
 from ..config import MAX_TOPIC_LENGTH
 from ..formats import FILES, render_markdown
 from .batches import Batches
-from .library import list_reports, load_report, safe_folder
+from .guard import HostCheck, HostPolicy, SecurityHeaders
+from .library import list_reports, load_report, read_reports, safe_folder
 
 HERE = Path(__file__).parent
 MAX_TOPICS = 20
@@ -34,14 +36,17 @@ MEDIA_TYPES = {
     "summary.txt": "text/plain; charset=utf-8",
     "critiques.json": "application/json",
 }
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-}
+
+
+class ReportApp(Starlette):
+    """Starlette with the guard around everything, its error handling included."""
+
+    def __init__(self, *, hosts: HostPolicy, **kwargs):
+        self.hosts = hosts
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self):
+        return SecurityHeaders(HostCheck(super().build_middleware_stack(), self.hosts))
 
 
 def _templates() -> Environment:
@@ -51,18 +56,22 @@ def _templates() -> Environment:
     return env
 
 
-def create_app(reports: Path, *, model: str | None = None, python: str | None = None) -> Starlette:
-    """The app for the reports in ``reports``; batches started from it write there too."""
+def create_app(reports: Path, *, model: str | None = None, python: str | None = None,
+               host: str | None = None, allowed_hosts: list[str] | tuple[str, ...] = ()) -> Starlette:
+    """The app for the reports in ``reports``; batches started from it write there too.
+    ``host`` is the address it is bound to; it answers to that, loopback names and
+    ``allowed_hosts`` (and ``$AGENTPLAT_REPORT_ALLOWED_HOSTS``)."""
     templates = _templates()
     batches = Batches(reports, model=model, **({"python": python} if python else {}))
     token = secrets.token_urlsafe(24)  # a form from another site cannot know it
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
         html = templates.get_template(name).render(reports_dir=str(reports), **context)
-        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        return HTMLResponse(html, status_code=status)
 
     def index_page(request: Request, status: int = 200, error: str | None = None, form=None) -> HTMLResponse:
-        return page("index.html", status, reports=list_reports(reports), batches=[
+        rows, problem = read_reports(reports)
+        return page("index.html", status, reports=rows, index_problem=problem, batches=[
             batches.status(b) | {"topics_text": ", ".join(b.topics)} for b in batches.recent()[:5]
         ], token=token, error=error, form=form or {"topics": "", "max_iterations": 3, "threshold": 8})
 
@@ -80,8 +89,7 @@ def create_app(reports: Path, *, model: str | None = None, python: str | None = 
         folder = safe_folder(reports, request.path_params["folder"])
         if folder is None or name not in FILES or not (folder / name).is_file():
             return page("missing.html", 404, what="file")
-        return FileResponse(folder / name, media_type=MEDIA_TYPES[name], filename=f"{folder.name}-{name}",
-                            headers=SECURITY_HEADERS)
+        return FileResponse(folder / name, media_type=MEDIA_TYPES[name], filename=f"{folder.name}-{name}")
 
     async def start_batch(request: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
@@ -117,17 +125,18 @@ def create_app(reports: Path, *, model: str | None = None, python: str | None = 
         batch = batches.get(request.path_params["batch"])
         if batch is None:
             return JSONResponse({"error": "unknown batch"}, status_code=404)
-        return JSONResponse(batches.status(batch), headers=SECURITY_HEADERS)
+        return JSONResponse(batches.status(batch))
 
     async def reports_json(request: Request) -> Response:
-        return JSONResponse({"reports": list_reports(reports)}, headers=SECURITY_HEADERS)
+        return JSONResponse({"reports": list_reports(reports)})
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
         await batches.close()
 
-    return Starlette(
+    return ReportApp(
+        hosts=HostPolicy.from_env(host, allowed_hosts),
         routes=[
             Route("/", home),
             Route("/reports/{folder}", show_report),
@@ -165,12 +174,14 @@ def listening_socket(host: str, port: int):
     return sock
 
 
-def serve(reports: Path, *, host: str = "127.0.0.1", port: int = 8000, model: str | None = None) -> None:
+def serve(reports: Path, *, host: str = "127.0.0.1", port: int = 8000, model: str | None = None,
+          allowed_hosts: list[str] | tuple[str, ...] = ()) -> None:
     import uvicorn
 
     reports.mkdir(parents=True, exist_ok=True)
     sock = listening_socket(host, port)
     port = sock.getsockname()[1]  # the one chosen, with --port 0
     print(f"Serving the reports in {reports} at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(reports, model=model), log_level="warning"))
+    app = create_app(reports, model=model, host=host, allowed_hosts=allowed_hosts)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     server.run(sockets=[sock])
