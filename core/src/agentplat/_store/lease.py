@@ -51,6 +51,18 @@ def holder(path: Path) -> str:
         return ""
 
 
+def _holder_soon(path: Path) -> str:
+    """The holder's note; a new holder writes it just after locking, so wait a moment for it."""
+    import time
+
+    for _ in range(10):
+        who = holder(path)
+        if who:
+            return who
+        time.sleep(0.02)
+    return ""
+
+
 @contextmanager
 def run_lease(folder: Path, run_id: str) -> Iterator[None]:
     """Hold ``run_id``'s lease for the block; ``RunBusy`` at once if another process has it."""
@@ -63,11 +75,12 @@ def run_lease(folder: Path, run_id: str) -> Iterator[None]:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
             if not _try_lock(fd):
                 os.close(fd)
-                who = holder(path)
+                who = _holder_soon(path)
                 raise RunBusy(f"run {run_id} is being executed by another process{f' ({who})' if who else ''}; "
                               f"wait for it to end (or stop it), then `agentplat resume {run_id}`")
-            os.ftruncate(fd, 0)
-            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+            note = f"pid {os.getpid()} on {socket.gethostname()}\n".encode()
+            os.pwrite(fd, note, 0)  # never empty in between, as truncating first would leave it
+            os.ftruncate(fd, len(note))
             _held[path] = [fd, 1]
     try:
         yield
