@@ -192,7 +192,7 @@ def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(op
     proc.kill()  # SIGKILL: no chance to clean up
     proc.wait(timeout=30)
     [run] = runs()
-    assert run["status"] == "running"  # what a killed process leaves behind
+    assert run["status"] == "interrupted"  # a killed process holds no lease: listing it says so
     answered_before = len(openai_server.chat_requests)
     assert answered_before == 4  # planner, math x2, the sleeper's first turn
 
@@ -269,7 +269,8 @@ def killed_run(openai_server, testkit, env, *, reap=True):
     if reap:
         proc.wait(timeout=30)
     [run] = runs()
-    assert run["status"] == "running"
+    assert run["status"] == "interrupted"  # no process holds its lease any more: it was killed
+    assert run["error"] == "its process ended before the run did (killed?)"
     return proc, run
 
 
@@ -349,3 +350,24 @@ def test_a_run_that_ends_leaves_no_step_running_or_waiting(home):
         ("failed", "cancelled: the run failed: plan has 600 steps; the limit is 500"),
         ("skipped", "cancelled: the run failed: plan has 600 steps; the limit is 500"),
     ]
+
+
+def test_a_killed_run_is_listed_as_interrupted_while_a_live_one_stays_running(openai_server, testkit):
+    """Liveness by lease, not by pid: a run whose process holds its lease is running; once the
+    kernel drops the lease (SIGKILL), listing it records it interrupted, and resume is offered."""
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
+    openai_server.handler = sleepy_model(SLEEPY_PLAN)
+    proc = start_cli("run", SLEEPY_REQUEST, env=env)
+    try:
+        wait_for(testkit / "nap-30")
+        [live] = runs()
+        assert live["status"] == "running"
+        assert [r["run_id"] for r in runs("--status", "running")] == [live["run_id"]]
+        shown = run_cli("show", live["run_id"], env=env)
+        assert f"Run {live['run_id']}  [running]" in shown.stdout
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert runs("--status", "running") == []
+    [dead] = runs("--status", "interrupted")
+    assert dead["run_id"] == live["run_id"]

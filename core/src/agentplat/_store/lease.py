@@ -51,6 +51,37 @@ def holder(path: Path) -> str:
         return ""
 
 
+def _lock_soon(fd: int, patience: float = 2.0) -> bool:
+    """The lock, waiting up to ``patience`` seconds only while its holder is a short probe
+    (:func:`unless_held`, which holds it for a store update); a run holds it for good."""
+    import time
+
+    deadline = time.monotonic() + patience
+    while not _try_lock(fd):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@contextmanager
+def unless_held(folder: Path, run_id: str) -> Iterator[bool]:
+    """``True`` (holding the lease for the block) when no process executes ``run_id`` and it
+    was leased before; ``False`` when a process holds it, or it never had a lease file (a run
+    recorded before leases, or by another tool): only then may a caller call a "running" run dead."""
+    path = Path(folder) / "locks" / f"{run_id}.lock"
+    with _guard:
+        if path in _held or not path.exists():  # closing another descriptor would drop our own lock
+            yield False
+            return
+        fd = os.open(path, os.O_RDWR)
+    try:
+        got = _try_lock(fd)
+        yield got
+    finally:
+        os.close(fd)
+
+
 def _holder_soon(path: Path) -> str:
     """The holder's note; a new holder writes it just after locking, so wait a moment for it."""
     import time
@@ -73,7 +104,7 @@ def run_lease(folder: Path, run_id: str) -> Iterator[None]:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
-            if not _try_lock(fd):
+            if not _lock_soon(fd):
                 os.close(fd)
                 who = _holder_soon(path)
                 raise RunBusy(f"run {run_id} is being executed by another process{f' ({who})' if who else ''}; "

@@ -22,7 +22,7 @@ from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
 from .._common.secrets import redact
 from .._common.settings import data_dir
-from .lease import run_lease
+from .lease import run_lease, unless_held
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -206,6 +206,22 @@ class RunStore:
             return None
         run = dict(rows[0])
         run["tags"] = self.tags(run["run_id"])
+        return self._settled(run)
+
+    def _settled(self, run: dict[str, Any]) -> dict[str, Any]:
+        """A run recorded as running whose lease no process holds was killed (SIGKILL, a
+        crash, a power cut): it is recorded as interrupted now, so listings tell the truth
+        and ``resume`` is offered."""
+        if run["status"] != "running":
+            return run
+        with unless_held(self.path.parent, run["run_id"]) as dead:
+            if dead:
+                error = "its process ended before the run did (killed?)"
+                self.finish_run(run["run_id"], status="interrupted", answer=run.get("answer"), error=error,
+                                usage={"llm_calls": run.get("llm_calls") or 0,
+                                       "prompt_tokens": run.get("prompt_tokens") or 0,
+                                       "completion_tokens": run.get("completion_tokens") or 0})
+                run.update(status="interrupted", error=error)
         return run
 
     def tags(self, run_id: str) -> dict[str, str]:
@@ -229,7 +245,8 @@ class RunStore:
         runs = [dict(r) for r in self._connection().execute(sql, params).fetchall()]
         for run in runs:
             run["tags"] = self.tags(run["run_id"])
-        return runs
+            self._settled(run)
+        return [r for r in runs if not status or r["status"] == status]
 
     # -- steps --------------------------------------------------------------------------
 
