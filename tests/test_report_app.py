@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -152,14 +153,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def server(reports, offline_env):
+@contextlib.contextmanager
+def serving_report_app(*args: str, env: dict[str, str]):
+    """``agentplat report serve ARGS`` on a free loopback port, as a user starts it; yields its
+    URL once it answers, and stops it afterwards."""
     port = free_port()
-    env = {**os.environ, **offline_env}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", "report", "serve",
-         "--reports", str(reports), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", "from agentplat.cli import main; main()", "report", "serve", *args,
+         "--port", str(port)],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -173,12 +175,20 @@ def server(reports, offline_env):
             proc.kill()
             pytest.fail(f"the app did not start: {proc.communicate()[1]}")
         time.sleep(0.1)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def server(reports, offline_env):
+    with serving_report_app("--reports", str(reports), env=offline_env) as url:
+        yield url
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=NO_CHROMIUM)

@@ -4,17 +4,14 @@ allow-list; and the security headers on every response, errors and static files 
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
-from test_report_app import free_port
+from test_report_app import free_port, serving_report_app
 
 LOCAL = "http://127.0.0.1:8000"
 HEADERS = {
@@ -206,29 +203,9 @@ def test_allowed_names_come_from_the_option_and_the_environment(odd_reports, mon
 def served(odd_reports, tmp_path):
     """The real app on loopback, as ``agentplat report serve`` starts it; batches it starts
     would run a stand-in that records its arguments."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", "report", "serve",
-         "--reports", str(odd_reports), "--port", str(port), "--allow-host", "reports.lan"],
-        env={**os.environ, "AGENTPLAT_MODEL": "offline"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the app did not start: {proc.communicate()[1]}")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serving_report_app("--reports", str(odd_reports), "--allow-host", "reports.lan",
+                            env={"AGENTPLAT_MODEL": "offline"}) as url:
+        yield url
 
 
 def test_a_rebound_name_can_neither_read_the_token_nor_start_a_batch(served, odd_reports):
