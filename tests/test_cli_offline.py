@@ -177,3 +177,12 @@ def test_help_lists_plugin_commands_without_importing_plugins_once_it_knows_them
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert "Commands added by plugins:" in first.stdout and first.stdout == second.stdout
     assert second.stderr.strip().splitlines()[-1] == "[]"  # the second --help imported no plugin
+
+
+def test_a_refusal_says_why_the_agent_refuses_and_keeps_a_long_request_short():
+    huge = "9" * 5000
+    result = run_cli("run", f"What is the factorial of {huge}", env={"AGENTPLAT_MODEL": "offline"})
+    assert result.code != 0
+    [line] = result.stderr.strip().splitlines()
+    assert "which the agent refuses (step 0: factorial accepts whole numbers from 0 to 1463; n has about 5000 digits)" in line
+    assert len(line) < 600 and " … " in line

@@ -8,6 +8,15 @@ import sys
 from typing import Any, Iterator
 
 
+def in_quotes(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut in the middle past ``limit`` characters, quoted: a request
+    named in an error stays readable however long it is."""
+    one = " ".join(str(text).split())
+    if len(one) > limit:
+        one = f"{one[: limit * 2 // 3]} … {one[-(limit // 3):]}"
+    return repr(one)
+
+
 def describe(error: BaseException, *, first_line: bool = False) -> str:
     """``TypeName: message`` (just ``TypeName`` when there is no message): how an unexpected
     error reads in one line; ``first_line`` keeps only the message's first line."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._common.errors import NoCapableAgent, PlanValidationError
+from .._common.text import in_quotes
 from .._planners.offline.clause import Clause
 from .._planners.offline.text import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
@@ -24,14 +25,16 @@ class OfflineModel:
         try:
             plan = validate_plan(planned, registry)
         except PlanValidationError as exc:  # the user's words, not a parameter's name
+            reason = (str(exc).strip().splitlines() or [""])[0]
             raise NoCapableAgent(
-                f"no installed agent can handle {request.strip()!r} as asked: it reads as "
+                f"no installed agent can handle {in_quotes(request)} as asked: it reads as "
                 f"{'; '.join(s.label() for s in planned.steps)}, which the agent refuses"
+                + (f" ({reason})" if reason else "")
             ) from exc
         if dropped := unused_numbers(request, plan):
             shown = ", ".join(format(n, "f") for n in dropped)
             raise NoCapableAgent(
-                f"cannot serve {request.strip()!r} offline: it reads as "
+                f"cannot serve {in_quotes(request)} offline: it reads as "
                 f"{'; '.join(s.label() for s in plan.steps)}, which leaves out {shown}"
             )
         for step in plan.steps if on_step is not None else ():

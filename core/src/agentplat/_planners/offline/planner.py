@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..._common.errors import NoCapableAgent, PlanningError
+from ..._common.text import in_quotes
 from ..._plan.graph import Plan, Step
 from ..._plan.refs import references
 from ..._plugin.registry import Registry
@@ -77,13 +78,13 @@ class OfflinePlanner:
                     segment, routed, state = joined, merged, previous[1]
             if routed is None:
                 whole = " ".join(request.split())
-                part = "" if segment.text == whole.rstrip(".?! ") else f" (the part {segment.text!r})"
+                part = "" if segment.text == whole.rstrip(".?! ") else f" (the part {in_quotes(segment.text)})"
                 withheld = "".join(
                     f"; agent {name!r} is withheld: registered by both {' and '.join(owners)}, choose one with "
                     f"[agents] {name} = " + " or ".join(f'"{o}"' for o in owners) + " in config.toml"
                     for name, owners in self.registry.contested.items())
                 raise NoCapableAgent(
-                    f"no installed agent can handle {whole!r}{part} "
+                    f"no installed agent can handle {in_quotes(whole)}{part} "
                     f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'}){withheld}"
                 )
             previous = (segment, state)
