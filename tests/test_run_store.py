@@ -371,3 +371,21 @@ def test_a_killed_run_is_listed_as_interrupted_while_a_live_one_stays_running(op
     assert runs("--status", "running") == []
     [dead] = runs("--status", "interrupted")
     assert dead["run_id"] == live["run_id"]
+
+
+def test_a_store_made_before_a_column_was_added_gets_it_and_keeps_its_runs(home):
+    """Columns are only ever added; a store from an older release is upgraded in place."""
+    import sqlite3
+
+    from agentplat._store.runs import SCHEMA
+
+    old_schema = SCHEMA.replace("    refused_json TEXT,\n", "")
+    assert old_schema != SCHEMA
+    with sqlite3.connect(home / "runs.db") as db:
+        db.executescript(old_schema)
+        db.execute("INSERT INTO runs (run_id, request, status, started_at) VALUES ('old1', 'Add 1 and 2', 'succeeded', 1)")
+    ran = run_cli("run", "Add 3 and 4", "--json", env=OFFLINE)
+    assert ran.code == 0, ran.stderr
+    assert [r["run_id"] for r in runs()][-1] == "old1"
+    shown = run_cli("show", ran.json()["run_id"], "--json")
+    assert shown.code == 0 and shown.json()["steps"][0]["refused"] == []

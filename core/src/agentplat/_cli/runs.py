@@ -96,7 +96,7 @@ def run_detail(store, run: dict[str, Any]) -> dict[str, Any]:
             "error": s["error"], "attempts": s["attempts"], "inputs": s["inputs"],
             "started_at": _iso(s["started_at"]), "ended_at": _iso(s["ended_at"]),
             "seconds": round(s["ended_at"] - s["started_at"], 4) if s["started_at"] and s["ended_at"] else None,
-            "usage": s["usage"],
+            "usage": s["usage"], "refused": s["refused"],
         }
         for s in steps
     ]
@@ -150,6 +150,8 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
         outcome = readable(step["result"]) if step["status"] == "succeeded" else (step["error"] or "")
         outcome = " ".join(str(outcome).split())[:160]
         click.echo(f"  [{step['index']}] {step['status']:<11} {took:>7}  attempts {step['attempts']}  {outcome}")
+        for reason in step["refused"]:  # a tool result tried to steer a call
+            click.echo(f"      refused {' '.join(str(reason).split())[:200]}")
     usage = detail["usage"]
     click.echo(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
                f"{usage['completion_tokens']} completion tokens")

@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS steps (
     usage_json TEXT,
     started_at REAL,
     ended_at REAL,
+    refused_json TEXT,
     PRIMARY KEY (run_id, idx)
 );
 CREATE TABLE IF NOT EXISTS llm_calls (
@@ -79,6 +80,11 @@ CREATE TABLE IF NOT EXISTS tags (
     PRIMARY KEY (run_id, key)
 );
 """
+
+#: Columns added since the first release: a store made before gets them when opened
+#: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
+ADDED_COLUMNS = {"steps": {"refused_json": "TEXT"}}
+
 
 def request_hash(request: dict[str, Any]) -> str:
     """Identity of an LLM request: the same conversation sent again gets the same hash."""
@@ -115,6 +121,7 @@ class RunStore:
         while True:
             try:
                 self._connection().executescript(SCHEMA)  # idempotent
+                self._add_columns()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -123,6 +130,18 @@ class RunStore:
                 time.sleep(0.05)
             except sqlite3.DatabaseError as exc:  # a truncated or overwritten file
                 raise DamagedStore(self.path, exc) from exc
+
+    def _add_columns(self) -> None:
+        conn = self._connection()
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    try:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                    except sqlite3.OperationalError as exc:  # another process added it just now
+                        if "duplicate column" not in str(exc):
+                            raise
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -262,10 +281,11 @@ class RunStore:
         with self.connect() as db:
             db.execute(
                 "UPDATE steps SET status=?, result_json=?, error=?, attempts=?, usage_json=?, started_at=?,"
-                " ended_at=?, inputs_json=COALESCE(?, inputs_json) WHERE run_id=? AND idx=?",
+                " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=? WHERE run_id=? AND idx=?",
                 (outcome.status, redact(dumps(outcome.result)) if outcome.status == "succeeded" else None,
                  redact(outcome.error) if outcome.error else None, outcome.attempts, dumps(outcome.usage),
                  outcome.started_at, outcome.ended_at, redact(dumps(inputs)) if inputs is not None else None,
+                 redact(dumps(refused)) if (refused := getattr(outcome, "refused", None)) else None,
                  run_id, index),
             )
 
@@ -279,6 +299,7 @@ class RunStore:
             data["result"] = loads(data.pop("result_json")) if data["result_json"] is not None else None
             data["inputs"] = loads(data.pop("inputs_json")) if data["inputs_json"] is not None else None
             data["usage"] = loads(data.pop("usage_json")) if data["usage_json"] else {}
+            data["refused"] = loads(data.pop("refused_json")) if data.get("refused_json") else []
             out.append(data)
         return out
 
