@@ -106,3 +106,33 @@ def test_remote_refuses_a_request_for_a_local_only_agent(home, tmp_path):
     assert dry.returncode == 0, dry.stderr
     environments = [e["name"] for e in json.loads(dry.stdout)["environments"]]
     assert "agentplat-math" in environments and not any("loud" in e for e in environments)
+
+
+def test_agentplat_serving_itself_through_mcp_json_does_not_start_itself_again(home, tmp_path):
+    """`agentplat mcp serve` configured as a server of the same agentplat (same mcp.json): the
+    served agentplat offers its own tools, not its MCP servers, so it is started once, not
+    again by itself without end."""
+    starts = tmp_path / "starts.txt"
+    launcher = tmp_path / "serve_itself.py"  # notes each start, then becomes `agentplat mcp serve`
+    launcher.write_text(
+        "import os, sys\n"
+        f"open({str(starts)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'agentplat', 'mcp', 'serve'])\n")
+    config = {"mcpServers": {"itself": {"command": sys.executable, "args": [str(launcher)],
+                                        "env": {"AGENTPLAT_HOME": str(home), "AGENTPLAT_MODEL": "offline"}}}}
+    (home / "mcp.json").write_text(json.dumps(config))
+    try:
+        listed = agentplat(home, "mcp", "list", timeout=90)  # the cache is cold: its tools are listed once
+        assert listed.returncode == 0, listed.stderr
+        assert "itself  [ok]" in listed.stdout and "- math__add:" in listed.stdout and "- run:" in listed.stdout
+        assert "itself__" not in listed.stdout
+        time.sleep(1)  # a nested start, if any, would have noted itself by now
+        assert len(starts.read_text().split()) == 1
+    finally:  # were it to loop, end every start it made
+        for pid in starts.read_text().split() if starts.exists() else []:
+            try:
+                os.kill(int(pid), 9)
+            except ProcessLookupError:
+                pass
+    ran = agentplat(home, "run", "--json", "Add 3 and 4", timeout=90)
+    assert ran.returncode == 0 and json.loads(ran.stdout)["answer"] == "7", ran.stderr

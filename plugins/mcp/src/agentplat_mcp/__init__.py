@@ -21,9 +21,14 @@ from agentplat import AgentplatError, hookimpl
 def configured_agents() -> list:
     """An agent per configured server that listed its tools; the others are reported on
     stderr (``agentplat mcp list`` says more) and left out, never fatal to other plugins."""
+    import os
+
     from . import cache, config
     from .agents import make_agent
+    from .client import NESTED
 
+    if os.environ.get(NESTED):  # started as a server by an agentplat: no loop through mcp.json
+        return []
     try:
         raw = config.read_raw()["mcpServers"]
     except AgentplatError as exc:

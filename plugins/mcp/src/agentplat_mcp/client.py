@@ -22,6 +22,11 @@ from agentplat import ToolError, http
 from .config import ServerSpec
 from .results import as_value
 
+#: Set for the stdio servers agentplat starts. An agentplat started that way (``mcp serve``
+#: configured in mcp.json, directly or through another server) offers its own tools but none
+#: of its configured MCP servers: otherwise it would start itself again, without end.
+NESTED = "AGENTPLAT_MCP_NESTED"
+
 
 def start_timeout() -> float:
     return http.env_number("AGENTPLAT_MCP_START_TIMEOUT", 20.0, unit="seconds")
@@ -58,8 +63,8 @@ async def open_session(spec: ServerSpec) -> AsyncIterator[Connected]:
             from mcp.client.stdio import stdio_client
 
             stderr = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace"))
-            params = StdioServerParameters(command=spec.command or "", args=spec.args, env=spec.env or None,
-                                           cwd=spec.cwd)
+            env = {**(spec.env or {}), NESTED: "1"}  # an agentplat it starts serves no MCP servers itself
+            params = StdioServerParameters(command=spec.command or "", args=spec.args, env=env, cwd=spec.cwd)
             read, write = await stack.enter_async_context(stdio_client(params, errlog=stderr))
         try:
             session = await stack.enter_async_context(
