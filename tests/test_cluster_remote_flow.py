@@ -16,14 +16,15 @@ REQUEST = "Add 3 and 4, multiply 6 by 7, then add the two results"
 
 
 def driver_output(request: str = REQUEST) -> str:
+    from agentplat._common.context import RunContext
     from agentplat._engines.base import RunJob
     from agentplat._engines.inline import InlineEngine
     from agentplat._models.select import select_model
     from agentplat._plugin.registry import get_registry
 
     registry = get_registry()
-    job = RunJob(request=request, model=select_model(registry, "offline"), spec="offline", registry=registry,
-                 max_parallel=4)
+    job = RunJob(RunContext(request=request, model=select_model(registry, "offline"), model_spec="offline",
+                            registry=registry), max_parallel=4)
     driven = asyncio.run(InlineEngine().drive(job))
     return json.dumps(driven.to_json())
 
@@ -59,7 +60,7 @@ class FakeRun:
 def cluster(monkeypatch):
     """A stand-in cluster: records what was submitted, answers with ``state['run']``."""
     from agentplat._cluster import remote
-    from agentplat.cluster import engine
+    from agentplat._engines import cluster as engine
 
     state = {"submitted": None, "run": FakeRun(output=driver_output())}
     monkeypatch.setattr(remote, "preflight", lambda config=None: remote.Session(

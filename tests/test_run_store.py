@@ -335,15 +335,15 @@ def test_sigterm_marks_the_run_interrupted_like_ctrl_c_and_resume_finishes_it(te
 
 
 def test_a_run_that_ends_leaves_no_step_running_or_waiting(home):
-    from agentplat._execute.outcome import StepOutcome
+    from agentplat._execute.outcome import StepResult
     from agentplat._store.runs import RunStore
 
     store = RunStore(home / "runs.db")
     store.create_run("r1", "three steps", model="offline", max_parallel=2)
     for index in range(3):
         store.save_step("r1", index, {"agent": "math", "task": f"step {index}", "dependencies": []})
-    store.update_step("r1", 0, StepOutcome(status="succeeded", result=1))
-    store.update_step("r1", 1, StepOutcome(status="running"))
+    store.update_step("r1", 0, StepResult(status="succeeded", result=1))
+    store.update_step("r1", 1, StepResult(status="running"))
     store.finish_run("r1", status="failed", answer=None, error="plan has 600 steps; the limit is 500", usage={})
     assert [(s["status"], s["error"]) for s in store.steps("r1")] == [
         ("succeeded", None),

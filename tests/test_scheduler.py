@@ -9,6 +9,7 @@ from agentplat._plugin.agents import Agent
 from agentplat._plugin.registry import Registry
 from agentplat._execute.scheduler import run_dag
 from agentplat._execute.step import execute_step
+from agentplat._common.context import RunContext
 
 
 def plan_of(deps: list[list[int]]) -> Plan:
@@ -67,7 +68,7 @@ def test_a_failure_skips_only_its_dependents_and_independent_branches_finish():
 
 
 def test_finished_steps_are_not_run_again_when_resuming():
-    from agentplat._execute.outcome import StepOutcome
+    from agentplat._execute.outcome import StepResult
 
     plan = plan_of([[], [0]])
     calls = []
@@ -76,7 +77,7 @@ def test_finished_steps_are_not_run_again_when_resuming():
         calls.append(index)
         return inputs[0] * 10
 
-    done = {0: StepOutcome(status="succeeded", result=4)}
+    done = {0: StepResult(status="succeeded", result=4)}
     out = asyncio.run(run_dag(plan, execute, done=done))
     assert calls == [1]
     assert out[1].result == 40
@@ -100,8 +101,8 @@ def test_transient_errors_are_retried_and_counted(monkeypatch):
     flaky, state = asyncio.run(flaky_factory())
     registry = Registry(agents={"x": Agent(name="x", description="d", tools=[flaky])})
     step = Plan.parse({"steps": [{"agent": "x", "tool": "flaky", "args": {"n": 4}}]}).steps[0]
-    done = asyncio.run(execute_step(step, {}, registry=registry))
-    assert done.result == 8
+    done = asyncio.run(execute_step(step, 0, {}, RunContext(registry=registry)))
+    assert done.status == "succeeded" and done.result == 8
     assert done.attempts == 2
     assert state["calls"] == 2
 
@@ -117,14 +118,11 @@ def test_errors_that_cannot_change_are_not_retried(monkeypatch):
             raise ToolError("division by zero")
         return a / b
 
-    from agentplat._execute.outcome import StepFailed
-    import pytest
-
     registry = Registry(agents={"x": Agent(name="x", description="d", tools=[divide])})
     step = Plan.parse({"steps": [{"agent": "x", "tool": "divide", "args": {"a": 1, "b": 0}}]}).steps[0]
-    with pytest.raises(StepFailed, match="division by zero") as info:
-        asyncio.run(execute_step(step, {}, registry=registry))
-    assert info.value.attempts == 1 and len(calls) == 1
+    failed = asyncio.run(execute_step(step, 0, {}, RunContext(registry=registry)))
+    assert failed.status == "failed" and "division by zero" in failed.error
+    assert failed.attempts == 1 and len(calls) == 1
 
 
 def test_references_pass_results_and_fields_between_steps():

@@ -37,8 +37,8 @@ _EXPORTS = {
     "current_engine": "_engines.select",
     "call_tool": "_execute.tools",
     "select_model": "_models.select",
-    "in_flyte_task": "_common.flytectx",
-    "group": "_common.flytectx",
+    "in_flyte_task": "_common.context",
+    "group": "_common.context",
     "handles_errors": "_cli.support",
     "run_resources": "_common.resources",
     "RunResources": "_common.resources",
@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._cli.support import handles_errors
     from ._cluster.apps import serve_remote
-    from ._common.flytectx import group, in_flyte_task
+    from ._common.context import group, in_flyte_task
     from ._common.resources import RunResources, run_resources
     from ._common.settings import data_dir
     from ._store.runs import run_store

@@ -111,7 +111,7 @@ def client(user_agent: str, *, public_only: bool = False, **options: Any) -> "ht
 async def refuse_untrusted_targets(request: "httpx.Request") -> None:
     """An httpx request hook: inside a task step, no request to a URL that came only from a
     tool result of that step (see ``agentplat._common.provenance``)."""
-    grounds = _provenance.current()
+    grounds = _provenance.current_grounds()
     if grounds is None:
         return
     reason = grounds.why_not_request(str(request.url))

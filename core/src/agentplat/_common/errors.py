@@ -7,11 +7,6 @@ class AgentplatError(Exception):
     """Base for errors that are the user's to fix, shown without a traceback."""
 
     exit_code = 1
-    usage = None  # LLM usage spent before the error, so accounting survives failures
-
-    def with_usage(self, usage) -> "AgentplatError":
-        self.usage = usage
-        return self
 
 
 class PlanningError(AgentplatError):

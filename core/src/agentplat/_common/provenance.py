@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from .context import current, narrowed
 from .jsondata import to_jsonable
 
 _URL = re.compile(r"https?://[^\s<>\"'`()\[\]{}]+", re.I)
@@ -138,34 +138,13 @@ def _short(text: str, limit: int = 120) -> str:
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
-_current: ContextVar[Grounds | None] = ContextVar("agentplat_grounds", default=None)
-_request: ContextVar[str] = ContextVar("agentplat_run_request", default="")
-
-
-def current() -> Grounds | None:
+def current_grounds() -> Grounds | None:
     """The grounds of the task step running in this context, if any."""
-    return _current.get()
+    return current().grounds
 
 
 @contextmanager
 def grounded(grounds: Grounds) -> Iterator[Grounds]:
     """Network targets chosen in this block are checked against ``grounds``."""
-    token = _current.set(grounds)
-    try:
+    with narrowed(grounds=grounds):
         yield grounds
-    finally:
-        _current.reset(token)
-
-
-@contextmanager
-def for_request(request: str) -> Iterator[None]:
-    """The user's request of the run in this block: trusted text for every task step."""
-    token = _request.set(request or "")
-    try:
-        yield
-    finally:
-        _request.reset(token)
-
-
-def run_request_text() -> str:
-    return _request.get()

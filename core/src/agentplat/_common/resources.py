@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from contextvars import ContextVar
 from typing import Any, AsyncContextManager, AsyncIterator, Callable, Hashable
+
+from .context import current
 
 #: Seconds a resource gets to close at the end of a run before its task is cancelled.
 CLOSE_TIMEOUT = 5.0
@@ -89,22 +90,17 @@ class RunResources:
             await asyncio.gather(*(h.close(timeout) for h in held), return_exceptions=True)
 
 
-_current: ContextVar[RunResources | None] = ContextVar("agentplat_run_resources", default=None)
-
-
 def run_resources() -> RunResources | None:
     """The current run's resources, or ``None`` outside a run (then open and close your own)."""
-    return _current.get()
+    return current().resources
 
 
 @contextlib.asynccontextmanager
 async def resource_scope() -> AsyncIterator[RunResources]:
-    """A scope for one run: every resource opened in it is closed when it ends. Tasks started
-    inside inherit it (context variables), including the local Flyte engine's step tasks."""
+    """The resources of one run: every one opened in it is closed when the block ends. The
+    run's front door puts the scope in the run context, so every step (and task) finds it."""
     scope = RunResources()
-    token = _current.set(scope)
     try:
         yield scope
     finally:
-        _current.reset(token)
         await scope.aclose()

@@ -1,11 +1,11 @@
 """The engine seam: what runs a request's steps, and a plugin's jobs, somewhere.
 
-An engine gets a ``RunJob`` (the request, the model chosen once for the run, the registry,
-the listener) and returns what the driver reported (``Driven``): in this event loop
-(``inline``), as Flyte tasks in this process (``flyte``), or on a Flyte cluster. It also runs
-a plugin's jobs (``map``): one function of an installed plugin over many items, bounded.
-Everything an engine needs from this process (listener, model, callbacks) it hands to its
-tasks itself.
+An engine gets a ``RunJob`` (the run's context, made once by the run's front door, and how
+to run it) and returns what the driver reported (``Driven``): in this event loop
+(``inline``), as Flyte tasks in this process (``flyte``), or on a Flyte cluster
+(``cluster``). It supplies the run's tracer (how tool and LLM calls are recorded where it
+runs them) and also runs a plugin's jobs (``map``): one function of an installed plugin
+over many items, bounded.
 """
 
 from __future__ import annotations
@@ -16,26 +16,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .._common.text import squeezed
 
 if TYPE_CHECKING:
-    from .._execute.driver import Driven, RunListener
-    from .._execute.outcome import StepOutcome
-    from .._models.base import Model
+    from .._common.context import RunContext
+    from .._execute.driver import Driven
+    from .._execute.outcome import StepResult
     from .._plan.graph import Plan
-    from .._plugin.registry import Registry
 
 
 @dataclass
 class RunJob:
-    """One run for an engine to drive."""
+    """One run for an engine to drive. ``ctx.model`` is ``None`` for a cluster, whose tasks
+    choose the model by ``ctx.model_spec``."""
 
-    request: str
-    model: "Model | None"  # chosen once per run (None: a cluster's tasks choose by ``spec``)
-    spec: str  # how the run's model was named ("" = as configured), for tasks in other processes
-    registry: "Registry"
+    ctx: "RunContext"
     max_parallel: int = 8
-    listener: "RunListener | None" = None
     plan: "Plan | None" = None  # resume with this plan instead of planning
-    done: "dict[int, StepOutcome] | None" = None  # steps that finished before a resume
-    run_id: str = ""  # recorded runs only: LLM calls are recorded (and replayed) under it
+    done: "dict[int, StepResult] | None" = None  # steps that finished before a resume
 
 
 @dataclass

@@ -3,87 +3,106 @@
 Locally this is ``flyte.init()`` in-process; on a cluster the same step and driver bodies
 run in ``agentplat.cluster.tasks``. Values cross task boundaries as JSON text so every
 plugin's results travel alike. What cannot cross (the listener, the run's model, a job's
-callbacks) is handed to this process's tasks in a context variable, which Flyte's local
-runs carry into their tasks; on a cluster there is none, and each task selects the model
-by name.
+callbacks) stays in the run context, which Flyte's local runs carry into their tasks; in a
+cluster's container there is none, and each task makes its own from its inputs (the model
+selected by name).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import uuid
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import flyte
 
 from .._common import jsondata
-from .._execute.driver import Driven, RunListener, drive
-from .._execute.outcome import Completed, StepFailed, StepOutcome
+from .._common.context import RunContext, current, entered, narrowed
+from .._execute.driver import Driven, drive
+from .._execute.outcome import StepResult
 from .._execute.step import execute_step
-from .._llm.recording import in_run
-from .._models.base import Model
-from .._models.select import run_model, select_model
+from .._llm.chat import ChatResponse
+from .._models.select import select_model
 from .._plan.graph import Plan, Step
 from .._plugin.entries import call_entry, resolve_entry
-from .._plugin.registry import Registry, get_registry
+from .._plugin.registry import get_registry
 from .base import JobFailed, RunJob, failure
 
 env = flyte.TaskEnvironment(name="agentplat")
 
 
-@dataclass
-class _Local:
-    """What this process's tasks get from the engine that started them."""
-
-    registry: Registry
-    model: Model | None = None
-    listener: RunListener | None = None
-    job_kwargs: dict[str, Any] = field(default_factory=dict)
+# ---------------------------------------------------------------- traces
 
 
-_local: ContextVar[_Local | None] = ContextVar("agentplat_flyte_local", default=None)
+@flyte.trace
+async def traced_tool_call(agent: str, tool: str, args_json: str) -> str:
+    """One tool invocation, recorded by Flyte with its inputs and output (capped: a huge result
+    is cut before Flyte or anyone else keeps it)."""
+    return jsondata.dumps(await current().pending())
 
 
-def _registry() -> Registry:
-    local = _local.get()
-    return local.registry if local is not None else get_registry()
+@flyte.trace
+async def traced_llm_call(role: str, request_json: str) -> str:
+    """One LLM call, recorded by Flyte (``role`` names it in Flyte's records)."""
+    return jsondata.dumps((await current().pending()).to_json())
 
 
-def _model(registry: Registry, spec: str) -> Model:
-    local = _local.get()
-    if local is not None and local.model is not None:
-        return local.model
-    return select_model(registry, spec or None)
+class FlyteTracer:
+    """Tool and LLM calls as ``flyte.trace``s: a retried task replays them instead of paying
+    again. A trace's inputs are plain data (Flyte keys its replay on them); the call itself
+    travels beside them in the run context (``pending``)."""
+
+    @property
+    def in_task(self) -> bool:
+        return bool(flyte.ctx())
+
+    async def tool(self, agent: str, tool: str, args: dict[str, Any], call) -> Any:
+        with narrowed(pending=call):
+            return jsondata.loads(await traced_tool_call(agent, tool, jsondata.dumps(args)))
+
+    async def llm(self, role: str, request: dict[str, Any], call) -> ChatResponse:
+        with narrowed(pending=call):
+            return ChatResponse.from_json(json.loads(await traced_llm_call(role, jsondata.dumps(request))))
+
+    def group(self, name: str) -> ContextManager[Any]:
+        return flyte.group(name) if flyte.ctx() else contextlib.nullcontext()
+
+
+TRACER = FlyteTracer()
+
+
+def _task_context(model: str, run_id: str, request: str) -> RunContext:
+    """The run context inside a task: the engine's (carried into local tasks), else one made
+    from the task's inputs (a cluster's container, where nothing else came along)."""
+    ctx = current()
+    if ctx.registry is not None:
+        return ctx
+    registry = get_registry()
+    return RunContext(run_id=run_id, request=request, model=select_model(registry, model or None),
+                      model_spec=model, registry=registry, tracer=TRACER)
+
+
+# ---------------------------------------------------------------- tasks
 
 
 @env.task
-async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1) -> str:
+async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1,
+                   request: str = "") -> str:
     """One step; failures come back as data so the driver keeps other branches going."""
-    return await step_body(step_json, inputs_json, model, run_id, index)
+    return await step_body(step_json, inputs_json, model, run_id, index, request)
 
 
-async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1) -> str:
+async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1,
+                    request: str = "") -> str:
     """The body of every step task: this module's ``run_step`` and, on a cluster, each
     agent's own ``run_step_<agent>`` (``agentplat.cluster.tasks``)."""
-    registry = _registry()
+    ctx = _task_context(model, run_id, request)
     step = Step.model_validate_json(step_json)
     inputs = {int(k): v for k, v in jsondata.loads(inputs_json).items()}
-    local = _local.get()
-
-    async def run_task(s: Step, i: dict[int, Any]) -> Completed:
-        return await _model(registry, model).run_task(s, i, registry)
-
-    try:
-        with in_run(run_id, index), run_model(local.model if local is not None and local.model else model):
-            done = await execute_step(step, inputs, registry=registry, run_task=run_task)
-    except StepFailed as exc:
-        return jsondata.dumps({"ok": False, "error": str(exc), "attempts": exc.attempts, "usage": exc.usage})
-    return jsondata.dumps({"ok": True, "result": done.result, "attempts": done.attempts, "usage": done.usage,
-                           "refused": done.refused})
+    return jsondata.dumps((await execute_step(step, index, inputs, ctx)).to_state())
 
 
 @env.task
@@ -100,32 +119,20 @@ async def drive_body(
 ) -> str:
     """The body of every driver task. ``route(agent)`` names the task that runs that agent's
     steps: locally ``run_step`` for all; on a cluster each agent's own environment."""
-    registry = _registry()
-    local = _local.get()
+    ctx = _task_context(model, run_id, request)
 
-    async def execute(step: Step, index: int, inputs: dict[int, Any]) -> Completed:
+    async def execute(step: Step, index: int, inputs: dict[int, Any], _ctx: RunContext) -> StepResult:
+        # the step's own context reaches a local task through the context variable (``current``)
         task = route(step.agent) if route is not None else run_step
         with flyte.group(f"step {index}: {step.agent}.{step.tool or 'task'}"):
-            reply = jsondata.loads(
-                await task(step.model_dump_json(), jsondata.dumps(inputs), model, run_id, index)
-            )
-        if not reply["ok"]:
-            raise StepFailed(reply["error"], attempts=reply["attempts"], usage=reply.get("usage"))
-        return Completed(reply["result"], attempts=reply["attempts"], usage=reply.get("usage") or {},
-                         refused=reply.get("refused") or [])
+            state = jsondata.loads(await task(step.model_dump_json(), jsondata.dumps(inputs), model, run_id, index,
+                                              request))
+        return StepResult.from_state(state)
 
-    done = {int(i): StepOutcome.from_json(o) for i, o in jsondata.loads(done_json).items()} if done_json else None
-    with in_run(run_id):
-        driven = await drive(
-            request,
-            model=_model(registry, model),
-            registry=registry,
-            execute=execute,
-            max_parallel=max_parallel,
-            listener=local.listener if local is not None else None,
-            plan=Plan.model_validate_json(plan_json) if plan_json else None,
-            done=done,
-        )
+    done = ({int(i): StepResult.from_state(o) for i, o in jsondata.loads(done_json).items()}
+            if done_json else None)
+    driven = await drive(ctx, execute, max_parallel=max_parallel,
+                         plan=Plan.model_validate_json(plan_json) if plan_json else None, done=done)
     return jsondata.dumps(driven.to_json())
 
 
@@ -148,8 +155,7 @@ async def run_jobs(entry: str, items_json: str, shared_json: str = "{}", labels_
 @env.task
 async def run_job(entry: str, item_json: str, shared_json: str = "{}") -> str:
     """One job; a failure comes back as data, so the other jobs go on."""
-    local = _local.get()
-    kwargs = {**json.loads(item_json), **json.loads(shared_json), **(local.job_kwargs if local else {})}
+    kwargs = {**json.loads(item_json), **json.loads(shared_json), **current().job_kwargs}
     try:
         result = await call_entry(resolve_entry(entry), **kwargs)
     except Exception as exc:  # noqa: BLE001 - one job's failure is its own
@@ -206,22 +212,20 @@ class FlyteEngine:
 
     async def drive(self, job: RunJob) -> Driven:
         ensure_initialised()
-        token = _local.set(_Local(registry=job.registry, model=job.model, listener=job.listener))
-        try:
-            name = f"agentplat-{job.run_id}-{uuid.uuid4().hex[:6]}" if job.run_id else None
+        ctx = job.ctx.narrowed(tracer=TRACER)
+        with entered(ctx):  # Flyte's local runs carry it into their tasks
+            name = f"agentplat-{ctx.run_id}-{uuid.uuid4().hex[:6]}" if ctx.run_id else None
             runner = flyte.with_runcontext(name=name) if name else flyte
             run = await runner.run.aio(
                 agentplat_run,
-                request=job.request,
-                model=job.spec,
+                request=ctx.request,
+                model=ctx.model_spec,
                 max_parallel=job.max_parallel,
                 plan_json=job.plan.model_dump_json() if job.plan else "",
-                done_json=jsondata.dumps({str(i): o.__dict__ for i, o in job.done.items()}) if job.done else "",
-                run_id=job.run_id,
+                done_json=jsondata.dumps({str(i): o.to_state() for i, o in job.done.items()}) if job.done else "",
+                run_id=ctx.run_id,
             )
             raw = jsondata.loads(run.outputs()[0])
-        finally:
-            _local.reset(token)
         return Driven.from_json(raw)
 
     async def map(self, entry: str, items: list[dict[str, Any]], *, limit: int,
@@ -231,13 +235,11 @@ class FlyteEngine:
         if not items:
             return []
         ensure_initialised()
-        token = _local.set(_Local(registry=get_registry(), job_kwargs=dict(local or {})))
-        try:
+        base = current()
+        ctx = base.narrowed(registry=base.registry or get_registry(), tracer=TRACER, job_kwargs=dict(local or {}))
+        with entered(ctx):
             run = await flyte.run.aio(run_jobs, entry=entry, items_json=json.dumps(items, ensure_ascii=False),
                                       shared_json=json.dumps(shared or {}, ensure_ascii=False),
                                       labels_json=json.dumps(labels or []), limit=limit)
             replies = json.loads(run.outputs()[0])
-        finally:
-            _local.reset(token)
         return [r["result"] if r["ok"] else JobFailed(r["error"]) for r in replies]
-

@@ -1,15 +1,15 @@
 """The inline engine: the same run as on Flyte, in this event loop (tests, benchmarks,
-embedding, and a cluster job's container, which is itself the unit of work)."""
+embedding, and a cluster job's container, which is itself the unit of work). Calls are not
+traced: the run context's tracer is the plain one."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from .._common.context import PLAIN
 from .._execute.driver import Driven, drive
 from .._execute.step import execute_step
-from .._llm.recording import in_run
-from .._models.select import run_model
 from .._plugin.entries import call_entry, resolve_entry
 from .base import RunJob, failure
 
@@ -18,16 +18,8 @@ class InlineEngine:
     name = "inline"
 
     async def drive(self, job: RunJob) -> Driven:
-        async def run_task(step, inputs):
-            return await job.model.run_task(step, inputs, job.registry)
-
-        async def one(step, index: int, inputs: dict[int, Any]):
-            with in_run(job.run_id, index), run_model(job.model):
-                return await execute_step(step, inputs, registry=job.registry, run_task=run_task)
-
-        with in_run(job.run_id):
-            return await drive(job.request, model=job.model, registry=job.registry, execute=one,
-                               max_parallel=job.max_parallel, listener=job.listener, plan=job.plan, done=job.done)
+        return await drive(job.ctx.narrowed(tracer=PLAIN), execute_step, max_parallel=job.max_parallel,
+                           plan=job.plan, done=job.done)
 
     async def map(self, entry: str, items: list[dict[str, Any]], *, limit: int,
                   shared: dict[str, Any] | None = None, local: dict[str, Any] | None = None,

@@ -13,15 +13,16 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from .._common import errors
 from .._common.errors import AgentplatError
-from .._common.provenance import for_request
+from .._common.context import RunContext, entered
 from .._common.resources import resource_scope
-from .._llm.usage import Usage
+from .._llm.usage import Usage, collecting
 from .._plan.graph import Plan, Step
-from .outcome import StepOutcome
+from .outcome import StepResult
 from .scheduler import PlanFeed, run_dag
 
-#: Runs one step: ``execute_step(step, index, inputs)``.
-ExecuteStep = Callable[[Step, int, dict[int, Any]], Awaitable[Any]]
+#: Runs one step where the engine runs it: ``execute(step, index, inputs, ctx) -> StepResult``
+#: (``ctx``: the run's context, with its resources).
+ExecuteStep = Callable[[Step, int, dict[int, Any], RunContext], Awaitable[StepResult]]
 
 
 class RunListener(Protocol):
@@ -31,7 +32,7 @@ class RunListener(Protocol):
 
     def plan_ready(self, plan: Plan) -> None: ...
 
-    def step_event(self, index: int, outcome: StepOutcome) -> None: ...
+    def step_event(self, index: int, outcome: StepResult) -> None: ...
 
 
 class FanOut:
@@ -57,14 +58,14 @@ class FanOut:
     def plan_ready(self, plan: Plan) -> None:
         self._each("plan_ready", plan)
 
-    def step_event(self, index: int, outcome: StepOutcome) -> None:
+    def step_event(self, index: int, outcome: StepResult) -> None:
         self._each("step_event", index, outcome)
 
 
 @dataclass
 class Driven:
     steps: list[Step]
-    outcomes: dict[int, StepOutcome]
+    outcomes: dict[int, StepResult]
     planner_usage: Usage = field(default_factory=Usage)
     error: AgentplatError | None = None
     complete: bool = False  # the whole plan was known and valid
@@ -72,7 +73,7 @@ class Driven:
     def to_json(self) -> dict[str, Any]:
         return {
             "steps": [s.model_dump() for s in self.steps],
-            "outcomes": {str(i): o.__dict__ for i, o in self.outcomes.items()},
+            "outcomes": {str(i): o.to_state() for i, o in self.outcomes.items()},
             "planner_usage": self.planner_usage.as_dict(),
             "error": str(self.error) if self.error else None,
             "error_type": type(self.error).__name__ if self.error else None,
@@ -90,9 +91,11 @@ class Driven:
             if not (isinstance(kind, type) and issubclass(kind, AgentplatError)):
                 kind = AgentplatError
             error = kind(raw["error"])
+        steps = [Step.model_validate(s) for s in raw["steps"]]
         return cls(
-            steps=[Step.model_validate(s) for s in raw["steps"]],
-            outcomes={int(i): StepOutcome.from_json(data) for i, data in raw["outcomes"].items()},
+            steps=steps,
+            outcomes={int(i): StepResult.from_state(data, index=int(i), step=steps[int(i)])
+                      for i, data in raw["outcomes"].items()},
             planner_usage=usage,
             error=error,
             complete=raw["complete"],
@@ -100,20 +103,19 @@ class Driven:
 
 
 async def drive(
-    request: str,
-    *,
-    model,
-    registry,
+    ctx: RunContext,
     execute: ExecuteStep,
+    *,
     max_parallel: int,
-    listener: RunListener | None = None,
     plan: Plan | None = None,
-    done: dict[int, StepOutcome] | None = None,
+    done: dict[int, StepResult] | None = None,
 ) -> Driven:
-    """Plan ``request`` (unless ``plan`` is given) and run it; errors end up in ``Driven.error``."""
+    """Plan ``ctx.request`` with ``ctx.model`` (unless ``plan`` is given) and run it; errors end
+    up in ``Driven.error``. The run's resources open and close within this call."""
     feed = PlanFeed()
     steps: list[Step] = []
     result = Driven(steps=steps, outcomes={})
+    listener = ctx.listener
 
     def on_step(step: Step) -> None:
         steps.append(step)
@@ -128,36 +130,36 @@ async def drive(
                     on_step(step)
                 complete = plan
             else:
-                planned = await model.plan(request, registry, on_step=on_step)
+                with collecting(into=result.planner_usage):  # what planning spent, even when it fails
+                    planned = await ctx.model.plan(ctx.request, ctx.registry, on_step=on_step)
                 result.planner_usage.add(planned.usage)
                 complete = planned.plan
             result.complete = True
             if listener is not None:
                 listener.plan_ready(complete)
             feed.close()
-        except AgentplatError as exc:
-            if exc.usage is not None:
-                result.planner_usage.add(exc.usage)
-            feed.close(exc)
         except BaseException as exc:
             feed.close(exc)
             if isinstance(exc, asyncio.CancelledError):
                 raise
 
-    async def by_index(index: int, inputs: dict[int, Any]) -> Any:
-        return await execute(steps[index], index, inputs)
+    # what steps open for this run (a server, a session) closes with it
+    async with resource_scope() as resources:
+        ctx = ctx.narrowed(resources=resources, step=None, usage=None, grounds=None)
 
-    async with resource_scope():  # what steps open for this run (a server, a session) closes with it
-        planner = asyncio.ensure_future(planning())
-        try:
-            on_event = listener.step_event if listener is not None else None
-            with for_request(request):  # the user's words: what a task step may take network targets from
+        async def by_index(index: int, inputs: dict[int, Any]) -> StepResult:
+            return await execute(steps[index], index, inputs, ctx)
+
+        with entered(ctx):
+            planner = asyncio.ensure_future(planning())
+            try:
+                on_event = listener.step_event if listener is not None else None
                 result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event,
                                                 done=done)
-        finally:
-            if not planner.done():
-                planner.cancel()
-            await asyncio.gather(planner, return_exceptions=True)
+            finally:
+                if not planner.done():
+                    planner.cancel()
+                await asyncio.gather(planner, return_exceptions=True)
     if feed.error is not None:
         if not isinstance(feed.error, AgentplatError):
             raise feed.error

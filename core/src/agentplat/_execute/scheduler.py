@@ -4,7 +4,7 @@ There is no wave barrier; a concurrency limit bounds how many steps run at once.
 step fails only its dependents (skipped, with the reason); independent branches finish.
 Steps may arrive while the scheduler runs (a plan streamed from an LLM): each is
 dispatched as soon as it and its dependencies are ready. The scheduler is engine-agnostic:
-it is given ``execute(index, inputs)``.
+it is given ``execute(index, inputs)``, which returns the step's ``StepResult``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable
 
 from .._common.text import describe
 from .._plan.graph import Plan, Step
-from .outcome import Completed, StepFailed, StepOutcome
+from .outcome import StepResult
 
 
 class PlanFeed:
@@ -38,7 +38,7 @@ class PlanFeed:
 
 
 Execute = Callable[[int, dict[int, Any]], Awaitable[Any]]
-OnEvent = Callable[[int, StepOutcome], None]
+OnEvent = Callable[[int, StepResult], None]
 
 
 async def run_dag(
@@ -47,8 +47,8 @@ async def run_dag(
     *,
     max_parallel: int = 8,
     on_event: OnEvent | None = None,
-    done: dict[int, StepOutcome] | None = None,
-) -> dict[int, StepOutcome]:
+    done: dict[int, StepResult] | None = None,
+) -> dict[int, StepResult]:
     """Run every step; ``done`` holds outcomes already known (finished steps of a resumed run).
 
     If the feed closes with an error, running steps are cancelled and the outcomes so far
@@ -58,7 +58,7 @@ async def run_dag(
         raise ValueError("max_parallel must be at least 1")
     feed = plan if isinstance(plan, PlanFeed) else PlanFeed(plan.steps, closed=True)
     steps: list[Step] = []
-    outcomes: dict[int, StepOutcome] = {}
+    outcomes: dict[int, StepResult] = {}
     dependents: list[list[int]] = []
     remaining: dict[int, int] = {}
     ready: list[int] = []
@@ -83,7 +83,8 @@ async def run_dag(
         steps.append(step)
         dependents.append([])
         known = (done or {}).get(index)
-        outcomes[index] = known if known is not None and known.status == "succeeded" else StepOutcome()
+        outcomes[index] = known if known is not None and known.status == "succeeded" else StepResult()
+        outcomes[index].index, outcomes[index].step = index, step
         for dep in step.dependencies:
             dependents[dep].append(index)
         if outcomes[index].status == "succeeded":
@@ -99,19 +100,15 @@ async def run_dag(
             ready.append(index)
 
     async def start(index: int) -> Any:
-        inputs = {d: outcomes[d].result for d in steps[index].dependencies}
-        return await execute(index, inputs)
+        return await execute(index, outcomes[index].inputs or {})
 
     def finish(task: asyncio.Future, index: int) -> None:
         outcome = outcomes[index]
         outcome.ended_at = time.time()
         error = task.exception()
-        if error is None:
-            value = task.result()
-            if not isinstance(value, Completed):
-                value = Completed(value)
-            outcome.status, outcome.result = "succeeded", value.result
-            outcome.attempts, outcome.usage, outcome.refused = value.attempts, value.usage, list(value.refused)
+        reported = task.result() if error is None else StepResult.failed(describe(error))
+        outcome.settle(reported if isinstance(reported, StepResult) else StepResult.succeeded(reported))
+        if outcome.status == "succeeded":
             emit(index)
             for child in dependents[index]:
                 if child in remaining:
@@ -120,9 +117,6 @@ async def run_dag(
                         ready.append(child)
             ready.sort()
         else:
-            outcome.status, outcome.error = "failed", _message(error)
-            outcome.attempts = getattr(error, "attempts", 1)
-            outcome.usage = getattr(error, "usage", {}) or {}
             emit(index)
             for child in dependents[index]:
                 if outcomes[child].status == "waiting":
@@ -134,6 +128,7 @@ async def run_dag(
                 index = ready.pop(0)
                 remaining.pop(index, None)
                 outcomes[index].status, outcomes[index].started_at = "running", time.time()
+                outcomes[index].inputs = {d: outcomes[d].result for d in steps[index].dependencies}
                 emit(index)
                 running[asyncio.ensure_future(start(index))] = index
             if open_feed and arrival is None:
@@ -176,8 +171,8 @@ async def run_dag(
     return outcomes
 
 
-def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str,
-                    emit: Callable[[int], None]) -> dict[int, StepOutcome]:
+def _cancel_running(running: dict, outcomes: dict[int, StepResult], reason: str,
+                    emit: Callable[[int], None]) -> dict[int, StepResult]:
     """Mark steps still running as cancelled (their tasks are cancelled by run_dag's finally)
     and steps still waiting as skipped, and tell the listener, so nothing stays "running"."""
     for index in list(running.values()):
@@ -190,7 +185,3 @@ def _cancel_running(running: dict, outcomes: dict[int, StepOutcome], reason: str
             outcome.status, outcome.error = "skipped", reason
             emit(index)
     return outcomes
-
-
-def _message(error: BaseException) -> str:
-    return str(error).strip() if isinstance(error, StepFailed) else describe(error)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from .._common.errors import ToolError
 from .._common.settings import number
 from .._common.jsondata import dumps, show
-from .._common.provenance import Grounds, grounded, run_request_text
+from .._common.context import current
+from .._common.provenance import Grounds, grounded
 from .._llm.chat import ToolCallRequest
 from .._planners.grounding import given_numbers, invented_numbers
-from .._llm.usage import Usage
 from .._common.retry import with_retries
-from .outcome import Completed
+from .outcome import StepResult
 from .tools import call_tool
 
 if TYPE_CHECKING:
@@ -51,16 +51,9 @@ def specialist_prompt(agent, inputs: dict[int, Any]) -> str:
     return "\n".join(lines)
 
 
-async def run_specialist(llm: "LLM", step: "Step", inputs: dict[int, Any], registry: "Registry") -> Completed:
-    usage = Usage()
-    try:
-        return await _loop(llm, step, inputs, registry, usage)
-    except Exception as exc:
-        exc.usage = usage.as_dict()  # what was spent stays accounted for
-        raise
-
-
-async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
+async def run_specialist(llm: "LLM", step: "Step", inputs: dict[int, Any], registry: "Registry") -> StepResult:
+    """The agent's bounded tool loop for ``step``. What its LLM calls cost goes to the step's
+    usage sink (the run context), so it stays accounted for when the loop fails."""
     agent = registry.agent(step.agent)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": specialist_prompt(agent, inputs)},
@@ -68,27 +61,25 @@ async def _loop(llm: "LLM", step, inputs, registry, usage: Usage) -> Completed:
     ]
     specs = tool_specs(agent) or None
     given = given_numbers(step.task or "", list(inputs.values()))  # what a tool call may use
-    grounds = Grounds.of(run_request_text(), step.task or "", results=list(inputs.values()))
+    grounds = Grounds.of(current().request, step.task or "", results=list(inputs.values()))
     with grounded(grounds):  # agentplat.http checks every request of the step's tools against it too
-        return await _rounds(llm, step, agent, messages, specs, given, grounds, registry, usage)
+        return await _rounds(llm, step, agent, messages, specs, given, grounds, registry)
 
 
-async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grounds, registry,
-                  usage: Usage) -> Completed:
+async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grounds, registry) -> StepResult:
     called, last = False, None
     for _ in range(max_rounds()):
         # until a tool ran the task is not done: ask for a call (some servers send tool calls
         # only when asked to); after that the model may call more or finish with text
         choice = None if not specs else (_required(agent) if not called else "auto")
         reply = await llm.call("specialist", messages, tools=specs, tool_choice=choice)
-        usage.add_reply(reply)
         if not reply.tool_calls and specs:
             reply.tool_calls = text_tool_calls(reply.text)
             if reply.tool_calls:
                 reply.text = ""
         messages.append(reply.message())
         if not reply.tool_calls:
-            return Completed(last if called else reply.text, usage=usage.as_dict(), refused=grounds.refused)
+            return StepResult.succeeded(last if called else reply.text, refused=grounds.refused)
         for call in reply.tool_calls:
             try:
                 args = json.loads(call.arguments or "{}")
@@ -124,7 +115,7 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                         content = dumps(result)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
     if called:
-        return Completed(last, usage=usage.as_dict(), refused=grounds.refused)
+        return StepResult.succeeded(last, refused=grounds.refused)
     refused = f" (refused: {'; '.join(grounds.refused)})" if grounds.refused else ""
     raise ToolError(f"agent {agent.name!r} did not finish the task within {max_rounds()} rounds{refused}")
 

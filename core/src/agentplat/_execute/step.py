@@ -7,7 +7,7 @@ tool timeout): past it the step fails with that reason and only its dependents a
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from .._common.errors import AgentplatError, ToolError, TransientError
 from .._plan.graph import Step
@@ -16,8 +16,9 @@ from .._plugin.registry import Registry
 from .._common.retry import with_retries
 from .._common.text import describe
 from .._common.settings import number
-from .._llm.usage import Usage, collecting
-from .outcome import Completed, StepFailed
+from .._common.context import RunContext, entered
+from .._llm.usage import Usage
+from .outcome import StepResult
 from .tools import call_tool
 
 DEFAULT_STEP_TIMEOUT = 600.0
@@ -36,14 +37,9 @@ def step_timeout(step: Step, registry: Registry) -> float:
     return limit
 
 
-async def execute_step(
-    step: Step,
-    inputs: dict[int, Any],
-    *,
-    registry: Registry,
-    run_task: Callable[[Step, dict[int, Any]], Awaitable[Completed]] | None = None,
-) -> Completed:
-    """Execute ``step`` with its dependencies' results; raise ``StepFailed`` when it fails.
+async def execute_step(step: Step, index: int, inputs: dict[int, Any], ctx: RunContext) -> StepResult:
+    """Execute ``step`` with its dependencies' results, in the step's own narrowing of ``ctx``
+    (its index, its usage sink). A step's failure is data: a failed ``StepResult``.
 
     A direct tool step is retried as a whole on transient errors. A task step is not: its
     LLM and tool calls retry one by one, so a retry never pays again for finished calls.
@@ -54,19 +50,20 @@ async def execute_step(
         nonlocal attempts
         attempts = n
 
-    with collecting() as usage:  # every LLM call of the step, a tool's own ones too
-        limit = step_timeout(step, registry)
+    usage = Usage()  # every LLM call of the step, a tool's own ones too
+    with entered(ctx.for_step(index, usage)):
+        limit = step_timeout(step, ctx.registry)
         try:
             async with asyncio.timeout(limit):
-                return await _execute(step, inputs, registry, run_task, usage, count)
-        except TimeoutError:  # _execute turns every other error into StepFailed: this is the deadline
+                return await _execute(step, inputs, ctx, usage, count)
+        except TimeoutError:  # _execute turns every other error into a failed result: this is the deadline
             name = f"{step.agent}.{step.tool}" if step.is_direct else f"{step.agent} (task)"
-            raise StepFailed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
-                             attempts=max(attempts, 1), usage=_spent(usage)) from None
+            return StepResult.failed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
+                                     attempts=max(attempts, 1), usage=_spent(usage))
 
 
-async def _execute(step: Step, inputs: dict[int, Any], registry: Registry, run_task, usage: Usage,
-                   count: Callable[[int], None]) -> Completed:
+async def _execute(step: Step, inputs: dict[int, Any], ctx: RunContext, usage: Usage,
+                   count: Callable[[int], None]) -> StepResult:
     attempts = 0
 
     def counted(n: int) -> None:
@@ -77,22 +74,20 @@ async def _execute(step: Step, inputs: dict[int, Any], registry: Registry, run_t
     try:
         if step.is_direct:
             args = resolve(step.args or {}, inputs)
-            result = await with_retries(lambda: call_tool(step.agent, step.tool, args, registry),
+            result = await with_retries(lambda: call_tool(step.agent, step.tool, args, ctx.registry),
                                         on_attempt=counted)
-            return Completed(result, attempts=attempts, usage=_spent(usage))
-        if run_task is None:
+            return StepResult.succeeded(result, attempts=attempts, usage=_spent(usage))
+        if ctx.model is None:
             raise AgentplatError(f"step needs agent {step.agent!r} to run a task, but no model is configured")
         counted(1)
-        done = await run_task(step, inputs)
-        return Completed(done.result, attempts=done.attempts, usage=_spent(usage) or done.usage,
-                         refused=done.refused)
+        done = await ctx.model.run_task(step, inputs, ctx.registry)
+        return StepResult.succeeded(done.result, attempts=max(done.attempts, 1), usage=_spent(usage),
+                                    refused=done.refused)
     except (ToolError, TransientError, AgentplatError) as exc:
         message = str(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
-        raise StepFailed(message, attempts=max(attempts, 1),
-                         usage=_spent(usage) or getattr(exc, "usage", None)) from exc
+        return StepResult.failed(message, attempts=max(attempts, 1), usage=_spent(usage))
     except Exception as exc:  # noqa: BLE001 - a step's failure is data, not a crash
-        raise StepFailed(describe(exc), attempts=max(attempts, 1),
-                         usage=_spent(usage) or getattr(exc, "usage", None)) from exc
+        return StepResult.failed(describe(exc), attempts=max(attempts, 1), usage=_spent(usage))
 
 
 def _spent(usage: Usage) -> dict:

@@ -1,5 +1,6 @@
-"""Calling a tool: a ``flyte.trace`` inside a Flyte task (Flyte records its inputs and output,
-so a retried task replays it), a plain call everywhere else, with Flyte never imported.
+"""Calling a tool the way a run does: within its deadline, traced by the run's engine (inside
+a Flyte task a ``flyte.trace``: Flyte records its inputs and output, so a retried task
+replays it), its result capped in size where it is produced.
 
 Every call has a deadline (the tool's ``timeout``, else ``AGENTPLAT_TOOL_TIMEOUT``): a tool
 that never returns fails its step on time instead of stalling the run. Work a tool handed to
@@ -12,7 +13,7 @@ import asyncio
 from typing import Any
 
 from .._common.errors import ToolError
-from .._common.flytectx import in_flyte_task
+from .._common.context import current
 from .._common.settings import number
 from .._plugin.registry import Registry, get_registry
 from .results import capped
@@ -33,18 +34,18 @@ def tool_timeout(declared: float | None = None) -> float:
 
 
 async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Registry | None = None) -> Any:
-    """Invoke ``agent.tool(**args)`` within its deadline; traced inside a Flyte task; the result
-    capped in size."""
-    registry = registry or get_registry()
+    """Invoke ``agent.tool(**args)`` within its deadline, traced by the run's engine; the result
+    capped in size. The registry is the run's unless one is given."""
+    ctx = current()
+    registry = registry or ctx.registry or get_registry()
     function = registry.tool(agent, tool)
     limit = tool_timeout(getattr(function, "timeout", None))
     try:
         async with asyncio.timeout(limit) as deadline:
-            if in_flyte_task():
-                from .traced import traced_call
+            async def call() -> Any:
+                return capped(await function(**args))
 
-                return await traced_call(registry, agent, tool, args)
-            return capped(await function(**args))
+            return await ctx.tracer.tool(agent, tool, args, call)
     except TimeoutError:
         if not deadline.expired():
             raise  # the tool's own timeout (an HTTP wait): its message says what it was

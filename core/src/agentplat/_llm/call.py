@@ -2,8 +2,9 @@
 
 ``LLM.call`` picks the model name for the role, serves an answer already paid for when a
 run is resumed, retries transient errors with backoff, records the answer in the run
-store, and inside a Flyte task makes the call a ``flyte.trace`` (so a retried task replays
-it instead of paying again).
+store, and lets the run's engine trace it (inside a Flyte task a ``flyte.trace``, so a
+retried task replays it instead of paying again). What a run knows it reads from the run
+context, so a tool that calls a model itself gets the same replay, records and usage.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import time
 from typing import Any
 
 from .._common.errors import ModelError
-from .._common.flytectx import in_flyte_task
+from .._common.context import current
 from .._common.retry import is_transient, with_retries
 from .._common.text import describe
-from . import recording
 from .chat import ChatClient, ChatRequest, ChatResponse, OnText
 from .config import call_settings, model_for_role
 from .usage import spent
@@ -53,7 +53,9 @@ class LLM:
             role=role, json_schema=json_schema, tool_choice=tool_choice if tools else None,
             max_tokens=max_tokens or limits.max_tokens, temperature=limits.temperature,
         )
-        replayed = recording.replay(request.to_json())
+        ctx = current()
+        recording = ctx.recording
+        replayed = recording.replay(request.to_json()) if recording is not None else None
         if replayed is not None:  # answered before this run was interrupted: do not pay again
             response = ChatResponse.from_json(replayed)
             response.replayed = True
@@ -68,11 +70,7 @@ class LLM:
             attempts += 1
             if attempts > 1 and hasattr(on_text, "restart"):
                 on_text.restart()  # a stream cut off mid-way is read again from its start
-            if in_flyte_task():
-                from .traced import traced_chat
-
-                return await traced_chat(self.client, request, on_text)
-            return await self.client.chat(request, on_text=on_text)
+            return await ctx.tracer.llm(role, request.to_json(), lambda: self.client.chat(request, on_text=on_text))
 
         started = time.monotonic()
         try:
@@ -88,6 +86,7 @@ class LLM:
                 where = getattr(self.client, "base_url", "the model endpoint")
                 raise ModelError(f"cannot get an answer from {where}: {describe(exc)}") from exc
             raise
-        recording.record(request.to_json(), response.to_json(), time.monotonic() - started)
+        if recording is not None:
+            recording.record(request.to_json(), response.to_json(), time.monotonic() - started, ctx.step)
         spent(response)
         return response

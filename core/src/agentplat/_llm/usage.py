@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterator
+
+from .._common.context import current, narrowed
 
 
 @dataclass
@@ -43,23 +44,18 @@ class Usage:
         }
 
 
-_sink: ContextVar[Usage | None] = ContextVar("agentplat_usage_sink", default=None)
-
-
 @contextmanager
-def collecting() -> Iterator[Usage]:
+def collecting(into: Usage | None = None) -> Iterator[Usage]:
     """Every LLM call made in this block (by a step's model, or by a tool that calls a model
-    itself) is added to the ``Usage`` it yields."""
-    usage = Usage()
-    token = _sink.set(usage)
-    try:
+    itself) is added to ``into`` (a new ``Usage`` if none), which it yields: the one way
+    usage is gathered, so what a failed step or plan spent is never lost with its error."""
+    usage = into if into is not None else Usage()
+    with narrowed(usage=usage):
         yield usage
-    finally:
-        _sink.reset(token)
 
 
 def spent(reply) -> None:
-    """Account for one reply in the block that is collecting, if any."""
-    sink = _sink.get()
+    """Account for one reply in the scope that is collecting, if any."""
+    sink = current().usage
     if sink is not None:
         sink.add_reply(reply)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .._execute.outcome import Completed
+    from .._execute.outcome import StepResult
     from .._plan.graph import Step
     from .._planners.planned import Planned
     from .._plugin.registry import Registry
@@ -20,7 +20,7 @@ class Model(Protocol):
         """A validated plan; ``on_step`` sees each step once, as soon as it is known."""
         ...
 
-    async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "Completed": ...
+    async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "StepResult": ...
 
 
 class ModelBackend(Protocol):

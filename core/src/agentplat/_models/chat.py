@@ -12,7 +12,7 @@ from .._planners.llm import LLMPlanner
 from .._planners.planned import Planned
 
 if TYPE_CHECKING:
-    from .._execute.outcome import Completed
+    from .._execute.outcome import StepResult
     from .._plan.graph import Step
     from .._plugin.registry import Registry
 
@@ -47,5 +47,5 @@ class ChatModel:
     async def plan(self, request: str, registry: "Registry", on_step=None) -> Planned:
         return await LLMPlanner(self.chat, registry).plan(request, on_step, stream=self.stream_plans)
 
-    async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "Completed":
+    async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "StepResult":
         return await run_specialist(self.chat, step, inputs, registry)

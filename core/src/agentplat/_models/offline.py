@@ -10,7 +10,8 @@ from .._planners.offline.clause import Clause
 from .._planners.offline.text import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
 from .._plugin.registry import Registry
-from .._execute.outcome import Completed
+from .._execute.outcome import StepResult
+from .._execute.tools import call_tool
 from .._planners.grounding import unused_numbers
 from .._planners.planned import Planned
 
@@ -41,7 +42,7 @@ class OfflineModel:
             on_step(step)
         return Planned(plan)
 
-    async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> Completed:
+    async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> StepResult:
         """Route the task to one of its agent's tools, using dependency results as operands."""
         from .._planners.offline.planner import OfflinePlanner
         from .._plan.refs import resolve
@@ -61,8 +62,8 @@ class OfflineModel:
         call = OfflinePlanner(scoped).parse(clause)
         if call is None:
             raise NoCapableAgent(f"agent {agent.name!r} has no tool for the task {step.task!r}")
-        tool = registry.tool(agent.name, call.tool)
-        return Completed(await tool(**resolve(call.args, inputs)))
+        # through the core's own path: the tool's deadline, the result cap, the engine's trace
+        return StepResult.succeeded(await call_tool(agent.name, call.tool, resolve(call.args, inputs), registry))
 
 
 class OfflineBackend:

@@ -1,6 +1,6 @@
 """Choosing the model for a run: ``--model``/``AGENTPLAT_MODEL``, else what is configured.
 
-Inside a run, the run's own model is at hand (``run_model``), so tools that call a model
+Inside a run, the run's own model is in the run context, so tools that call a model
 themselves (the report agent) use that very model and ``--model offline`` holds for them
 too. ``override`` swaps the model for a block, whatever is asked for (tests).
 """
@@ -9,48 +9,37 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Iterator
 
+from .._common.context import current, narrowed
 from .._common.errors import ModelError
 from .._plugin.registry import Registry
 from .base import Model
 
-_run_model: ContextVar["Model | str | None"] = ContextVar("agentplat_run_model", default=None)
-_override: ContextVar["Model | None"] = ContextVar("agentplat_model_override", default=None)
-
-
-@contextmanager
-def run_model(model: "Model | str | None") -> Iterator[None]:
-    """The model of the run in progress: a ``Model``, or how it was named."""
-    token = _run_model.set(model or None)
-    try:
-        yield
-    finally:
-        _run_model.reset(token)
-
-
 @contextmanager
 def override(model: Model) -> Iterator[Model]:
     """Every model selection in this block (and in runs started in it) returns ``model``."""
-    token = _override.set(model)
-    try:
+    with narrowed(forced_model=model):
         yield model
-    finally:
-        _override.reset(token)
+
+
+def _run_model() -> "Model | str | None":
+    """The model of the run in progress: the object, or how it was named (a cluster's task)."""
+    ctx = current()
+    return ctx.model if ctx.model is not None else (ctx.model_spec or None)
 
 
 def select_model(registry: Registry, requested: "Model | str | None" = None) -> Model:
     """``backend`` or ``backend:model``; with nothing named, the run's model, else the first
     configured non-offline backend, and the offline one is the embedded default."""
-    if (forced := _override.get()) is not None:
+    if (forced := current().forced_model) is not None:
         return forced
     if requested is not None and not isinstance(requested, str):
         return requested
-    current = _run_model.get()
-    if not requested and current is not None and not isinstance(current, str):
-        return current
-    spec = requested or current or os.environ.get("AGENTPLAT_MODEL") or ""
+    running = _run_model()
+    if not requested and running is not None and not isinstance(running, str):
+        return running
+    spec = requested or running or os.environ.get("AGENTPLAT_MODEL") or ""
     backend_name, _, model_name = spec.partition(":")
     if backend_name and backend_name in registry.models:
         return registry.models[backend_name].create(model_name or None)
@@ -76,8 +65,8 @@ def exact_spec(registry: Registry, requested: "Model | str | None", chosen: Mode
     a bare model name gets the backend that served it (``fake`` -> ``openai:fake``)."""
     if requested is not None and not isinstance(requested, str):
         return chosen.name
-    current = _run_model.get()
-    spec = requested or (current if isinstance(current, str) else "") or os.environ.get("AGENTPLAT_MODEL") or ""
+    running = _run_model()
+    spec = requested or (running if isinstance(running, str) else "") or os.environ.get("AGENTPLAT_MODEL") or ""
     if not spec:
         return chosen.name
     backend_name, _, _ = spec.partition(":")

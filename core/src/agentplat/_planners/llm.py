@@ -16,7 +16,6 @@ from .._common.errors import PlanningError, PlanValidationError
 from .._common.settings import number
 from .._common.text import problems
 from .._llm.config import configured_max_tokens, planner_budget
-from .._llm.usage import Usage
 from .planned import Planned
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
 from .._plan.text import StepScanner, extract_plan
@@ -202,7 +201,6 @@ class LLMPlanner:
         when ``stream`` is on, else when the plan is complete."""
         if not request or not request.strip():
             raise PlanningError("the request is empty")
-        usage = Usage()
         about = {name: agent.description for name, agent in self.registry.agents.items()}
         tools = shortlist(request, self.registry.tools(), about)
         schema = plan_schema(tools, list(dict.fromkeys(t.agent for t in tools)))
@@ -215,18 +213,14 @@ class LLMPlanner:
         error: PlanValidationError | None = None
         for _ in range(max_repairs() + 1):
             streamed = StreamedSteps(self.registry, on_step, dispatched, request) if on_step and stream else None
-            try:
-                reply = await self.llm.call("planner", messages, json_schema=schema, max_tokens=budget,
-                                            on_text=streamed)
-            except PlanTooLarge as exc:
-                raise exc.with_usage(usage) from None
-            usage.add_reply(reply)
+            reply = await self.llm.call("planner", messages, json_schema=schema, max_tokens=budget,
+                                        on_text=streamed)
             if reply.finish_reason == "length":
                 raise PlanningError(
                     f"the model's plan reached the length limit ({budget} tokens) before it was complete; "
                     "a model that writes without end, or a plan that needs more ([llm.max_tokens] planner "
                     "in config.toml)"
-                ).with_usage(usage)
+                )
             messages.append({"role": "assistant", "content": excerpt(reply.text)})
             try:
                 # a step that broke while streaming only stopped dispatch: the whole reply,
@@ -238,7 +232,7 @@ class LLMPlanner:
                     for step in plan.steps[len(dispatched):]:
                         dispatched.append(step)
                         on_step(step)
-                return Planned(plan, usage)
+                return Planned(plan)
             except PlanValidationError as exc:
                 error = exc
                 hint = (" Steps are numbered from 0: the first step's result is \"$0\", the second's \"$1\"."
@@ -251,7 +245,7 @@ class LLMPlanner:
                 )})
         raise PlanningError(
             f"the model did not produce a valid plan after {max_repairs()} repairs; last problem: {error}"
-        ).with_usage(usage)
+        )
 
     @staticmethod
     def _check_agrees(plan: Plan, dispatched: list[Step]) -> None:

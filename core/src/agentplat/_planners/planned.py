@@ -1,4 +1,6 @@
-"""What every planner returns: a validated plan and what planning it cost."""
+"""What every planner returns: a validated plan, and what planning cost outside agentplat's
+own LLM calls (those are counted by the run context's usage sink; a third-party model that
+calls its service itself reports here)."""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ class ChatCritic:
                 return parse_critique(reply.text)
             except CritiqueError as exc:
                 if attempt == self.repairs:
-                    raise CritiqueError(f"{exc} (after {self.repairs} repairs)").with_usage(self.usage) from None
+                    raise CritiqueError(f"{exc} (after {self.repairs} repairs)") from None
                 messages = [
                     *messages,
                     {"role": "assistant", "content": reply.text},

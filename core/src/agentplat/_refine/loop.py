@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol, runtime_ch
 from .critique import ChatCritic, Critique, CritiqueError, parse_critique
 from .._common.errors import ModelError
 from .._llm.usage import Usage
-from .._common.flytectx import group
+from .._common.context import group
 
 if TYPE_CHECKING:
     from .._llm.call import LLM

@@ -337,23 +337,16 @@ class StoreRecorder:
     def __init__(self, store: RunStore, run_id: str):
         self.store = store
         self.run_id = run_id
-        self.steps: list = []
-        self.results: dict[int, Any] = {}
 
     def planned(self, index: int, step) -> None:
-        self.steps.append(step)
         self.store.save_step(self.run_id, index, step.to_json())
 
     def plan_ready(self, plan) -> None:
         self.store.save_plan(self.run_id, plan.to_json(), complete=True)
 
     def step_event(self, index: int, outcome) -> None:
-        inputs = None
-        if outcome.status == "running" and index < len(self.steps):
-            inputs = {d: self.results.get(d) for d in self.steps[index].dependencies}
-        if outcome.status == "succeeded":
-            self.results[index] = outcome.result
-        self.store.update_step(self.run_id, index, outcome, inputs)
+        """``outcome`` is the step's ``StepResult``; its inputs are written as it starts."""
+        self.store.update_step(self.run_id, index, outcome, outcome.inputs if outcome.status == "running" else None)
 
 
 _stores: dict[Path, RunStore] = {}

@@ -1,77 +1,19 @@
-"""The cluster engine: runs and jobs submitted to a Flyte cluster, followed to their end.
-
-It lives beside ``tasks`` (the tasks it submits) and is the only code that submits them:
-``agentplat run --remote`` drives a run with it, and a plugin's ``--remote`` command submits
-its job with it (``agentplat.extend.run_job_remote``). Flyte is imported only once a
-session's endpoint answered (``_cluster.remote.preflight``).
-"""
+"""A plugin's job on a Flyte cluster (``agentplat.extend.run_job_remote``): submitted beside
+the tasks it runs, followed to its end. Runs of requests go through the cluster engine
+(``_engines.cluster``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from .._cluster import remote
-from .._cluster.remote import ClusterError, Session
-from .._engines.base import RunJob
-from .._execute.driver import Driven
+from .._cluster.remote import ClusterError
+from .._engines import cluster as cluster_engine
 from .._plugin.entries import resolve_entry
-
-
-class RemoteRunFailed(ClusterError):
-    """A run on the cluster ended without succeeding."""
-
-    def __init__(self, run, phase: str, error: str):
-        super().__init__(f"run {run.name} {phase}" + (f": {error}" if error else "") + f" ({run.url})")
-        self.run, self.phase, self.error = run, phase, error
-
-
-def cluster_tasks():
-    """``agentplat.cluster.tasks``, imported after ``remote.init`` so its images pick up the
-    configured registry."""
-    from . import tasks
-
-    return tasks
-
-
-class ClusterEngine:
-    """Submits to the cluster of ``session``; ``on_submitted(run)`` and ``on_phase(phase)``
-    follow what happens there. With ``quiet_stdout`` Flyte's own messages go to stderr."""
-
-    name = "cluster"
-
-    def __init__(self, session: Session, *, labels: dict[str, str] | None = None, quiet_stdout: bool = False,
-                 on_submitted: Callable[[Any], None] | None = None, on_phase: Callable[[str], None] | None = None):
-        self.session = session
-        self.labels = labels or {}
-        self.quiet_stdout = quiet_stdout
-        self.on_submitted = on_submitted or (lambda run: None)
-        self.on_phase = on_phase or (lambda phase: None)
-        self.run = None
-
-    async def submit(self, job: RunJob):
-        """Start the driver of ``job`` on the cluster; the remote run (name, url)."""
-        await remote.init(self.session)
-        tasks = cluster_tasks()
-        with remote.stdout_to_stderr(self.quiet_stdout):
-            self.run = await remote.submit(tasks.agentplat_run, version=tasks.SPEC.version(), labels=self.labels,
-                                           request=job.request, model=job.spec, max_parallel=job.max_parallel)
-        self.on_submitted(self.run)
-        return self.run
-
-    async def drive(self, job: RunJob) -> Driven:
-        run = await self.submit(job)
-        phase = await remote.follow(run, self.on_phase)
-        if phase != "succeeded":
-            raise RemoteRunFailed(run, phase, await remote.error_of(run))
-        return Driven.from_json(await remote.driver_output(run))
-
-    async def map(self, entry: str, items: list[dict[str, Any]], *, limit: int, shared=None, local=None,
-                  labels=None) -> list[Any]:
-        raise ClusterError("a plugin's jobs run on a cluster as one job (run_job_remote), not item by item")
 
 
 def run_job_remote(entry: str, args: dict[str, Any], *, config: str | None, wait: bool, as_json: bool,
@@ -88,7 +30,7 @@ def run_job_remote(entry: str, args: dict[str, Any], *, config: str | None, wait
 
     async def main() -> dict[str, Any]:
         await remote.init(session)
-        tasks = cluster_tasks()
+        tasks = cluster_engine.cluster_tasks()
         with remote.stdout_to_stderr(as_json):
             run = await remote.submit(tasks.agentplat_job, version=tasks.SPEC.version(), entry=entry,
                                       args_json=json.dumps(args, ensure_ascii=False))
