@@ -22,10 +22,10 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     Ctrl-C or SIGTERM cancels running steps, marks the run interrupted and says how to resume it.
     """
     from .printing import RunPrinter
-    from .._store.runs import DamagedStore, get_store
+    from .._run.history import DamagedStore, open_store
 
     try:
-        store = get_store()
+        store = open_store()
     except DamagedStore as exc:  # a run does not need the history to work
         click.echo(f"agentplat: warning: {exc}; this run is not recorded", err=True)
         store = None
@@ -48,7 +48,9 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         if run is None:  # refused before a run was created (an unknown model...)
             raise
         if as_json:
-            click.echo(redact(json.dumps(failed_run_json(run, str(exc)), indent=2, ensure_ascii=False)))
+            from .._run.request import load_result
+
+            click.echo(redact(json.dumps(load_result(store, run_id).to_json(), indent=2, ensure_ascii=False)))
         raise AgentplatError(f"{_first_line(exc)} (run {run_id})") from exc
     printer = RunPrinter() if live else listener
     if synthesize and result.steps:
@@ -60,13 +62,13 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
             printer.finish(result, between=lambda: _synthesize(result, model))
         if store is not None:
             store.finish_run(result.run_id, status=result.status, answer=result.answer,
-                             error=result.first_error(), usage=result.usage.as_dict())
+                             error=result.error, usage=result.usage.as_dict())
     elif not as_json:
         printer.finish(result)
     if as_json:
         click.echo(redact(json.dumps(result.to_json(), indent=2, ensure_ascii=False)))
     if result.status != "succeeded":
-        fail((result.first_error() or f"run {result.status}") + f" (run {result.run_id})")
+        fail((result.error or f"run {result.status}") + f" (run {result.run_id})")
 
 
 async def _terminable(work, terminated: list):
@@ -95,23 +97,6 @@ def _synthesize(result, model: str | None) -> None:
     if event_loop.run(synthesize_answer(result, model=model, on_text=_stream_out)) is None:
         click.echo("agentplat: note: --synthesize: the offline model writes no prose; the answer is the steps' "
                    "results", err=True)
-
-
-def failed_run_json(run: dict, error: str) -> dict:
-    """``run --json`` of a run that ended before any step (its plan failed): same keys as a run."""
-    from datetime import datetime, timezone
-
-    def iso(ts):
-        return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None
-
-    usage = {"replayed_calls": 0, "llm_calls": run["llm_calls"], "prompt_tokens": run["prompt_tokens"],
-             "completion_tokens": run["completion_tokens"],
-             "total_tokens": run["prompt_tokens"] + run["completion_tokens"]}
-    seconds = round(run["ended_at"] - run["started_at"], 4) if run["ended_at"] else None
-    return {"run_id": run["run_id"], "request": run["request"], "status": run["status"], "answer": None,
-            "model": run["model"], "llm_calls": run["llm_calls"], "usage": usage, "started_at": iso(run["started_at"]),
-            "ended_at": iso(run["ended_at"]), "seconds": seconds, "plan": {"steps": []}, "steps": [],
-            "error": run["error"] or error}
 
 
 def _first_line(exc: BaseException) -> str:

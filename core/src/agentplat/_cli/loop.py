@@ -42,7 +42,9 @@ EXIT_GRACE = 1.0
 def exit_without_waiting_for_abandoned_work(code: int) -> None:
     """If a tool call timed out in this process, let the interpreter's exit (which joins every
     worker thread) take at most ``EXIT_GRACE`` seconds; then say what is left and end now."""
-    from .._execute.tools import abandoned_calls
+    if "agentplat._run.request" not in sys.modules:  # no run in this process: nothing was abandoned
+        return
+    from .._run.request import abandoned_calls
 
     count = abandoned_calls()
     if not count:

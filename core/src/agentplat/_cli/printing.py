@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from .._common.jsondata import show
 from .._common.secrets import redact
-from .._plan.graph import Plan
+
+if TYPE_CHECKING:
+    from .._plan.graph import Plan
 
 
-def format_plan(plan: Plan) -> str:
+def format_plan(plan: "Plan") -> str:
     """The plan by waves: steps in one wave depend only on earlier waves."""
     waves = plan.waves()
     lines = [f"Plan: {len(plan.steps)} step{'s' * (len(plan.steps) != 1)} in {len(waves)} wave{'s' * (len(waves) != 1)}"]
@@ -42,7 +45,7 @@ class RunPrinter:
         with self.lock:
             self.steps.append(step)
 
-    def plan_ready(self, plan: Plan) -> None:
+    def plan_ready(self, plan: "Plan") -> None:
         if not self.enabled:
             return
         with self.lock:

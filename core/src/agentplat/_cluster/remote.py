@@ -211,3 +211,23 @@ async def driver_output(run) -> dict[str, Any] | None:
 
 def now() -> float:
     return time.time()
+
+
+async def get_run(name: str):
+    """The run ``name`` on the cluster (``flyte.remote.Run``); raises when there is none."""
+    from flyte.remote import Run
+
+    return await Run.get.aio(name)
+
+
+async def list_runs(*, task_name: str, limit: int, status: str | None = None,
+                    labels: dict[str, str] | None = None) -> list[Any]:
+    """The runs of ``task_name`` on the cluster, newest first."""
+    from flyte.remote import Run
+
+    kwargs: dict[str, Any] = {"task_name": task_name, "sort_by": ("created_at", "desc"), "limit": limit}
+    if status:
+        kwargs["in_phase"] = (status,)
+    if labels:
+        kwargs["with_labels"] = dict(labels)
+    return [run async for run in Run.listall.aio(**kwargs)]

@@ -1,5 +1,9 @@
-"""From a request to a finished run: choose the model once, hand the run to an engine,
-record it as it goes, and build the result."""
+"""The run's front door: from a request (or a recorded run to resume) to a ``RunResult``.
+
+It chooses the model once, makes the run's context (``_common.context.RunContext``), hands
+the run to an engine, records it as it goes, and builds the result. ``_cli`` and plugins
+start runs only through here.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,37 @@ import os
 import time
 import uuid
 
-from .._common.errors import PlanningError
+from .._common.context import RunContext, current
+from .._common.errors import AgentplatError, PlanningError
 from .._engines.base import Engine, RunJob
 from .._engines.select import current_engine
 from .._execute.driver import FanOut
+from .._execute.tools import abandoned_calls
+from .._execute.outcome import StepResult
+from .._llm.recording import LLMRecording
 from .._models.base import Model
 from .._models.select import exact_spec, select_model
-from .._plan.graph import Plan
+from .._plan.graph import Plan, Step
 from .._planners.planned import Planned
 from .._plugin.registry import Registry, get_registry
 from .._store.runs import StoreRecorder
-from .result import RunResult, StepResult
+from .result import RunResult, call_log
 
-__all__ = ["RunResult", "StepResult", "new_run_id", "plan_request", "run_request"]
+__all__ = ["RunResult", "StepResult", "abandoned_calls", "load_result", "new_run_id", "plan_request", "resume_run", "run_request"]
 
 
 async def plan_request(
     request: str, *, model: Model | str | None = None, registry: Registry | None = None
 ) -> Planned:
-    """The plan for ``request``, without running it."""
+    """The plan for ``request``, without running it (what it cost is in ``usage``)."""
+    from .._llm.usage import collecting
+
     registry = registry or get_registry()
-    return await select_model(registry, model).plan(request, registry)
+    chosen = select_model(registry, model)
+    with collecting() as usage:
+        planned = await chosen.plan(request, registry)
+    planned.usage.add(usage)
+    return planned
 
 
 def new_run_id() -> str:
@@ -44,53 +58,117 @@ async def run_request(
     listener=None,
     engine: Engine | str | None = None,
     registry: Registry | None = None,
-    plan: Plan | None = None,
-    done=None,
     run_id: str | None = None,
     store=None,
     tags: dict[str, str] | None = None,
-    resuming: bool = False,
-    prior_usage: dict | None = None,
+    plan: Plan | None = None,
 ) -> RunResult:
-    """Plan ``request`` and run the plan. A planning error before any step raises; step
-    errors (and a plan that breaks after steps started) are reported in the result.
+    """Plan ``request`` (or take ``plan``) and run the plan. A planning error before any step
+    raises; step errors (and a plan that breaks after steps started) are reported in the result.
 
     ``model`` is a name (``offline``, ``openai:gpt-4o``) or a ``Model`` object; it is chosen
     once and serves the whole run. With a ``store`` the run is recorded as it goes (plan,
     steps, LLM calls, the exact model) so it can be inspected and resumed, by one process at a
     time (``RunBusy`` otherwise); an interruption marks it ``interrupted`` and re-raises.
     """
-    registry = registry or get_registry()
     if plan is None and not (request or "").strip():
         raise PlanningError("the request is empty")
-    started = time.time()
+    registry = registry or get_registry()
     chosen = select_model(registry, model)  # once per run, and a misconfigured model fails fast
-    spec = model if isinstance(model, str) and model else os.environ.get("AGENTPLAT_MODEL") or ""
-    runner = engine if engine is not None and not isinstance(engine, str) else current_engine(engine)
     run_id = run_id or new_run_id()
     with store.lease(run_id) if store is not None else contextlib.nullcontext():  # one process per run
         if store is not None:
-            if resuming:
-                store.mark_running(run_id)
-            else:
-                store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
-                                 max_parallel=max_parallel, tags=tags)
-            listener = FanOut([StoreRecorder(store, run_id), listener])
-        job = RunJob(request=request, model=chosen, spec=spec, registry=registry, max_parallel=max_parallel,
-                     listener=listener, plan=plan, done=done, run_id=run_id if store is not None else "")
-        try:
-            driven = await runner.drive(job)
-        except BaseException as exc:
-            if store is not None:
-                interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
-                store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
-                                 error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
-            raise
-        result = RunResult.from_driven(driven, run_id=run_id, request=request, model=chosen.name,
-                                       started=started, ended=time.time(), prior_usage=prior_usage, done=done)
+            store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
+                             max_parallel=max_parallel, tags=tags)
+        return await _run(request, chosen=chosen, requested=model, registry=registry, max_parallel=max_parallel,
+                          listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan)
+
+
+async def resume_run(
+    run_id: str,
+    *,
+    store,
+    model: Model | str | None = None,
+    listener=None,
+    engine: Engine | str | None = None,
+    registry: Registry | None = None,
+) -> RunResult:
+    """Continue a recorded run that failed or was interrupted (or whose process died): the
+    plan is kept, finished steps are not run again, LLM answers already received are
+    replayed. The run goes on with the very model it used unless ``model`` says otherwise.
+    A run that already succeeded is returned as recorded."""
+    run = _recorded(store, run_id)
+    run_id = run["run_id"]
+    with store.lease(run_id):  # held until the run ends; another process refuses at once
+        run = _recorded(store, run_id)
+        if run["status"] == "succeeded":
+            return RunResult.from_record(store, run)
+        # "running" here means its process died (it would hold the lease otherwise)
+        rows = store.steps(run_id)
+        plan = Plan(steps=[Step.model_validate(r["step"]) for r in rows]) if run["plan_complete"] else None
+        # Without a complete plan the run is planned again, and a new plan may number its steps
+        # differently: nothing is taken as done then (LLM answers are still replayed, not paid).
+        done = {
+            r["idx"]: StepResult(status="succeeded", result=r["result"], started_at=r["started_at"],
+                                 ended_at=r["ended_at"], attempts=r["attempts"], usage=r["usage"])
+            for r in rows if r["status"] == "succeeded" and plan is not None
+        }
+        if plan is None:
+            store.forget_steps(run_id)
+        paid = store.llm_calls(run_id)
+        prior = {"llm_calls": len(paid), "prompt_tokens": sum(c["prompt_tokens"] for c in paid),
+                 "completion_tokens": sum(c["completion_tokens"] for c in paid)}
+        requested = model or run["model"] or None  # exactly what the run used ("openai:fake"), unless overridden
+        registry = registry or get_registry()
+        chosen = select_model(registry, requested)
+        store.mark_running(run_id)
+        return await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
+                          max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,
+                          store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior)
+
+
+def load_result(store, run_id: str) -> RunResult:
+    """A recorded run by id (or a unique prefix of it), as ``show`` prints it."""
+    return RunResult.from_record(store, _recorded(store, run_id))
+
+
+def _recorded(store, run_id: str) -> dict:
+    run = store.get_run(run_id)
+    if run is None:
+        raise AgentplatError(f"no recorded run {run_id!r} (see `agentplat runs`)")
+    return run
+
+
+async def _run(request: str, *, chosen: Model, requested: Model | str | None, registry: Registry,
+               max_parallel: int, listener, engine: Engine | str | None, run_id: str, store,
+               tags: dict[str, str] | None, plan: Plan | None = None, done: dict[int, StepResult] | None = None,
+               prior_usage: dict | None = None) -> RunResult:
+    """Drive one attempt of a run (the store's lease is held) and build its result."""
+    started = time.time()
+    spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
+    runner = engine if engine is not None and not isinstance(engine, str) else current_engine(engine)
+    if store is not None:
+        listener = FanOut([StoreRecorder(store, run_id), listener])
+    ctx = current().narrowed(
+        run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
+        registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
+    )
+    try:
+        driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done))
+    except BaseException as exc:
         if store is not None:
-            store.finish_run(run_id, status=result.status, answer=result.answer, error=result.first_error(),
-                             usage=result.usage.as_dict())
+            interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+            store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
+                             error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
+        raise
+    result = RunResult.from_driven(driven, run_id=run_id, request=request, model=chosen.name, started=started,
+                                   ended=time.time(), prior_usage=prior_usage, done=done, tags=tags)
+    if store is not None:
+        store.finish_run(run_id, status=result.status, answer=result.answer, error=result.error,
+                         usage=result.usage.as_dict())
+        if result.usage.llm_calls or result.usage.replayed_calls:
+            result.llm_call_log = call_log(store, run_id)
     if driven.error is not None and not driven.steps:
         raise driven.error
     return result
+

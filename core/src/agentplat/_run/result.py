@@ -1,44 +1,23 @@
-"""What a run comes to: every step's outcome, the answer and what it cost, built in one place
-(``RunResult.from_driven``) from what an engine's driver reported."""
+"""What a run comes to: every step's result, the answer and what it cost, in one shape.
+
+A ``RunResult`` is made from what an engine's driver reported (``from_driven``: local,
+resumed and cluster runs alike), from the run store (``from_record``: ``show``, a run that
+failed before its first step), or for a request that never started (``unstarted``: a batch
+entry cancelled by ``--fail-fast``). ``to_json`` is the one JSON shape of a run: ``run
+--json``, ``show --json``, ``resume --json`` and every ``batch`` line print it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
-from .._common.jsondata import show, to_jsonable
+from .._common.jsondata import show
+from .._common.text import iso_time
 from .._execute.driver import Driven
-from .._execute.outcome import StepOutcome
+from .._execute.outcome import StepResult
 from .._llm.usage import Usage
-from .._plan.graph import Plan
-
-
-@dataclass
-class StepResult:
-    index: int
-    agent: str
-    tool: str | None
-    task: str | None
-    args: dict[str, Any] | None
-    dependencies: list[int]
-    status: str
-    result: Any
-    error: str | None
-    started_at: float | None
-    ended_at: float | None
-    attempts: int = 0
-    usage: dict[str, Any] = field(default_factory=dict)
-    refused: list[str] = field(default_factory=list)  # tool calls refused: a target no trusted text gave
-
-    def to_json(self) -> dict[str, Any]:
-        data = to_jsonable(self.__dict__)
-        data["started_at"] = _iso(self.started_at)
-        data["ended_at"] = _iso(self.ended_at)
-        data["seconds"] = (
-            round(self.ended_at - self.started_at, 4) if self.started_at and self.ended_at else None
-        )
-        return data
+from .._plan.graph import Plan, Step
 
 
 @dataclass
@@ -49,30 +28,26 @@ class RunResult:
     steps: list[StepResult]
     model: str
     usage: Usage
-    started_at: float
-    ended_at: float
-    error: str | None = None  # a planning error that stopped the run
+    started_at: float | None
+    ended_at: float | None
+    status: str  # succeeded, partial, failed, interrupted, running, cancelled
+    error: str | None = None  # what stopped the run, else the first failed step's error
+    plan_complete: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+    llm_call_log: list[dict[str, Any]] = field(default_factory=list)  # recorded runs: every LLM call
     synthesized: str | None = None
 
     @property
-    def status(self) -> str:
-        statuses = {s.status for s in self.steps}
-        if self.error:  # the plan itself broke: the request was not served, whatever ran
-            return "failed"
-        if statuses <= {"succeeded"} and not self.error:
-            return "succeeded"
-        finals = self.plan.final_steps()
-        if any(self.steps[i].status == "succeeded" for i in finals):
-            return "partial"
-        return "failed"
-
-    @property
-    def answer(self) -> str:
-        """The results of the final steps (those nothing else depends on). A synthesized prose
-        answer never replaces them: it is ``synthesized``, beside them."""
-        finals = [self.steps[i] for i in self.plan.final_steps()]
+    def answer(self) -> str | None:
+        """The results of the final steps (those nothing else depends on); ``None`` when none
+        succeeded. A synthesized prose answer never replaces them: it is ``synthesized``."""
+        if not self.steps:
+            return None
+        finals = [self.steps[i] for i in self.plan.final_steps() if i < len(self.steps)]
         done = [s for s in finals if s.status == "succeeded"]
-        if len(finals) == 1 and done:
+        if not done:
+            return None
+        if len(finals) == 1:
             return show(done[0].result)
         return "\n".join(f"step {s.index}: {show(s.result)}" for s in done)
 
@@ -81,14 +56,12 @@ class RunResult:
         return self.usage.llm_calls
 
     def first_error(self) -> str | None:
-        if self.error:
-            return self.error
-        failed = next((s for s in self.steps if s.status == "failed"), None)
-        return f"step {failed.index} ({failed.agent}.{failed.tool or 'task'}) failed: {failed.error}" if failed else None
+        return self.error
 
     @classmethod
     def from_driven(cls, driven: Driven, *, run_id: str, request: str, model: str, started: float, ended: float,
-                    prior_usage: dict | None = None, done: dict[int, StepOutcome] | None = None) -> "RunResult":
+                    prior_usage: dict | None = None, done: dict[int, StepResult] | None = None,
+                    tags: dict[str, str] | None = None) -> "RunResult":
         """The result of a run from what its driver reported. ``prior_usage`` was spent by
         earlier attempts of a resumed run; steps in ``done`` finished then (paid for already)."""
         usage = Usage()
@@ -96,37 +69,88 @@ class RunResult:
         usage.add(driven.planner_usage)
         steps = []
         for index, step in enumerate(driven.steps):
-            outcome = driven.outcomes.get(index) or StepOutcome(status="skipped", error="not started")
+            outcome = driven.outcomes.get(index) or StepResult(status="skipped", error="not started")
+            outcome.index, outcome.step = index, step
             if not (done and index in done and done[index].status == "succeeded"):
                 usage.add(outcome.usage)
-            steps.append(StepResult(
-                index=index, agent=step.agent, tool=step.tool, task=step.task, args=step.args,
-                dependencies=list(step.dependencies), status=outcome.status, result=outcome.result,
-                error=outcome.error, started_at=outcome.started_at, ended_at=outcome.ended_at,
-                attempts=outcome.attempts, usage=outcome.usage, refused=list(outcome.refused),
-            ))
-        return cls(run_id=run_id, request=request, plan=Plan(steps=driven.steps), steps=steps, model=model,
-                   usage=usage, started_at=started, ended_at=ended,
-                   error=str(driven.error) if driven.error else None)
+            steps.append(outcome)
+        plan = Plan(steps=driven.steps)
+        planning_error = str(driven.error) if driven.error else None
+        return cls(run_id=run_id, request=request, plan=plan, steps=steps, model=model, usage=usage,
+                   started_at=started, ended_at=ended, status=_status(plan, steps, planning_error),
+                   error=planning_error or _first_failure(steps), plan_complete=driven.complete,
+                   tags=dict(tags or {}))
+
+    @classmethod
+    def from_record(cls, store, run: dict[str, Any]) -> "RunResult":
+        """A recorded run (a row of the store's ``runs``, with its tags) as the store keeps it."""
+        rows = store.steps(run["run_id"])
+        plan_steps = [Step.model_validate(row["step"]) for row in rows]
+        steps = [
+            StepResult(index=row["idx"], step=step, status=row["status"], result=row["result"], error=row["error"],
+                       started_at=row["started_at"], ended_at=row["ended_at"], attempts=row["attempts"] or 0,
+                       usage=row["usage"], refused=row["refused"], inputs=row["inputs"])
+            for row, step in zip(rows, plan_steps)
+        ]
+        usage = Usage()
+        usage.add({"llm_calls": run["llm_calls"] or 0, "prompt_tokens": run["prompt_tokens"] or 0,
+                   "completion_tokens": run["completion_tokens"] or 0})
+        return cls(run_id=run["run_id"], request=run["request"], plan=Plan(steps=plan_steps), steps=steps,
+                   model=run["model"] or "", usage=usage, started_at=run["started_at"], ended_at=run["ended_at"],
+                   status=run["status"], error=run["error"], plan_complete=bool(run["plan_complete"]),
+                   tags=dict(run.get("tags") or {}), llm_call_log=call_log(store, run["run_id"]))
+
+    @classmethod
+    def unstarted(cls, request: str, *, run_id: str | None, status: str, error: str, model: str = "",
+                  tags: dict[str, str] | None = None) -> "RunResult":
+        """A request that never ran a step and left no record (cancelled, or refused unrecorded)."""
+        return cls(run_id=run_id or "", request=request, plan=Plan(steps=[]), steps=[], model=model, usage=Usage(),
+                   started_at=None, ended_at=None, status=status, error=error, plan_complete=False,
+                   tags=dict(tags or {}))
 
     def to_json(self) -> dict[str, Any]:
+        """The one JSON shape of a run; every key is always there (``null`` when absent)."""
+        seconds = round(self.ended_at - self.started_at, 4) if self.started_at and self.ended_at else None
         return {
-            "run_id": self.run_id,
+            "run_id": self.run_id or None,
             "request": self.request,
             "status": self.status,
             "answer": self.answer,
-            "model": self.model,
+            "error": self.error,
+            "model": self.model or None,
             "llm_calls": self.llm_calls,
             "usage": self.usage.as_dict(),
-            "started_at": _iso(self.started_at),
-            "ended_at": _iso(self.ended_at),
-            "seconds": round(self.ended_at - self.started_at, 4),
+            "started_at": iso_time(self.started_at),
+            "ended_at": iso_time(self.ended_at),
+            "seconds": seconds,
+            "tags": dict(self.tags),
             "plan": self.plan.to_json(),
+            "plan_complete": self.plan_complete,
             "steps": [s.to_json() for s in self.steps],
-            "error": self.first_error(),  # what the store keeps too, so `show --json` agrees
-            **({"synthesis": self.synthesized} if self.synthesized else {}),
+            "llm_call_log": list(self.llm_call_log),
+            "synthesis": self.synthesized,
         }
 
 
-def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None
+def call_log(store, run_id: str) -> list[dict[str, Any]]:
+    """The LLM calls a run made, as its JSON lists them."""
+    return [
+        {"step": c["step_index"], "role": c["role"], "model": c["model"], "prompt_tokens": c["prompt_tokens"],
+         "completion_tokens": c["completion_tokens"], "latency": round(c["latency"] or 0, 4)}
+        for c in store.llm_calls(run_id)
+    ]
+
+
+def _status(plan: Plan, steps: list[StepResult], planning_error: str | None) -> str:
+    if planning_error:  # the plan itself broke: the request was not served, whatever ran
+        return "failed"
+    if all(s.status == "succeeded" for s in steps):
+        return "succeeded"
+    if any(steps[i].status == "succeeded" for i in plan.final_steps() if i < len(steps)):
+        return "partial"
+    return "failed"
+
+
+def _first_failure(steps: list[StepResult]) -> str | None:
+    failed = next((s for s in steps if s.status == "failed"), None)
+    return f"step {failed.index} ({failed.agent}.{failed.tool or 'task'}) failed: {failed.error}" if failed else None
