@@ -176,10 +176,12 @@ def plugins(as_json: bool) -> None:
 def main() -> None:
     import sys
 
+    from .._common.log import to_stderr
     from .._common.secrets import MaskedStream
     from .loop import exit_without_waiting_for_abandoned_work
 
     sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
+    to_stderr()
     try:
         cli(prog_name="agentplat")
     except SystemExit as done:

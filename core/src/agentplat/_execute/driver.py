@@ -7,12 +7,12 @@ it is known and the scheduler dispatches it once its dependencies are done.
 from __future__ import annotations
 
 import asyncio
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
 from .._common import errors
 from .._common.errors import AgentplatError
+from .._common.log import log
 from .._common.context import RunContext, entered
 from .._common.resources import resource_scope
 from .._llm.usage import Usage, collecting
@@ -50,7 +50,7 @@ class FanOut:
             except Exception as exc:  # noqa: BLE001 - observers must not break the run
                 if id(item) not in self.reported:
                     self.reported.add(id(item))
-                    print(f"agentplat: warning: {type(item).__name__} failed: {exc}", file=sys.stderr)
+                    log.warning("agentplat: warning: %s failed: %s", type(item).__name__, exc)
 
     def planned(self, index: int, step: Step) -> None:
         self._each("planned", index, step)

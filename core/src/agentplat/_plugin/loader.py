@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sys
 import threading
 import time
 import traceback
@@ -19,6 +18,7 @@ from typing import Any, Callable
 
 import pluggy
 
+from .._common.log import log
 from .._common.text import describe
 from .. import hookspecs
 
@@ -161,8 +161,7 @@ class PluginLoader:
 
     def _say(self, message: str) -> None:
         if self._trace:
-            sys.stderr.write(f"agentplat: trace: {message}\n")
-            sys.stderr.flush()
+            log.warning("agentplat: trace: %s", message)
 
     def load_builtin(self, module, name: str = CORE_DISTRIBUTION) -> None:
         info = PluginInfo(name=name, version=_core_version(), module=module.__name__, builtin=True)
@@ -255,8 +254,7 @@ def _noticed_if_slow(what: str):
     """A plugin that blocks at import would hang ``agents``, ``plugins`` and ``run`` with no
     word: after ``SLOW_PLUGIN_SECONDS`` say once, on stderr, what is taking long."""
     def say() -> None:
-        sys.stderr.write(f"agentplat: {what} is taking long...\n")
-        sys.stderr.flush()
+        log.warning("agentplat: %s is taking long...", what)
 
     timer = threading.Timer(SLOW_PLUGIN_SECONDS, say)
     timer.daemon = True

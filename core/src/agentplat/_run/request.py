@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 
-from .._common.context import RunContext, current
+from .._common.context import current
 from .._common.errors import AgentplatError, PlanningError
 from .._engines.base import Engine, RunJob
 from .._engines.select import current_engine
