@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 BUILTIN = {"agentplat-math", "agentplat-weather", "agentplat-web-search", "agentplat-report", "agentplat-text"}
 

@@ -46,7 +46,7 @@ def test_a_terminal_gets_a_live_table_of_steps_with_states_and_times():
 
 
 def test_without_a_terminal_the_output_is_plain_lines():
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     out = run_cli("run", "Calculate 5 factorial", env={"AGENTPLAT_MODEL": "offline"}).stdout
     assert "\x1b[" not in out

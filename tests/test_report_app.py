@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

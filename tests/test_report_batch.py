@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import pytest
 from agentplat.testing import Fail
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 TOPIC = re.compile(r"^Write a report on: (.+)$", re.M)
 SUBJECT = re.compile(r"^Subject: (.+)$", re.M)

@@ -129,7 +129,7 @@ def test_a_run_writes_the_report_and_answers_with_its_path(corpus, tmp_path, mon
 
 
 def test_an_offline_batch_through_the_cli(corpus, tmp_path):
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     env = {"AGENTPLAT_SEARCH_BACKEND": "local", "AGENTPLAT_SEARCH_PATH": str(corpus), "AGENTPLAT_MODEL": "offline"}
     result = run_cli("report", "renewable energy", "wind energy", "--out", str(tmp_path / "r"), "--json", env=env)
@@ -189,7 +189,7 @@ def test_the_four_formats(tmp_path):
 
 
 def test_report_help_shows_the_options_of_report_topic():
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     result = run_cli("report", "--help")
     assert result.code == 0, result.stderr
@@ -200,7 +200,7 @@ def test_report_help_shows_the_options_of_report_topic():
 
 
 def test_report_without_a_topic_is_one_error_line():
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     result = run_cli("report")
     assert result.code == 1
@@ -212,7 +212,7 @@ def test_report_without_a_topic_is_one_error_line():
 
 
 def test_an_offline_report_with_no_sources_fails_and_says_where_to_point_it(tmp_path):
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     empty = tmp_path / "docs"
     empty.mkdir()
