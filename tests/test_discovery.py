@@ -95,6 +95,17 @@ def test_load_plugins_variable_restricts_loading():
     assert agents.json() == []
 
 
+def test_registry_load_only_loads_the_named_distributions(monkeypatch):
+    from agentplat import Registry
+
+    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-text")  # only= wins over the variable
+    only_math = Registry.load(only=["agentplat_math"])  # names are normalised as the variable's are
+    assert [p.name for p in only_math.plugins] == ["agentplat-math"] and "math" in only_math.agents
+    assert "offline" in only_math.models  # the core's built-in backends are always there
+    assert Registry.load(only=[]).plugins == []
+    assert [p.name for p in Registry.load().plugins] == ["agentplat-text"]
+
+
 def test_agents_json_describes_tools_with_their_schemas():
     agents = {a["name"]: a for a in run_cli("agents", "--json").json()}
     math = agents["math"]
