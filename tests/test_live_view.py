@@ -7,15 +7,16 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
+
+from agentplat.testing import cli_command
 
 
 def run_in_terminal(*args: str, timeout: float = 120) -> str:
     """Run the CLI with a pseudo-terminal as stdout, as a person at a shell would."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", *args],
+        [*cli_command(), *args],
         stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
         env={**os.environ, "AGENTPLAT_MODEL": "offline", "COLUMNS": "120", "TERM": "xterm"},
     )
