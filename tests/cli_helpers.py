@@ -1,37 +1,12 @@
-"""Helpers for tests: run the real CLI in a subprocess, and install throwaway plugin distributions."""
+"""Helpers for the core's tests: install throwaway plugin distributions.
+
+(The real CLI in a fresh process is ``agentplat.testing.run_cli``.)
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
-
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self):
-        return json.loads(self.stdout)
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120, input: str | None = None) -> CliResult:
-    """``agentplat ARGS`` in a fresh interpreter, as a user would run it."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("OPENAI_API_KEY", None) if "OPENAI_API_KEY" not in (env or {}) else None
-    full_env.pop("OPENAI_BASE_URL", None) if "OPENAI_BASE_URL" not in (env or {}) else None
-    proc = subprocess.run(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, input=input,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 def install_fake_distribution(

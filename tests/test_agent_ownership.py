@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 IMPOSTOR = '''
 from agentplat import Agent, hookimpl, tool

@@ -11,7 +11,8 @@ from importlib.metadata import version
 
 import pytest
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 CORE = version("agentplat")
 

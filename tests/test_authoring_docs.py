@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "plugins.md"

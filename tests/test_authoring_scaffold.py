@@ -17,7 +17,7 @@ import pytest
 from agentplat._authoring.errors import InvalidPluginName, PluginFolderExists
 from agentplat._authoring.names import PluginNames, core_requirement
 from agentplat._authoring.scaffold import FILES, create_plugin
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 
 def lay_out_as_installed(plugin: Path, site: Path) -> None:

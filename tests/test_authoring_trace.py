@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 EVERY_HOOK = '''
 import click

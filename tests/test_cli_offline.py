@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 OFFLINE = {"AGENTPLAT_MODEL": "offline"}
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import CliResult
+from agentplat.testing import CliResult, run_cli
 
 REMOTE_COMMANDS = [
     ("run", "Calculate 5 factorial", "--remote"),
@@ -26,12 +26,9 @@ REMOTE_COMMANDS = [
 
 def cli_in(folder: Path, *args: str, env: dict[str, str] | None = None) -> tuple[CliResult, float]:
     """``agentplat ARGS`` run from ``folder`` with a HOME of its own (no stray Flyte config)."""
-    full = {k: v for k, v in os.environ.items() if k not in ("FLYTE_CONFIG", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    full.update({"HOME": str(folder)}, **(env or {}))
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", "from agentplat.cli import main; main()", *args],
-                          capture_output=True, text=True, env=full, cwd=folder, timeout=60)
-    return CliResult(proc.returncode, proc.stdout, proc.stderr), time.monotonic() - started
+    result = run_cli(*args, env={"HOME": str(folder), **(env or {})}, drop=("FLYTE_CONFIG",), cwd=folder, timeout=60)
+    return result, time.monotonic() - started
 
 
 def closed_port() -> int:

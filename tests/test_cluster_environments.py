@@ -8,7 +8,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "cluster.md"

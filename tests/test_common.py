@@ -12,7 +12,7 @@ from agentplat._common.retry import TRANSIENT_STATUS, is_transient
 from agentplat._common.settings import number
 from agentplat._common.text import describe, embedded_json, problems
 from agentplat._llm.chat import ChatResponse
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 
 @pytest.mark.parametrize("raw, kind, minimum, expected", [

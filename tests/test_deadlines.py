@@ -11,7 +11,8 @@ import pytest
 
 from agentplat import Agent, ModelError, Registry, run_request, tool
 from agentplat.testing import ScriptedModel
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 
 @tool(timeout=0.5)

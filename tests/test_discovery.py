@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 BUILTIN = {"agentplat-math", "agentplat-weather", "agentplat-web-search", "agentplat-report", "agentplat-text"}
 
@@ -92,6 +93,17 @@ def test_load_plugins_variable_restricts_loading():
     assert plugins_by_name({"AGENTPLAT_LOAD_PLUGINS": ""}) == {}
     agents = run_cli("agents", "--json", env={"AGENTPLAT_LOAD_PLUGINS": ""})
     assert agents.json() == []
+
+
+def test_registry_load_only_loads_the_named_distributions(monkeypatch):
+    from agentplat import Registry
+
+    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-text")  # only= wins over the variable
+    only_math = Registry.load(only=["agentplat_math"])  # names are normalised as the variable's are
+    assert [p.name for p in only_math.plugins] == ["agentplat-math"] and "math" in only_math.agents
+    assert "offline" in only_math.models  # the core's built-in backends are always there
+    assert Registry.load(only=[]).plugins == []
+    assert [p.name for p in Registry.load().plugins] == ["agentplat-text"]
 
 
 def test_agents_json_describes_tools_with_their_schemas():

@@ -14,7 +14,7 @@ from agentplat._common.text import embedded_json
 from agentplat._plan.graph import Plan
 from agentplat._plan.text import StepScanner, extract_plan
 from agentplat._refine.critique import CritiqueError, parse_critique
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 GOOD = json.dumps({"steps": [{"agent": "math", "tool": "add", "args": {"a": 1, "b": 2}, "dependencies": []}]})
 DEEP = ('{"steps": [{"agent": "math", "tool": "add", "args": {"a": ' + "[" * 3000 + "]" * 3000

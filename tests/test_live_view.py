@@ -7,15 +7,16 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
+
+from agentplat.testing import cli_command
 
 
 def run_in_terminal(*args: str, timeout: float = 120) -> str:
     """Run the CLI with a pseudo-terminal as stdout, as a person at a shell would."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", *args],
+        [*cli_command(), *args],
         stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
         env={**os.environ, "AGENTPLAT_MODEL": "offline", "COLUMNS": "120", "TERM": "xterm"},
     )
@@ -46,7 +47,7 @@ def test_a_terminal_gets_a_live_table_of_steps_with_states_and_times():
 
 
 def test_without_a_terminal_the_output_is_plain_lines():
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     out = run_cli("run", "Calculate 5 factorial", env={"AGENTPLAT_MODEL": "offline"}).stdout
     assert "\x1b[" not in out

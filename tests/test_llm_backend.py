@@ -11,7 +11,7 @@ import pytest
 from agentplat._common.errors import PlanningError
 from agentplat._run.request import run_request
 from agentplat.testing import ToolCall
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 PLAN = {"steps": [
     {"agent": "math", "tool": "multiply", "args": {"a": 10, "b": 5}, "dependencies": []},
@@ -358,9 +358,8 @@ def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(mo
 
 
 def test_a_streamed_plan_over_the_step_limit_is_cut_there_and_leaves_nothing_running(endpoint, home):
-    import sqlite3
-
     from agentplat._plan.graph import MAX_STEPS
+    from agentplat.extend import run_store
 
     count = MAX_STEPS + 100
     (home / "config.toml").write_text("[llm.max_tokens]\nplanner = 1000000\n")  # the budget does not stop it
@@ -371,10 +370,11 @@ def test_a_streamed_plan_over_the_step_limit_is_cut_there_and_leaves_nothing_run
         endpoint.reply(reply)
     result = run_cli("run", "Add " + ", ".join(f"{i} and 1" for i in range(count)), env=cli_env(endpoint))
     assert result.code == 1
-    db = sqlite3.connect(home / "runs.db")
-    assert db.execute("SELECT max(idx) FROM steps").fetchone()[0] < MAX_STEPS  # nothing beyond the limit
-    assert db.execute("SELECT count(*) FROM steps WHERE status IN ('running', 'waiting')").fetchone()[0] == 0
-    assert db.execute("SELECT status FROM runs").fetchall() == [("failed",)]
+    [run] = run_store().list_runs()
+    assert run["status"] == "failed"
+    steps = run_store().steps(run["run_id"])
+    assert steps and max(s["idx"] for s in steps) < MAX_STEPS  # nothing beyond the limit
+    assert [s for s in steps if s["status"] in ("running", "waiting")] == []
     assert len(endpoint.chat_requests) == 1  # refused, not sent back for repairs
     sent, whole = len(endpoint.chat_requests[0].chunk_times), len(reply) // 64
     assert sent < whole * 0.95, f"the stream was read to its end ({sent} of {whole} chunks)"

@@ -14,7 +14,7 @@ import pytest
 from agentplat import PlanningError, get_registry, run_request
 from agentplat._planners.lenient import normalize_step
 from agentplat.testing import OpenAIServer
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 PLAN = {"steps": [
     {"agent": "math", "tool": "multiply", "args": {"a": 10, "b": 5}, "dependencies": []},

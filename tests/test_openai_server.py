@@ -12,7 +12,7 @@ import urllib.request
 import openai
 import pytest
 
-from agentplat.testing import Delay, Fail, OpenAIServer, Reply, ToolCall
+from agentplat.testing import Delay, Fail, OpenAIServer, Reply, ToolCall, wait_until
 
 pytest_plugins = ["agentplat.testing.pytest_plugin", "pytester"]
 
@@ -368,9 +368,7 @@ def test_stop_is_quick_with_idle_and_busy_connections():
 
     caller = threading.Thread(target=slow_call)
     caller.start()
-    deadline = time.monotonic() + 5
-    while not server.requests and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: server.requests, 5, interval=0.01)  # the slow call has reached the server
 
     start = time.monotonic()
     server.stop()

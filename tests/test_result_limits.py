@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from cli_helpers import install_fake_distribution, run_cli
+from agentplat.testing import run_cli
+from cli_helpers import install_fake_distribution
 
 BLOB_PLUGIN = '''
 from agentplat import hookimpl, Agent, tool

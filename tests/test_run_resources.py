@@ -83,14 +83,13 @@ def _probe_registry(log: list) -> agentplat.Registry:
         opened = await scope.get("probe", lambda: Opened(log))
         return f"{text}:{id(opened)}"
 
-    registry = agentplat.Registry.load()
+    registry = agentplat.Registry.load(only=[])
     registry.agents["prober"] = Agent(name="prober", description="Probes things.", tools=[probe])
     return registry
 
 
 @pytest.mark.parametrize("engine", ["inline", "flyte"])
-def test_every_step_of_a_run_shares_its_resources_and_the_run_closes_them(monkeypatch, engine):
-    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "")
+def test_every_step_of_a_run_shares_its_resources_and_the_run_closes_them(engine):
     log: list = []
     registry = _probe_registry(log)
     plan = agentplat.Plan.model_validate({"steps": [
@@ -137,13 +136,12 @@ def test_a_schema_tool_keeps_its_schema_checks_arguments_and_sends_only_what_was
     tool.check_args({"text": "$0", "file-path": "$1"}, deferred={"text", "file-path"})
 
 
-def test_a_schema_tool_is_routed_offline_like_any_tool(monkeypatch):
-    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "")
+def test_a_schema_tool_is_routed_offline_like_any_tool():
 
     async def call(**args):
         return args["text"][::-1]
 
-    registry = agentplat.Registry.load()
+    registry = agentplat.Registry.load(only=[])
     registry.agents["mirror"] = Agent(name="mirror", description="Mirrors.", tools=[
         Tool.from_schema("mirror_text", "Mirror a text backwards.", {
             "type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}, call)])

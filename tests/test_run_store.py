@@ -5,28 +5,25 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
-from cli_helpers import run_cli
+from agentplat.extend import run_store
+from agentplat.testing import cli_command, run_cli, wait_until
 
 OFFLINE = {"AGENTPLAT_MODEL": "offline"}
 
 
 def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", *args],
+        [*cli_command(), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
     )
 
 
 def wait_for(path, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+    wait_until(path.exists, timeout, interval=0.05, message=f"{path} never appeared")
 
 
 def runs(*args: str):
@@ -153,7 +150,7 @@ def test_fail_fast_cancels_the_requests_still_running_or_waiting(tmp_path, testk
     assert recorded["nap for 120 seconds"] == "interrupted"
 
 
-def test_stored_rows_never_contain_an_api_key(openai_server):
+def test_stored_rows_never_contain_an_api_key(openai_server, home):
     key = "sk-test-0123456789abcdefSECRET"
     openai_server.api_key = key
     openai_server.reply(json.dumps({"steps": [
@@ -161,11 +158,11 @@ def test_stored_rows_never_contain_an_api_key(openai_server):
     env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": key}
     result = run_cli("run", f"Multiply 6 by 7 (my key is {key})", env=env)
     assert result.code == 0, result.stderr
-    db = sqlite3.connect(os.path.join(os.environ["AGENTPLAT_HOME"], "runs.db"))
-    dump = "\n".join(db.iterdump())
-    assert "INSERT INTO \"llm_calls\"" in dump  # the call itself was recorded
-    assert key not in dump and "SECRET" not in dump
-    assert "authorization" not in dump.lower()
+    [run] = run_store().list_runs()
+    assert run_store().llm_calls(run["run_id"])  # the call itself was recorded
+    stored = b"".join(p.read_bytes() for p in home.glob("runs.db*"))  # the file, its WAL and journal alike
+    assert key.encode() not in stored and b"SECRET" not in stored
+    assert b"authorization" not in stored.lower()
 
 
 def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(openai_server, testkit):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 KEY = "sk-live-Qm7xT2vR9pL4nW8kJ3hF"
 TOKEN = "hunter2-" + "zq8" * 20  # a secret with no well-known shape, longer than a label shows

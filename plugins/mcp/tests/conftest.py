@@ -8,10 +8,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from agentplat.testing import wait_until
 
 SERVER = Path(__file__).parent / "servers" / "shout_server.py"
 PLUGINS = "agentplat-mcp,agentplat-math"
@@ -68,16 +68,16 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return True
         except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+            return False
+
+    wait_until(listening, timeout, interval=0.1, message=f"nothing listens on port {port} after {timeout}s")
 
 
 @pytest.fixture

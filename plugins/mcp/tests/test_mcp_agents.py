@@ -13,7 +13,7 @@ import pytest
 
 import agentplat
 from agentplat import Step, plan_request, run_request
-from agentplat.testing import ScriptedModel, ToolCall
+from agentplat.testing import ScriptedModel, ToolCall, wait_until
 
 
 def load() -> agentplat.Registry:
@@ -36,12 +36,10 @@ def alive(pid: int) -> bool:
 
 
 def gone(pid: int, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
+    try:
+        return wait_until(lambda: not alive(pid), timeout, interval=0.05)
+    except TimeoutError:
+        return False
 
 
 def test_each_server_is_an_agent_with_the_servers_tools(servers):

@@ -8,6 +8,8 @@ import os
 import sys
 
 import pytest
+from agentplat.extend import run_store
+from agentplat.testing import cli_command
 
 REQUEST = "Add 3 and 4, multiply 6 by 7, then add the two results"
 
@@ -20,7 +22,8 @@ def serve_env(home) -> dict[str, str]:
 
 
 def agentplat_args(*args: str) -> list[str]:
-    return ["-c", "from agentplat.cli import main; main()", *args]
+    """The arguments after this Python that run ``agentplat ARGS``."""
+    return [*cli_command()[1:], *args]
 
 
 async def exercise(session) -> dict:
@@ -46,11 +49,8 @@ def check(found: dict, home) -> None:
     run_id = ran.structuredContent["run_id"]
     assert ran.content[0].text.startswith("49")
     assert found["failed"].isError and "division by zero" in found["failed"].content[0].text.lower()
-    # the run is recorded like one of `agentplat run`: `agentplat show RUN_ID` finds it
-    import sqlite3
-
-    with sqlite3.connect(home / "runs.db") as db:
-        assert db.execute("select answer from runs where run_id = ?", (run_id,)).fetchone() == ("49",)
+    # the run is recorded like one of `agentplat run`, in the same store `agentplat show RUN_ID` reads
+    assert run_store().get_run(run_id)["answer"] == "49"
 
 
 def test_stdio_serve_with_the_sdk_client(home):

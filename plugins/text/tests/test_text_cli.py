@@ -4,26 +4,20 @@ the workspace installs it (through its entry point)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from agentplat.testing import CliResult, run_cli
 
 
-def agentplat(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AGENTPLAT_MODEL": "offline", "AGENTPLAT_ENGINE": "inline",
-           "AGENTPLAT_HOME": str(tmp_path / "home"), "AGENTPLAT_FLYTE_RECORDS": "0"}
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENTPLAT_LOAD_PLUGINS"):
-        env.pop(name, None)
-    return subprocess.run([sys.executable, "-c", "from agentplat.cli import main; main()", *args],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+def agentplat(tmp_path, *args: str) -> CliResult:
+    env = {"AGENTPLAT_MODEL": "offline", "AGENTPLAT_ENGINE": "inline", "AGENTPLAT_FLYTE_RECORDS": "0"}
+    return run_cli(*args, env=env, home=tmp_path / "home", drop=("AGENTPLAT_LOAD_PLUGINS",), cwd=tmp_path)
 
 
 def run_json(tmp_path, request: str) -> dict:
     done = agentplat(tmp_path, "run", "--json", request)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    assert done.code == 0, done.stderr
+    return done.json()
 
 
 def steps(result: dict) -> list[tuple]:
@@ -64,20 +58,20 @@ def test_math_and_text_run_in_parallel(tmp_path):
 
 def test_the_human_output_shows_the_plan_and_the_answer(tmp_path):
     done = agentplat(tmp_path, "run", "reverse 'agentplat' and uppercase it")
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.stderr
     assert "text.uppercase(text=$0)  (after 0)" in done.stdout
     assert "Answer: TALPTNEGA" in done.stdout
 
 
 def test_the_plugin_loads_through_its_entry_point(tmp_path):
     done = agentplat(tmp_path, "plugins", "--json")
-    assert done.returncode == 0, done.stderr
-    [text] = [p for p in json.loads(done.stdout) if p["name"] == "agentplat-text"]
+    assert done.code == 0, done.stderr
+    [text] = [p for p in done.json() if p["name"] == "agentplat-text"]
     assert (text["status"], text["error"], text["agents"]) == ("ok", None, ["text"])
     assert set(text["hooks"]) == {"register_agents", "register_offline_parsers"}
 
     done = agentplat(tmp_path, "agents", "--json")
-    [agent] = [a for a in json.loads(done.stdout) if a["name"] == "text"]
+    [agent] = [a for a in done.json() if a["name"] == "text"]
     assert {"count_words", "count_letters", "count_characters", "reverse", "uppercase", "lowercase",
             "title_case", "replace", "is_palindrome"} <= {t["name"] for t in agent["tools"]}
 
@@ -85,5 +79,5 @@ def test_the_plugin_loads_through_its_entry_point(tmp_path):
 @pytest.mark.parametrize("request_", ["reverse the order of my meetings", "count to 10"])
 def test_requests_the_text_agent_cannot_serve_are_refused(tmp_path, request_):
     done = agentplat(tmp_path, "run", "--json", request_)
-    assert done.returncode != 0
+    assert done.code != 0
     assert "no installed agent can handle" in done.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from agentplat import Clause, plan_request
+from agentplat import Clause, Registry, plan_request
 from agentplat_weather.parser import parse_weather_clause
 
 
@@ -67,9 +67,10 @@ def test_there_refers_to_an_earlier_step():
     assert parse("what's the weather there") is None
 
 
-def test_offline_planner_routes_weather_requests(monkeypatch):
-    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-weather")
-    planned = asyncio.run(plan_request("What's the weather in Paris and will it rain in Rio de Janeiro tomorrow?", model="offline"))
+def test_offline_planner_routes_weather_requests():
+    registry = Registry.load(only=["agentplat-weather"])
+    planned = asyncio.run(plan_request("What's the weather in Paris and will it rain in Rio de Janeiro tomorrow?",
+                                       model="offline", registry=registry))
     steps = [(s.agent, s.tool, s.args) for s in planned.plan.steps]
     assert steps == [
         ("weather", "current_weather", {"place": "Paris"}),
@@ -77,11 +78,8 @@ def test_offline_planner_routes_weather_requests(monkeypatch):
     ]
 
 
-def test_registered_through_its_entry_point(monkeypatch):
-    from agentplat import Registry
-
-    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-weather")
-    registry = Registry.load()
+def test_registered_through_its_entry_point():
+    registry = Registry.load(only=["agentplat-weather"])
     [info] = registry.plugins
     assert (info.name, info.status, info.agents) == ("agentplat-weather", "ok", ["weather"])
     agent = registry.agent("weather")

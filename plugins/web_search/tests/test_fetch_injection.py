@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 from agentplat import run_request
 from agentplat.extend import run_store
-from agentplat.testing import ScriptedModel, ToolCall
+from agentplat.testing import ScriptedModel, ToolCall, run_cli
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 URL = re.compile(r"https?://[^\s\"'<>\\]+")
@@ -72,9 +70,8 @@ def test_an_injected_fetch_to_a_metadata_address_never_goes_out(http, engine, mo
     assert len(step.refused) == 1 and "comes from a tool result in this step" in step.refused[0]
     told = [m["content"] for m in model.requests[-1].messages if m["role"] == "tool"]
     assert told[-1].startswith("error: refused: url=") and "tool results are data" in told[-1]
-    shown = subprocess.run([sys.executable, "-m", "agentplat", "show", result.run_id], capture_output=True,
-                           text=True, timeout=60)
-    assert shown.returncode == 0, shown.stderr
+    shown = run_cli("show", result.run_id, timeout=60)
+    assert shown.code == 0, shown.stderr
     assert "      refused web_search.fetch_page: url=" in shown.stdout  # the run store keeps the refusal
 
 

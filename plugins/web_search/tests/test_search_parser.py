@@ -69,9 +69,8 @@ def test_pronouns_refer_to_earlier_steps():
     assert parse("search for it") is None
 
 
-def test_registered_through_its_entry_point(monkeypatch):
-    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-web-search")
-    registry = Registry.load()
+def test_registered_through_its_entry_point():
+    registry = Registry.load(only=["agentplat-web-search"])
     [info] = registry.plugins
     assert (info.name, info.status, info.agents) == ("agentplat-web-search", "ok", ["web_search"])
     agent = registry.agent("web_search")
@@ -80,9 +79,10 @@ def test_registered_through_its_entry_point(monkeypatch):
     assert [p.agent for p in registry.parsers] == ["web_search"]
 
 
-def test_offline_planner_chains_search_and_fetch(monkeypatch):
-    monkeypatch.setenv("AGENTPLAT_LOAD_PLUGINS", "agentplat-web-search")
-    planned = asyncio.run(plan_request("search for python asyncio, then open the first result", model="offline"))
+def test_offline_planner_chains_search_and_fetch():
+    registry = Registry.load(only=["agentplat-web-search"])
+    planned = asyncio.run(plan_request("search for python asyncio, then open the first result", model="offline",
+                                       registry=registry))
     steps = [(s.agent, s.tool, s.args, s.dependencies) for s in planned.plan.steps]
     assert steps == [
         ("web_search", "search", {"query": "python asyncio"}, []),

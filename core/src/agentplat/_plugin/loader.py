@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Callable
 
 import pluggy
@@ -167,8 +168,10 @@ class PluginLoader:
         info = PluginInfo(name=name, version=_core_version(), module=module.__name__, builtin=True)
         self._register(module, info)
 
-    def load_entry_points(self) -> None:
-        allowed = allowed_distributions()
+    def load_entry_points(self, only: Iterable[str] | None = None) -> None:
+        """Load the installed plugins: those named in ``only`` (distribution names) if given,
+        else those ``AGENTPLAT_LOAD_PLUGINS`` allows (all when it is unset)."""
+        allowed = allowed_distributions() if only is None else {_normalise(name) for name in only if name.strip()}
         for ep in discover_entry_points():
             dist = ep.dist
             dist_name = dist.metadata["Name"] if dist else ep.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from importlib import import_module
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Callable
 
 from .agents import Agent
@@ -65,11 +66,19 @@ class Registry:
             self.loader.call_each("register_commands", lambda info: cli)
 
     @classmethod
-    def load(cls, *, trace: bool | None = None) -> "Registry":
+    def load(cls, *, trace: bool | None = None, only: Iterable[str] | None = None) -> "Registry":
+        """A new registry of the installed plugins (and the core's built-in model backends).
+
+        ``only`` loads just the named plugin distributions (``only=["agentplat-math"]``;
+        ``only=[]`` loads none), as ``AGENTPLAT_LOAD_PLUGINS=a,b`` does for a whole process;
+        without it, that variable decides. The process-wide registry (``get_registry()``)
+        is not affected."""
+        if isinstance(only, str):
+            raise TypeError("only= takes a list of distribution names, not a string")
         loader = PluginLoader(trace=trace)
         for name in BUILTINS:  # by module name, as an entry point names a third-party plugin
             loader.load_builtin(import_module(name))
-        loader.load_entry_points()
+        loader.load_entry_points(only=only)
         registry = cls(loader=loader)
         registry._collect(loader)
         registry.plugins = [i for i in loader.infos.values() if not i.builtin]

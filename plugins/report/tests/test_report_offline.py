@@ -7,8 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from agentplat._refine.critique import Critique
-from agentplat._refine.loop import Iteration, Refinement, refine
+from agentplat import Critique, Iteration, Refinement, refine
 
 DOCS = {
     "solar.md": "# Solar power\n\nSolar power converts sunlight into electricity with photovoltaic panels. "
@@ -95,7 +94,7 @@ def test_the_rubric_scores_structure_length_coverage_and_sources():
     ('prepare a report on "tidal power"', "tidal power"),
 ])
 def test_the_offline_planner_routes_report_requests_to_the_report_agent(request_text, topic, home):
-    from agentplat._run.request import plan_request
+    from agentplat import plan_request
 
     planned = asyncio.run(plan_request(request_text, model="offline"))
     [step] = planned.plan.steps
@@ -103,14 +102,14 @@ def test_the_offline_planner_routes_report_requests_to_the_report_agent(request_
 
 
 def test_other_requests_are_not_taken_by_the_report_parser(home):
-    from agentplat._run.request import plan_request
+    from agentplat import plan_request
 
     plan = asyncio.run(plan_request("search for wave energy", model="offline")).plan
     assert plan.steps[0].agent == "web_search"
 
 
 def test_the_report_agent_is_registered_with_its_tool(home):
-    from agentplat._plugin.registry import get_registry
+    from agentplat import get_registry
 
     agent = get_registry().agent("report")
     tool = agent.tool("write_report")
@@ -118,7 +117,7 @@ def test_the_report_agent_is_registered_with_its_tool(home):
 
 
 def test_a_run_writes_the_report_and_answers_with_its_path(corpus, tmp_path, monkeypatch):
-    from agentplat._run.request import run_request
+    from agentplat import run_request
 
     monkeypatch.setenv("AGENTPLAT_REPORTS_DIR", str(tmp_path / "reports"))
     result = asyncio.run(run_request("write a report on renewable energy", model="offline"))
@@ -129,7 +128,7 @@ def test_a_run_writes_the_report_and_answers_with_its_path(corpus, tmp_path, mon
 
 
 def test_an_offline_batch_through_the_cli(corpus, tmp_path):
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     env = {"AGENTPLAT_SEARCH_BACKEND": "local", "AGENTPLAT_SEARCH_PATH": str(corpus), "AGENTPLAT_MODEL": "offline"}
     result = run_cli("report", "renewable energy", "wind energy", "--out", str(tmp_path / "r"), "--json", env=env)
@@ -189,7 +188,7 @@ def test_the_four_formats(tmp_path):
 
 
 def test_report_help_shows_the_options_of_report_topic():
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     result = run_cli("report", "--help")
     assert result.code == 0, result.stderr
@@ -200,7 +199,7 @@ def test_report_help_shows_the_options_of_report_topic():
 
 
 def test_report_without_a_topic_is_one_error_line():
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     result = run_cli("report")
     assert result.code == 1
@@ -212,7 +211,7 @@ def test_report_without_a_topic_is_one_error_line():
 
 
 def test_an_offline_report_with_no_sources_fails_and_says_where_to_point_it(tmp_path):
-    from cli_helpers import run_cli
+    from agentplat.testing import run_cli
 
     empty = tmp_path / "docs"
     empty.mkdir()

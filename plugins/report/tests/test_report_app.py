@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NO_CHROMIUM = ("Chromium is not installed, so the report app's browser test did not run: install it (Debian: "
@@ -147,47 +144,9 @@ def test_serve_on_a_busy_port_says_so_in_one_line_before_claiming_to_serve(repor
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving_report_app(*args: str, env: dict[str, str]):
-    """``agentplat report serve ARGS`` on a free loopback port, as a user starts it; yields its
-    URL once it answers, and stops it afterwards."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from agentplat.cli import main; main()", "report", "serve", *args,
-         "--port", str(port)],
-        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the app did not start: {proc.communicate()[1]}")
-        time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 @pytest.fixture
-def server(reports, offline_env):
-    with serving_report_app("--reports", str(reports), env=offline_env) as url:
+def server(reports, offline_env, report_app):
+    with report_app("--reports", str(reports), env=offline_env) as url:
         yield url
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import pytest
 from agentplat.testing import Fail
-from cli_helpers import run_cli
+from agentplat.testing import run_cli
 
 TOPIC = re.compile(r"^Write a report on: (.+)$", re.M)
 SUBJECT = re.compile(r"^Subject: (.+)$", re.M)
@@ -78,12 +78,12 @@ def run_batch(topics, out, **settings):
 
 @pytest.mark.openai_server(latency=0.25)
 def test_a_batch_takes_about_as_long_as_its_slowest_topic_not_the_sum(openai_server, llm_env, tmp_path):
-    from agentplat._engines.flyte import ensure_initialised
-    from agentplat._models.select import select_model
-    from agentplat._plugin.registry import get_registry
+    from agentplat import get_registry
+    from agentplat.extend import current_engine, select_model
 
     assert select_model(get_registry()).client.client  # one-time costs (imports, Flyte) are not the batch's
-    ensure_initialised()
+    warmed = asyncio.run(current_engine().map("agentplat_report.slug:slugify", [{"topic": "warm up"}], limit=1))
+    assert warmed == ["warm-up"]
     editorial = Editorial(scores={"quick wins": [9], "slow burn": [4, 5, 6], "solar sails": [6, 9],
                                   "tidal power": [7, 8], "wave energy": [5, 9], "geothermal heat": [6, 8]})
     openai_server.handler = editorial
@@ -193,13 +193,6 @@ def test_without_resume_a_rerun_regenerates_into_the_same_folders(openai_server,
     assert len(openai_server.chat_requests) == 2 + 4
 
 
-def invoke(*args):
-    from agentplat.cli import cli
-    from click.testing import CliRunner
-
-    return CliRunner().invoke(cli, list(args))
-
-
 def test_topics_come_from_a_file_and_bad_input_fails_in_one_line(tmp_path, home, monkeypatch):
     monkeypatch.setenv("AGENTPLAT_MODEL", "offline")
     listing = tmp_path / "topics.txt"
@@ -209,6 +202,6 @@ def test_topics_come_from_a_file_and_bad_input_fails_in_one_line(tmp_path, home,
     assert read_topics(("solar sails",), str(listing)) == ["solar sails", "tidal power"]
     for args in (["report", "--out", str(tmp_path)], ["report", "--from-file", str(tmp_path / "missing.txt")],
                  ["report", "x" * 400]):
-        result = invoke(*args)
+        result = run_cli(*args, timeout=60)
         lines = result.stderr.strip().splitlines()
-        assert result.exit_code != 0 and len(lines) == 1 and lines[0].startswith("agentplat: error:"), result.stderr
+        assert result.code != 0 and len(lines) == 1 and lines[0].startswith("agentplat: error:"), result.stderr
