@@ -130,7 +130,7 @@ def test_a_batch_prints_results_in_input_order_with_failures_in_place(tmp_path):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["index"] for line in lines] == [0, 1, 2]
     assert [line["status"] for line in lines] == ["succeeded", "failed", "succeeded"]
-    assert [line["answer"] for line in lines] == ["120", "", "4"]
+    assert [line["answer"] for line in lines] == ["120", None, "4"]
     assert len(runs("--tag", "batch=one")) == 3
     assert [r["request"] for r in runs("--tag", "source=jsonl")] == ["Add 2 and 2"]
 

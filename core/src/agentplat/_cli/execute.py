@@ -51,7 +51,8 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
             from .._run.request import load_result
 
             click.echo(redact(json.dumps(load_result(store, run_id).to_json(), indent=2, ensure_ascii=False)))
-        raise AgentplatError(f"{_first_line(exc)} (run {run_id})") from exc
+        message = _first_line(exc)
+        raise AgentplatError(message if run_id in message else f"{message} (run {run_id})") from exc
     printer = RunPrinter() if live else listener
     if synthesize and result.steps:
         from .._run.synthesis import synthesize_answer
