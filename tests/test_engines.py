@@ -10,7 +10,7 @@ import pytest
 
 from agentplat import PlanningError, Step, get_registry, plan_request, run_request
 from agentplat.extend import JobFailed, current_engine, select_model
-from agentplat.testing import ScriptedModel, ToolCall, override_model
+from agentplat.testing import ScriptedModel, ScriptedToolCall, override_model
 from cli_helpers import install_fake_distribution
 
 PLAN = {"steps": [
@@ -56,7 +56,7 @@ def jobs_plugin(tmp_path, monkeypatch):
 def test_a_scripted_model_drives_a_whole_run_with_no_http(engine, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    model = ScriptedModel([json.dumps(PLAN), ToolCall("add", {"a": 50, "b": 3}), "53"])
+    model = ScriptedModel([json.dumps(PLAN), ScriptedToolCall("add", {"a": 50, "b": 3}), "53"])
     result = asyncio.run(run_request("Multiply 10 by 5, then add 3", model=model, engine=engine))
     assert result.status == "succeeded", result.first_error()
     assert result.answer == "53"

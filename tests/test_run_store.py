@@ -169,7 +169,7 @@ def test_stored_rows_never_contain_an_api_key(openai_server):
 
 
 def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(openai_server, testkit):
-    from agentplat.testing import ToolCall
+    from agentplat.testing import ScriptedToolCall
 
     plan = {"steps": [
         {"agent": "math", "task": "Multiply 6 by 7", "dependencies": []},
@@ -182,8 +182,8 @@ def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(op
         if messages[0]["content"].startswith("You are the planner"):
             return json.dumps(plan)
         if "Multiply" in messages[1]["content"]:
-            return ToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
-        return ToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
+            return ScriptedToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        return ScriptedToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
 
     openai_server.handler = model
     env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
@@ -239,7 +239,7 @@ def test_a_damaged_run_store_names_itself_and_does_not_stop_a_run(home):
 
 def sleepy_model(plan):
     """A scripted endpoint for a plan of a math task then a sleeper task (see the test above)."""
-    from agentplat.testing import ToolCall
+    from agentplat.testing import ScriptedToolCall
 
     def model(body):
         messages = body["messages"]
@@ -247,8 +247,8 @@ def sleepy_model(plan):
         if messages[0]["content"].startswith("You are the planner"):
             return json.dumps(plan)
         if "Multiply" in messages[1]["content"]:
-            return ToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
-        return ToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
+            return ScriptedToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        return ScriptedToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
 
     return model
 

@@ -13,7 +13,7 @@ import pytest
 
 import agentplat
 from agentplat import Step, plan_request, run_request
-from agentplat.testing import ScriptedModel, ToolCall
+from agentplat.testing import ScriptedModel, ScriptedToolCall
 
 
 def load() -> agentplat.Registry:
@@ -114,7 +114,7 @@ def test_llm_planner_direct_steps_pass_structured_results(servers, openai_server
 def test_specialist_loop_calls_server_tools(servers):
     servers.stdio("loud")
     registry = load()
-    model = ScriptedModel([ToolCall("shout", {"text": "abc"}), "ABC!"])
+    model = ScriptedModel([ScriptedToolCall("shout", {"text": "abc"}), "ABC!"])
     done = asyncio.run(asyncio.wait_for(model.run_task(Step(agent="loud", task="Shout abc"), {}, registry), 60))
     assert done.result == "ABC!"
     offered = {t["function"]["name"] if "function" in t else t["name"] for t in model.requests[0].tools}
