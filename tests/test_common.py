@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from agentplat import AgentplatError, ChatCritic, ChatWriter, ToolError, TransientError, http
+from agentplat import AgentplatError, ToolError, TransientError, http
+from agentplat.refine import ChatCritic, ChatWriter
 from agentplat._common.retry import TRANSIENT_STATUS, is_transient
 from agentplat._common.settings import number
 from agentplat._common.text import describe, embedded_json, problems

@@ -1,7 +1,10 @@
 """agentplat: plan a request into a DAG of steps served by installed agents, run it on Flyte.
 
 The public API is re-exported here and imported lazily, so ``agentplat --help`` and the
-listing commands stay fast (no Flyte, no ``openai`` until a run needs them).
+listing commands stay fast (no Flyte, no ``openai`` until a run needs them). The public
+surface is six modules: this one (the user API), ``agentplat.extend`` (what plugin authors
+need beyond it), ``agentplat.refine`` (the refinement kit), ``agentplat.http`` (HTTP helpers
+for tools), ``agentplat.hookspecs`` (the plugin contract) and ``agentplat.testing``.
 """
 
 from __future__ import annotations
@@ -37,16 +40,6 @@ _EXPORTS = {
     "RunResult": "_run.request",
     "StepResult": "_run.request",
     "run_request": "_run.request",
-    "refine": "_refine.loop",
-    "Refinement": "_refine.loop",
-    "Iteration": "_refine.loop",
-    "Writer": "_refine.loop",
-    "Critic": "_refine.loop",
-    "ChatWriter": "_refine.loop",
-    "Critique": "_refine.critique",
-    "CritiqueError": "_refine.critique",
-    "ChatCritic": "_refine.critique",
-    "parse_critique": "_refine.critique",
     "plan_request": "_run.request",
 }
 

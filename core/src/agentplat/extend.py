@@ -2,8 +2,9 @@
 work on the configured engine, calling tools and models the way a run does, adding CLI
 commands, and reaching a cluster.
 
-Plugins import only ``agentplat``, ``agentplat.extend``, ``agentplat.http`` and
-``agentplat.testing``; everything else in the core is private and may change. Names are
+Plugins import only the six public modules (``agentplat``, ``agentplat.extend``,
+``agentplat.refine``, ``agentplat.http``, ``agentplat.hookspecs``, ``agentplat.testing``);
+everything else in the core is private and may change. Names are
 imported on first use, so importing this module costs nothing.
 
 - Engines: ``current_engine()`` is the engine of this process (``AGENTPLAT_ENGINE``: Flyte, or
@@ -23,7 +24,8 @@ imported on first use, so importing this module costs nothing.
   stderr, exit codes, ``--debug``).
 - Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
   a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it.
-- The refinement kit is in the user API: ``agentplat.refine``, ``ChatWriter``, ``ChatCritic``...
+- The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
+  ``ChatCritic``...).
 """
 
 from __future__ import annotations
