@@ -23,7 +23,9 @@ imported on first use, so importing this module costs nothing.
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
   stderr, exit codes, ``--debug``).
 - Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
-  a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it.
+  a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it. Both
+  return what happened as a dict and print nothing: progress lines go to ``on_event``, and
+  your command prints (and fails on a run that did not succeed).
 - The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
   ``ChatCritic``...).
 """
