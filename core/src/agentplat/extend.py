@@ -14,6 +14,11 @@ imported on first use, so importing this module costs nothing.
 - Tools and models: ``call_tool(agent, tool, args)`` calls another plugin's tool (a Flyte
   trace inside a task); ``select_model(registry, name)`` is the model a run would use (inside
   a run: that run's model); ``in_flyte_task()`` and ``group(name)`` for your own traces.
+- Model backends: ``ModelBackend`` is what ``register_models`` takes (``name``,
+  ``configured()``, ``create(model) -> Model``, optionally ``setup``); a ``Model`` has a
+  ``name``, ``await plan(request, registry, on_step=None)`` (a validated plan) and
+  ``await run_task(step, inputs, registry)`` (a delegated ``task`` step). Both are
+  ``typing.Protocol`` classes: a backend matches their shape, it need not subclass them.
 - Runs: ``run_resources()`` is the current run's scope of resources (``None`` outside a
   run): ``await run_resources().get(key, opener, timeout=...)`` opens ``opener()`` (an async
   context manager) once per run, shares it with every step, and closes it when the run ends.
@@ -41,6 +46,8 @@ _EXPORTS = {
     "current_engine": "_engines.select",
     "call_tool": "_execute.tools",
     "select_model": "_models.select",
+    "Model": "_models.base",
+    "ModelBackend": "_models.base",
     "in_flyte_task": "_common.flytectx",
     "group": "_common.flytectx",
     "handles_errors": "_cli.support",
@@ -74,5 +81,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._engines.base import Engine, JobFailed
     from ._engines.select import current_engine
     from ._execute.tools import call_tool
+    from ._models.base import Model, ModelBackend
     from ._models.select import select_model
     from .cluster.engine import run_job_remote
