@@ -154,7 +154,7 @@ def test_llm_calls_made_inside_a_tool_are_counted_with_the_step_and_the_run():
 
 def test_a_step_cancelled_by_a_failed_plan_is_not_left_running_in_the_store(monkeypatch):
     from agentplat import Agent, Registry, tool
-    from agentplat._store.runs import get_store
+    from agentplat._store.runs import run_store
 
     monkeypatch.setenv("AGENTPLAT_PLAN_REPAIRS", "0")
 
@@ -167,7 +167,7 @@ def test_a_step_cancelled_by_a_failed_plan_is_not_left_running_in_the_store(monk
     registry = Registry(agents={"sleeper": Agent(name="sleeper", description="Sleeps.", tools=[nap])})
     text = json.dumps({"steps": [{"agent": "sleeper", "tool": "nap", "args": {"seconds": 5}, "dependencies": []},
                                  {"agent": "sleeper", "tool": "snore", "args": {}, "dependencies": []}]})
-    store = get_store()
+    store = run_store()
     result = asyncio.run(run_request("nap for 5 seconds then snore", model=ScriptedModel([text]), engine="inline",
                                      registry=registry, store=store, run_id="cancelled1"))
     assert result.status == "failed" and "no tool 'snore'" in result.error

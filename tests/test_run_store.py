@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from cli_helpers import run_cli
 
 OFFLINE = {"AGENTPLAT_MODEL": "offline"}
@@ -389,3 +391,12 @@ def test_a_store_made_before_a_column_was_added_gets_it_and_keeps_its_runs(home)
     assert [r["run_id"] for r in runs()][-1] == "old1"
     shown = run_cli("show", ran.json()["run_id"], "--json")
     assert shown.code == 0 and shown.json()["steps"][0]["refused"] == []
+
+
+def test_one_store_accessor_raises_for_a_damaged_file_unless_told_it_may_do_without(home):
+    from agentplat._store.runs import DamagedStore, run_store
+
+    (home / "runs.db").write_bytes(b"not a database, just garbage " * 8)
+    with pytest.raises(DamagedStore):
+        run_store()
+    assert run_store(damaged_ok=True) is None

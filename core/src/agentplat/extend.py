@@ -23,7 +23,8 @@ imported on first use, so importing this module costs nothing.
   run): ``await run_resources().get(key, opener, timeout=...)`` opens ``opener()`` (an async
   context manager) once per run, shares it with every step, and closes it when the run ends.
   ``data_dir()`` is ``$AGENTPLAT_HOME`` (default: the per-user data folder), for a plugin's
-  own files. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``.
+  own files. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``
+  (``run_store(damaged_ok=True)``: ``None`` rather than an error when its file is damaged).
   ``Agent(local_only=True)`` (in ``agentplat``) keeps an agent's steps off a cluster.
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
   stderr, exit codes, ``--debug``).

@@ -63,7 +63,7 @@ def test_an_injected_fetch_to_a_metadata_address_never_goes_out(http, engine, mo
     task = f"Read {article.url}/tides and summarise it"
     model, fetched = obedient({"steps": [{"agent": "web_search", "task": task, "dependencies": []}]})
 
-    result = asyncio.run(run_request(task, model=model, engine=engine, store=run_store()))
+    result = asyncio.run(run_request(task, model=model, engine=engine, store=run_store(damaged_ok=True)))
 
     assert fetched == [f"{article.url}/tides", secret_url]  # the model did try
     assert metadata.requests == []  # and nothing reached the "metadata" server

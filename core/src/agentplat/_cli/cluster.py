@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 import click
 
+from .._common.clock import iso
 from .._common.text import squeezed
 from .support import fail, handles_errors
 from .._cluster import remote
@@ -212,17 +212,6 @@ def print_result(result, *, as_json: bool, extra: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- runs / show --remote
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        if value.year < 1971:  # an unset protobuf timestamp
-            return None
-        return value.astimezone(timezone.utc).isoformat()
-    except (ValueError, OSError):
-        return None
-
-
 async def _request_of(run) -> dict[str, Any]:
     try:
         inputs = await run.inputs.aio()
@@ -250,7 +239,7 @@ def runs_remote(*, limit: int, status: str | None, config: str | None, as_json: 
             found.append(run)
         extra = await asyncio.gather(*(_request_of(r) for r in found))
         return [
-            {"run": r.name, "phase": remote.phase_name(r.phase), "started_at": _iso(getattr(r.action, "start_time", None)),
+            {"run": r.name, "phase": remote.phase_name(r.phase), "started_at": iso(getattr(r.action, "start_time", None)),
              "url": r.url, **more}
             for r, more in zip(found, extra)
         ]
