@@ -3,12 +3,18 @@ downwards, and plugins that only import agentplat's public surfaces.
 
 Imports are read with ``ast`` (top-level and function-local alike; only imports under
 ``if TYPE_CHECKING:`` are left out, since they never run). A ``from . import x`` that names
-a submodule counts as an import of that submodule.
+a submodule counts as an import of that submodule (not of the package, unless it also
+names something the package itself defines). Imports made at run time count too:
+``import_module("...")`` with a string literal (absolute, or relative to the package), and
+the lazy re-exports of a module that calls ``import_module``: a module-level dict whose
+values are module paths, resolved relative to the package (``_EXPORTS = {"Agent":
+"_plugin.agents"}`` in ``agentplat/__init__.py`` imports ``agentplat._plugin.agents``).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -17,31 +23,38 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "core" / "src"
 PLUGINS = sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").is_file())
 
-#: Top-down: each entry may import only entries to its right (and itself).
+#: Top-down: each entry may import only entries to its right (and itself). An entry covers its
+#: submodules too, except ``agentplat`` itself, which is only the package's ``__init__``. A tuple
+#: is packages that share one layer.
 LAYERS = [
     "agentplat.cli",         # the console-script entry point (a re-export of _cli)
+    "agentplat.extend",      # public: what plugin authors need beyond the user API (re-exports, CLI and cluster included)
     "agentplat._cli",        # commands, printing, live view: the only place errors become exit codes
-    "agentplat.cluster",     # the cluster's Flyte tasks, by their stable module path
-    "agentplat._cluster",    # environments, images, remote runs, jobs and apps on a cluster
     "agentplat._authoring",  # new-plugin scaffold, install/uninstall records
-    "agentplat.extend",      # what plugin authors need beyond the user API
-    "agentplat._run",        # a request -> a RunResult (and batches, synthesis)
-    "agentplat._engines",    # inline, Flyte local, Flyte cluster: one Engine seam
+    "agentplat",             # public: the user API (lazy re-exports of the layers below) and __version__
+    "agentplat._run",        # the front door: a request -> a RunResult (here or on a cluster), history, batches
+    # inline, Flyte local, Flyte cluster: one Engine seam; and the Flyte tasks the cluster engine
+    # submits, which live at their stable module path agentplat.cluster (a plugin's cluster job too)
+    ("agentplat._engines", "agentplat.cluster"),
+    "agentplat._cluster",    # environments, images, remote runs, jobs and apps on a cluster (no engine)
     "agentplat._models",     # a model = a planner + a task runner, per backend
     "agentplat._execute",    # scheduler, one step, the specialist loop, the driver
     "agentplat._planners",   # the LLM planner and the offline planner
+    "agentplat.refine",      # public: the refinement kit (lazy re-exports of _refine)
     "agentplat._refine",     # generate -> critique -> revise
     "agentplat._plan",       # the plan format, $N references, reading plans out of text
     "agentplat._llm",        # one chat call: client, trace, usage, recording
     "agentplat._store",      # the run store
-    "agentplat._plugin",     # loader, registry, agents, tools, job entries
+    "agentplat._plugin",     # loader, registry, agents, tools, job entries, the offline-parser contract
     "agentplat.http",        # public HTTP helpers for tools
-    "agentplat._common",     # leaves: errors, JSON, retry, settings, secrets, text, Flyte context
+    "agentplat._common",     # leaves: errors, JSON, retry, settings, secrets, text, clock, Flyte context
     "agentplat.hookspecs",   # the plugin contract in one screen (public: plugin authors read it)
 ]
-#: Modules outside the layer order: the package's public face and its test kit.
+#: Modules outside the layer order: the test kit and ``python -m agentplat``.
 OUTSIDE = ["agentplat.testing", "agentplat.__main__"]
-PUBLIC = {"agentplat", "agentplat.extend", "agentplat.http", "agentplat.testing", "agentplat.hookspecs"}
+PUBLIC = {"agentplat", "agentplat.extend", "agentplat.refine", "agentplat.http", "agentplat.testing",
+          "agentplat.hookspecs"}
+PACKAGE = "agentplat"
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -55,6 +68,59 @@ def _type_checking_only(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+_MODULE_PATH = re.compile(r"\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _resolve(name: str, package: str) -> str:
+    """``name`` as an absolute module name: leading dots climb from ``package``, like ``from .x``."""
+    level = len(name) - len(name.lstrip("."))
+    if not level:
+        return name
+    base = package.split(".")
+    base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([name[level:]] if name[level:] else []))
+
+
+def _import_module_call(node: ast.AST, module: str, package: str) -> str | None:
+    """The module an ``import_module("...")`` (or ``importlib.import_module``) call with a string
+    literal imports, as an absolute name; a relative one is anchored at the call's package
+    argument (``__name__``, ``__package__`` or a literal; none: this module's package)."""
+    if not isinstance(node, ast.Call) or _call_name(node) != "import_module" or not node.args:
+        return None
+    first = node.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    anchor_node = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg == "package"), None)
+    anchor = package
+    if isinstance(anchor_node, ast.Constant) and isinstance(anchor_node.value, str):
+        anchor = anchor_node.value
+    elif isinstance(anchor_node, ast.Name) and anchor_node.id == "__name__":
+        anchor = module
+    return _resolve(first.value, anchor)
+
+
+def _lazy_exports(tree: ast.Module) -> list[str]:
+    """The values of module-level dicts whose values are all module paths (``_EXPORTS``), in a
+    module that calls ``import_module`` (how such a dict becomes imports)."""
+    if not any(isinstance(n, ast.Call) and _call_name(n) == "import_module" for n in ast.walk(tree)):
+        return []
+    paths = []
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if not isinstance(value, ast.Dict) or not value.values:
+            continue
+        strings = [v.value for v in value.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        if len(strings) == len(value.values) and all(_MODULE_PATH.fullmatch(s) for s in strings):
+            paths.extend(strings)
+    return paths
+
+
+def _call_name(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
 def imports(path: Path, module: str, known: set[str]) -> set[str]:
@@ -71,20 +137,21 @@ def imports(path: Path, module: str, known: set[str]) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            found.add(target)
-            for alias in node.names:
-                if f"{target}.{alias.name}" in known:
-                    found.add(f"{target}.{alias.name}")
+            target = _resolve("." * node.level + (node.module or ""), package)
+            submodules = {f"{target}.{alias.name}" for alias in node.names} & known
+            found.update(submodules)
+            if len(submodules) < len(node.names):  # a name defined by the package itself
+                found.add(target)
+        elif (name := _import_module_call(node, module, package)) is not None:
+            found.add(name)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
     visit(tree)
+    for name in _lazy_exports(tree):
+        # relative to the package ("_plugin.agents" in agentplat/__init__.py), or already absolute
+        relative = _resolve(name if name.startswith(".") else "." + name, package)
+        found.add(relative if relative in known or not name.startswith(PACKAGE) else name)
     return found
 
 
@@ -141,9 +208,10 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def layer_of(module: str) -> int | None:
-    for number, prefix in enumerate(LAYERS):
-        if module == prefix or module.startswith(prefix + "."):
-            return number
+    for number, entry in enumerate(LAYERS):
+        for prefix in (entry if isinstance(entry, tuple) else (entry,)):
+            if module == prefix or (prefix != PACKAGE and module.startswith(prefix + ".")):
+                return number
     return None
 
 
@@ -159,7 +227,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_every_core_module_belongs_to_a_layer():
     graph = core_graph()
-    stray = [m for m in graph if m != "agentplat" and layer_of(m) is None
+    stray = [m for m in graph if layer_of(m) is None
              and not any(m == o or m.startswith(o + ".") for o in OUTSIDE)]
     assert stray == [], f"modules outside the layer map (add them to LAYERS): {stray}"
 
@@ -196,8 +264,7 @@ def test_plugins_import_only_the_public_surfaces(plugin):
             if (target == "agentplat" or target.startswith("agentplat.")) and target not in PUBLIC \
                     and not target.startswith("agentplat.testing."):
                 offending.append(f"{path.relative_to(ROOT)} imports {target}")
-    assert offending == [], "plugins may import only agentplat, agentplat.extend, agentplat.http and " \
-                            "agentplat.testing:\n" + "\n".join(offending)
+    assert offending == [], f"plugins may import only {', '.join(sorted(PUBLIC))}:\n" + "\n".join(offending)
 
 
 def test_the_wall_test_sees_an_internal_import(tmp_path):
@@ -207,3 +274,31 @@ def test_the_wall_test_sees_an_internal_import(tmp_path):
     guarded = tmp_path / "guarded.py"
     guarded.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import agentplat._run\n")
     assert "agentplat._run" not in imports(guarded, "guarded", set())
+
+
+def test_the_wall_test_sees_imports_made_at_run_time(tmp_path):
+    lazy = tmp_path / "lazy.py"
+    lazy.write_text("from importlib import import_module\n"
+                    "_EXPORTS = {'Agent': '_plugin.agents', 'hidden': 'agentplat._run.request'}\n"
+                    "def __getattr__(name):\n"
+                    "    return getattr(import_module(f'.{_EXPORTS[name]}', __name__), name)\n"
+                    "def later():\n"
+                    "    import importlib\n"
+                    "    return importlib.import_module('.._store.runs', 'agentplat._cli')\n"
+                    "def absolute():\n"
+                    "    return import_module('agentplat._llm.call')\n")
+    found = imports(lazy, "agentplat.lazy", {"agentplat._plugin.agents"})
+    assert {"agentplat._plugin.agents", "agentplat._run.request", "agentplat._llm.call"} <= found
+    assert "agentplat._store.runs" in found  # relative to the package argument
+    plain = tmp_path / "plain.py"
+    plain.write_text("LABELS = {'a': '_plugin.agents'}\n")  # no import_module: just strings
+    assert imports(plain, "agentplat.plain", {"agentplat._plugin.agents"}) == set()
+
+
+def test_the_layer_check_sees_the_public_face_import_upwards():
+    """The package's ``__init__`` has a layer of its own (its submodules do not share it)."""
+    assert layer_of("agentplat") == LAYERS.index("agentplat")
+    assert layer_of("agentplat._run.request") == LAYERS.index("agentplat._run")
+    graph = core_graph()
+    assert "agentplat._run.request" in graph["agentplat"]  # its lazy export of run_request
+    assert "agentplat._cli.support" in graph["agentplat.extend"]  # handles_errors

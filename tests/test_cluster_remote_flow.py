@@ -196,6 +196,20 @@ def test_report_remote_submits_a_batch_job_and_prints_its_output_folder(cluster)
     assert args["settings"]["max_iterations"] == 2
 
 
+def test_report_remote_json_keeps_progress_on_stderr_and_a_failed_batch_ends_with_one_error_line(cluster):
+    cluster["run"] = FakeRun(name="r-rep", phases=("queued", "running", "failed"), error="ValueError: boom",
+                             task="agentplat-driver.agentplat_job")
+    result = invoke("report", "solar power", "--remote", "--wait", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "run": "r-rep", "url": "http://localhost:30080/v2/runs/r-rep", "phase": "failed", "output": None,
+        "error": "agentplat-math.run_step_math: ValueError: boom"}
+    assert result.stderr.splitlines() == [
+        "Run r-rep (report batch, 1 topic(s)): http://localhost:30080/v2/runs/r-rep",
+        "  queued", "  running", "  failed",
+        "agentplat: error: run r-rep failed: agentplat-math.run_step_math: ValueError: boom"]
+
+
 def test_report_serve_remote_deploys_the_app_wired_to_the_newest_batch(cluster, monkeypatch):
     import flyte
     from flyte.remote import Run

@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from agentplat import AgentplatError, ChatCritic, ChatWriter, ToolError, TransientError, http
+from agentplat import AgentplatError, ToolError, TransientError, http
+from agentplat.refine import ChatCritic, ChatWriter
 from agentplat._common.retry import TRANSIENT_STATUS, is_transient
 from agentplat._common.settings import number
 from agentplat._common.text import describe, embedded_json, problems
@@ -94,3 +95,14 @@ def test_replayed_answers_are_not_counted_as_paid_by_writers_and_critics():
     asyncio.run(critic.critique("solar power", "# Draft"))
     for usage in (writer.usage, critic.usage):
         assert (usage.llm_calls, usage.prompt_tokens, usage.replayed_calls) == (0, 0, 1)
+
+
+def test_one_timestamp_formatter_for_epoch_seconds_and_datetimes():
+    from datetime import datetime, timezone
+
+    from agentplat._common.clock import iso
+
+    assert iso(None) is None and iso(0) is None
+    assert iso(1_700_000_000) == "2023-11-14T22:13:20+00:00"
+    assert iso(datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)) == "2023-11-14T22:13:20+00:00"
+    assert iso(datetime(1970, 1, 1, tzinfo=timezone.utc)) is None  # an unset protobuf timestamp

@@ -92,13 +92,13 @@ def test_a_step_past_its_deadline_fails_with_the_reason(engine, monkeypatch):
 
 def test_a_task_step_past_its_deadline_fails_with_the_reason(monkeypatch):
     """The specialist's loop is bounded as a whole, not only call by call."""
-    from agentplat.testing import ToolCall
+    from agentplat.testing import ScriptedToolCall
 
     monkeypatch.setenv("AGENTPLAT_STEP_TIMEOUT", "1")
     plan = {"steps": [{"agent": "slow", "task": "Nap a few times, 0.4 seconds each", "dependencies": []}]}
 
     def reply(request):
-        return json.dumps(plan) if request.role == "planner" else ToolCall("nap", {"seconds": 0.4})
+        return json.dumps(plan) if request.role == "planner" else ScriptedToolCall("nap", {"seconds": 0.4})
 
     result = asyncio.run(run_request("nap a few times, 0.4 seconds each", model=ScriptedModel(handler=reply),
                                      engine="inline",

@@ -10,7 +10,7 @@ import pytest
 
 from agentplat import PlanningError, Step, get_registry, plan_request, run_request
 from agentplat.extend import JobFailed, current_engine, select_model
-from agentplat.testing import ScriptedModel, ToolCall, override_model
+from agentplat.testing import ScriptedModel, ScriptedToolCall, override_model
 from cli_helpers import install_fake_distribution
 
 PLAN = {"steps": [
@@ -56,7 +56,7 @@ def jobs_plugin(tmp_path, monkeypatch):
 def test_a_scripted_model_drives_a_whole_run_with_no_http(engine, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    model = ScriptedModel([json.dumps(PLAN), ToolCall("add", {"a": 50, "b": 3}), "53"])
+    model = ScriptedModel([json.dumps(PLAN), ScriptedToolCall("add", {"a": 50, "b": 3}), "53"])
     result = asyncio.run(run_request("Multiply 10 by 5, then add 3", model=model, engine=engine))
     assert result.status == "succeeded", result.first_error()
     assert result.answer == "53"
@@ -154,7 +154,7 @@ def test_llm_calls_made_inside_a_tool_are_counted_with_the_step_and_the_run():
 
 def test_a_step_cancelled_by_a_failed_plan_is_not_left_running_in_the_store(monkeypatch):
     from agentplat import Agent, Registry, tool
-    from agentplat._store.runs import get_store
+    from agentplat._store.runs import run_store
 
     monkeypatch.setenv("AGENTPLAT_PLAN_REPAIRS", "0")
 
@@ -167,7 +167,7 @@ def test_a_step_cancelled_by_a_failed_plan_is_not_left_running_in_the_store(monk
     registry = Registry(agents={"sleeper": Agent(name="sleeper", description="Sleeps.", tools=[nap])})
     text = json.dumps({"steps": [{"agent": "sleeper", "tool": "nap", "args": {"seconds": 5}, "dependencies": []},
                                  {"agent": "sleeper", "tool": "snore", "args": {}, "dependencies": []}]})
-    store = get_store()
+    store = run_store()
     result = asyncio.run(run_request("nap for 5 seconds then snore", model=ScriptedModel([text]), engine="inline",
                                      registry=registry, store=store, run_id="cancelled1"))
     assert result.status == "failed" and "no tool 'snore'" in result.error

@@ -112,11 +112,11 @@ def test_hostile_tool_call_arguments_go_back_to_the_specialist_as_a_tool_error(e
     import asyncio
 
     from agentplat._run.request import run_request
-    from agentplat.testing import ToolCall
+    from agentplat.testing import ScriptedToolCall
 
     endpoint.reply(json.dumps({"steps": [{"agent": "math", "task": "Add 2 and 3", "dependencies": []}]}))
-    endpoint.reply(ToolCall("add", arguments))
-    endpoint.reply(ToolCall("add", {"a": 2, "b": 3}))
+    endpoint.reply(ScriptedToolCall("add", arguments))
+    endpoint.reply(ScriptedToolCall("add", {"a": 2, "b": 3}))
     endpoint.reply("5")
     result = asyncio.run(run_request("Add 2 and 3 with the math agent", engine="inline"))
     assert result.answer == "5"

@@ -10,8 +10,7 @@ import pytest
 
 from agentplat._common.errors import PlanningError
 from agentplat._run.request import run_request
-from agentplat.testing import ToolCall
-from agentplat.testing import run_cli
+from agentplat.testing import ScriptedToolCall, run_cli
 
 PLAN = {"steps": [
     {"agent": "math", "tool": "multiply", "args": {"a": 10, "b": 5}, "dependencies": []},
@@ -88,9 +87,9 @@ def test_a_specialist_step_runs_a_two_tool_chain(endpoint):
     def specialist(body):
         tool_results = [m for m in body["messages"] if m["role"] == "tool"]
         if not tool_results:
-            return ToolCall("multiply", {"a": 6, "b": 7})
+            return ScriptedToolCall("multiply", {"a": 6, "b": 7})
         if len(tool_results) == 1:
-            return ToolCall("add", {"a": json.loads(tool_results[0]["content"]), "b": 8})
+            return ScriptedToolCall("add", {"a": json.loads(tool_results[0]["content"]), "b": 8})
         return "The answer is 50."
 
     endpoint.reply(json.dumps(plan))
@@ -108,8 +107,8 @@ def test_a_specialist_step_runs_a_two_tool_chain(endpoint):
 def test_malformed_tool_arguments_go_back_to_the_model_as_a_tool_error(endpoint):
     plan = {"steps": [{"agent": "math", "task": "Add 2 and 3", "dependencies": []}]}
     endpoint.reply(json.dumps(plan))
-    endpoint.reply(ToolCall("add", '{"a": 2, "b": '))  # truncated JSON
-    endpoint.reply(ToolCall("add", {"a": 2, "b": 3}))
+    endpoint.reply(ScriptedToolCall("add", '{"a": 2, "b": '))  # truncated JSON
+    endpoint.reply(ScriptedToolCall("add", {"a": 2, "b": 3}))
     endpoint.reply("5")
     result = run("Add 2 and 3 with the math agent")
     assert result.answer == "5"
@@ -122,7 +121,7 @@ def test_dependency_results_reach_a_specialist_as_context(endpoint):
         {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}, "dependencies": []},
         {"agent": "math", "task": "Add 8 to the previous result", "dependencies": [0]},
     ]}
-    endpoint.reply(json.dumps(plan)).reply(ToolCall("add", {"a": 42, "b": 8})).reply("50")
+    endpoint.reply(json.dumps(plan)).reply(ScriptedToolCall("add", {"a": 42, "b": 8})).reply("50")
     result = run("Multiply 6 by 7, then add 8 to the previous result")
     assert result.answer == "50"
     system = endpoint.chat_requests[1].messages[0]["content"]
@@ -263,7 +262,7 @@ def test_an_empty_request_never_reaches_the_model(endpoint):
 def test_a_model_can_be_chosen_per_role_in_the_config_file(endpoint, home):
     (home / "config.toml").write_text('[models]\ndefault = "gpt-4o-mini"\nplanner = "gpt-4o"\n')
     plan = {"steps": [{"agent": "math", "task": "Add 2 and 3", "dependencies": []}]}
-    endpoint.reply(json.dumps(plan)).reply(ToolCall("add", {"a": 2, "b": 3})).reply("5")
+    endpoint.reply(json.dumps(plan)).reply(ScriptedToolCall("add", {"a": 2, "b": 3})).reply("5")
     result = run("Add 2 and 3 via the math agent")
     assert result.answer == "5"
     assert [r.model for r in endpoint.chat_requests] == ["gpt-4o", "gpt-4o-mini", "gpt-4o-mini"]

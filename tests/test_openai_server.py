@@ -12,7 +12,7 @@ import urllib.request
 import openai
 import pytest
 
-from agentplat.testing import Delay, Fail, OpenAIServer, Reply, ToolCall, wait_until
+from agentplat.testing import Delay, Fail, OpenAIServer, Reply, ScriptedToolCall, wait_until
 
 pytest_plugins = ["agentplat.testing.pytest_plugin", "pytester"]
 
@@ -104,8 +104,8 @@ def test_tool_call_reply(server):
 def test_streamed_tool_calls_reassemble():
     with OpenAIServer(chunk_size=5) as server:
         server.enqueue(Reply(tool_calls=(
-            ToolCall("add", {"a": 2, "b": 2}),
-            ToolCall("lookup", '{"query": "weather in Paris"}', id="call_2"),
+            ScriptedToolCall("add", {"a": 2, "b": 2}),
+            ScriptedToolCall("lookup", '{"query": "weather in Paris"}', id="call_2"),
         )))
         chunks = list(sync_client(server).chat.completions.create(model=MODEL, messages=USER, stream=True))
 

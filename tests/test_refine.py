@@ -150,10 +150,13 @@ def test_bad_bounds_are_refused():
         asyncio.run(refine("x", writer=Stubborn(), critic=Scores(5), quality_threshold=11))
 
 
-def test_the_api_is_exported_from_the_package():
-    assert agentplat.Critique is Critique and agentplat.ChatWriter is ChatWriter
-    result = asyncio.run(agentplat.refine("x", writer=Stubborn(), critic=Scores(9)))
+def test_the_api_is_exported_from_its_public_module():
+    import agentplat.refine as public
+
+    assert public.Critique is Critique and public.ChatWriter is ChatWriter
+    result = asyncio.run(public.refine("x", writer=Stubborn(), critic=Scores(9)))
     assert result.score == 9
+    assert not hasattr(agentplat, "Critique")  # the user API keeps to planning and running
 
 
 def test_inside_a_flyte_task_iterations_are_groups_and_llm_calls_traces():

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from agentplat.extend import run_store
 from agentplat.testing import cli_command, run_cli, wait_until
 
@@ -166,7 +168,7 @@ def test_stored_rows_never_contain_an_api_key(openai_server, home):
 
 
 def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(openai_server, testkit):
-    from agentplat.testing import ToolCall
+    from agentplat.testing import ScriptedToolCall
 
     plan = {"steps": [
         {"agent": "math", "task": "Multiply 6 by 7", "dependencies": []},
@@ -179,8 +181,8 @@ def test_a_run_killed_mid_way_resumes_without_asking_the_model_anything_twice(op
         if messages[0]["content"].startswith("You are the planner"):
             return json.dumps(plan)
         if "Multiply" in messages[1]["content"]:
-            return ToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
-        return ToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
+            return ScriptedToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        return ScriptedToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
 
     openai_server.handler = model
     env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test"}
@@ -236,7 +238,7 @@ def test_a_damaged_run_store_names_itself_and_does_not_stop_a_run(home):
 
 def sleepy_model(plan):
     """A scripted endpoint for a plan of a math task then a sleeper task (see the test above)."""
-    from agentplat.testing import ToolCall
+    from agentplat.testing import ScriptedToolCall
 
     def model(body):
         messages = body["messages"]
@@ -244,8 +246,8 @@ def sleepy_model(plan):
         if messages[0]["content"].startswith("You are the planner"):
             return json.dumps(plan)
         if "Multiply" in messages[1]["content"]:
-            return ToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
-        return ToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
+            return ScriptedToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        return ScriptedToolCall("nap", {"seconds": 30}) if not tool_results else "Rested well."
 
     return model
 
@@ -386,3 +388,12 @@ def test_a_store_made_before_a_column_was_added_gets_it_and_keeps_its_runs(home)
     assert [r["run_id"] for r in runs()][-1] == "old1"
     shown = run_cli("show", ran.json()["run_id"], "--json")
     assert shown.code == 0 and shown.json()["steps"][0]["refused"] == []
+
+
+def test_one_store_accessor_raises_for_a_damaged_file_unless_told_it_may_do_without(home):
+    from agentplat._store.runs import DamagedStore, run_store
+
+    (home / "runs.db").write_bytes(b"not a database, just garbage " * 8)
+    with pytest.raises(DamagedStore):
+        run_store()
+    assert run_store(damaged_ok=True) is None

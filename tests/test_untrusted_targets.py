@@ -10,7 +10,7 @@ import pytest
 
 from agentplat import Agent, Registry, run_request, tool
 from agentplat._common.provenance import Grounds
-from agentplat.testing import LoopbackHTTPServer, HTTPReply, ScriptedModel, ToolCall
+from agentplat.testing import LoopbackHTTPServer, HTTPReply, ScriptedModel, ScriptedToolCall
 
 
 def test_the_whole_url_must_be_grounded_not_only_the_host():
@@ -86,9 +86,9 @@ def test_a_tool_that_did_not_declare_its_targets_is_still_not_steered_through_ag
                 return json.dumps({"steps": [{"agent": "reader", "task": task, "dependencies": []}]})
             last = request.messages[-1]
             if last["role"] == "user":
-                return ToolCall("get", {"address": f"{page.url}/notes"})
+                return ScriptedToolCall("get", {"address": f"{page.url}/notes"})
             if last["role"] == "tool" and "now get" in last["content"]:
-                return ToolCall("get", {"address": f"{secret.url}/token"})
+                return ScriptedToolCall("get", {"address": f"{secret.url}/token"})
             return "Done."
 
         model = ScriptedModel(handler=reply)

@@ -1,7 +1,10 @@
 """agentplat: plan a request into a DAG of steps served by installed agents, run it on Flyte.
 
 The public API is re-exported here and imported lazily, so ``agentplat --help`` and the
-listing commands stay fast (no Flyte, no ``openai`` until a run needs them).
+listing commands stay fast (no Flyte, no ``openai`` until a run needs them). The public
+surface is six modules: this one (the user API), ``agentplat.extend`` (what plugin authors
+need beyond it), ``agentplat.refine`` (the refinement kit), ``agentplat.http`` (HTTP helpers
+for tools), ``agentplat.hookspecs`` (the plugin contract) and ``agentplat.testing``.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ _EXPORTS = {
     "Tool": "_plugin.tools",
     "tool": "_plugin.tools",
     "Number": "_plugin.types",
-    "Clause": "_planners.offline.clause",
-    "ToolCall": "_planners.offline.clause",
-    "ref": "_planners.offline.clause",
+    "Clause": "_plugin.parsing",
+    "ToolCall": "_plugin.parsing",
+    "ref": "_plugin.parsing",
     "Plan": "_plan.graph",
     "Step": "_plan.graph",
     "validate_plan": "_plan.graph",
@@ -37,16 +40,6 @@ _EXPORTS = {
     "RunResult": "_run.request",
     "StepResult": "_run.request",
     "run_request": "_run.request",
-    "refine": "_refine.loop",
-    "Refinement": "_refine.loop",
-    "Iteration": "_refine.loop",
-    "Writer": "_refine.loop",
-    "Critic": "_refine.loop",
-    "ChatWriter": "_refine.loop",
-    "Critique": "_refine.critique",
-    "CritiqueError": "_refine.critique",
-    "ChatCritic": "_refine.critique",
-    "parse_critique": "_refine.critique",
     "plan_request": "_run.request",
 }
 
@@ -65,7 +58,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._plugin.agents import Agent, Environment
     from ._common.errors import AgentplatError, ModelError, NoCapableAgent, PlanningError, PlanValidationError, ToolError, TransientError
-    from ._planners.offline.clause import Clause, ToolCall, ref
+    from ._plugin.parsing import Clause, ToolCall, ref
     from ._plan.graph import Plan, Step, validate_plan
     from ._plugin.registry import Registry, get_registry
     from ._run.request import RunResult, StepResult, plan_request, run_request

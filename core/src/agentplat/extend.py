@@ -2,8 +2,9 @@
 work on the configured engine, calling tools and models the way a run does, adding CLI
 commands, and reaching a cluster.
 
-Plugins import only ``agentplat``, ``agentplat.extend``, ``agentplat.http`` and
-``agentplat.testing``; everything else in the core is private and may change. Names are
+Plugins import only the six public modules (``agentplat``, ``agentplat.extend``,
+``agentplat.refine``, ``agentplat.http``, ``agentplat.hookspecs``, ``agentplat.testing``);
+everything else in the core is private and may change. Names are
 imported on first use, so importing this module costs nothing.
 
 - Engines: ``current_engine()`` is the engine of this process (``AGENTPLAT_ENGINE``: Flyte, or
@@ -13,17 +14,26 @@ imported on first use, so importing this module costs nothing.
 - Tools and models: ``call_tool(agent, tool, args)`` calls another plugin's tool (a Flyte
   trace inside a task); ``select_model(registry, name)`` is the model a run would use (inside
   a run: that run's model); ``in_flyte_task()`` and ``group(name)`` for your own traces.
+- Model backends: ``ModelBackend`` is what ``register_models`` takes (``name``,
+  ``configured()``, ``create(model) -> Model``, optionally ``setup``); a ``Model`` has a
+  ``name``, ``await plan(request, registry, on_step=None)`` (a validated plan) and
+  ``await run_task(step, inputs, registry)`` (a delegated ``task`` step). Both are
+  ``typing.Protocol`` classes: a backend matches their shape, it need not subclass them.
 - Runs: ``run_resources()`` is the current run's scope of resources (``None`` outside a
   run): ``await run_resources().get(key, opener, timeout=...)`` opens ``opener()`` (an async
   context manager) once per run, shares it with every step, and closes it when the run ends.
   ``data_dir()`` is ``$AGENTPLAT_HOME`` (default: the per-user data folder), for a plugin's
-  own files. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``.
+  own files. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``
+  (``run_store(damaged_ok=True)``: ``None`` rather than an error when its file is damaged).
   ``Agent(local_only=True)`` (in ``agentplat``) keeps an agent's steps off a cluster.
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
   stderr, exit codes, ``--debug``).
 - Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
-  a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it.
-- The refinement kit is in the user API: ``agentplat.refine``, ``ChatWriter``, ``ChatCritic``...
+  a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it. Both
+  return what happened as a dict and print nothing: progress lines go to ``on_event``, and
+  your command prints (and fails on a run that did not succeed).
+- The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
+  ``ChatCritic``...).
 """
 
 from __future__ import annotations
@@ -37,6 +47,8 @@ _EXPORTS = {
     "current_engine": "_engines.select",
     "call_tool": "_execute.tools",
     "select_model": "_models.select",
+    "Model": "_models.base",
+    "ModelBackend": "_models.base",
     "in_flyte_task": "_common.context",
     "group": "_common.context",
     "handles_errors": "_cli.support",
@@ -70,5 +82,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._engines.base import Engine, JobFailed
     from ._engines.select import current_engine
     from ._execute.tools import call_tool
+    from ._models.base import Model, ModelBackend
     from ._models.select import select_model
     from .cluster.engine import run_job_remote

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._common.errors import ToolError, TransientError
 from ._common.retry import TRANSIENT_STATUS as _TRANSIENT_STATUS
 from ._common import provenance as _provenance
-from ._common.settings import parse_number
+from ._common.settings import number as _number
 
 if TYPE_CHECKING:
     import httpx
@@ -64,10 +64,7 @@ def env_number(name: str, default: N, *, kind: Callable[[str], N] = float, unit:
     words the error. Anything else is a ``ToolError`` naming the variable, e.g.
     "AGENTPLAT_FETCH_MAX_BYTES must be a whole number, not '3 MB'".
     """
-    try:
-        return parse_number(name, default, kind=kind, unit=unit)
-    except ValueError as exc:
-        raise ToolError(str(exc)) from None
+    return _number(name, default, kind=kind, unit=unit, error=ToolError)
 
 
 def timeout_seconds() -> float:

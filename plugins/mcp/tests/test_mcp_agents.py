@@ -9,11 +9,10 @@ import json
 import os
 import time
 
-import pytest
 
 import agentplat
 from agentplat import Step, plan_request, run_request
-from agentplat.testing import ScriptedModel, ToolCall, wait_until
+from agentplat.testing import ScriptedModel, ScriptedToolCall, wait_until
 
 
 def load() -> agentplat.Registry:
@@ -112,7 +111,7 @@ def test_llm_planner_direct_steps_pass_structured_results(servers, openai_server
 def test_specialist_loop_calls_server_tools(servers):
     servers.stdio("loud")
     registry = load()
-    model = ScriptedModel([ToolCall("shout", {"text": "abc"}), "ABC!"])
+    model = ScriptedModel([ScriptedToolCall("shout", {"text": "abc"}), "ABC!"])
     done = asyncio.run(asyncio.wait_for(model.run_task(Step(agent="loud", task="Shout abc"), {}, registry), 60))
     assert done.result == "ABC!"
     offered = {t["function"]["name"] if "function" in t else t["name"] for t in model.requests[0].tools}

@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 
-import pytest
 from agentplat.extend import run_store
 from agentplat.testing import cli_command
 

@@ -3,7 +3,6 @@ the workspace installs it (through its entry point)."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from agentplat.testing import CliResult, run_cli

@@ -14,7 +14,7 @@ import re
 import pytest
 from agentplat import run_request
 from agentplat.extend import run_store
-from agentplat.testing import ScriptedModel, ToolCall, run_cli
+from agentplat.testing import ScriptedModel, ScriptedToolCall, run_cli
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 URL = re.compile(r"https?://[^\s\"'<>\\]+")
@@ -43,7 +43,7 @@ def obedient(plan: dict):
             url = url.rstrip(".,;")
             if url not in fetched:
                 fetched.append(url)
-                return ToolCall("fetch_page", {"url": url})
+                return ScriptedToolCall("fetch_page", {"url": url})
         return "Done."
 
     return ScriptedModel(handler=reply), fetched
@@ -61,7 +61,7 @@ def test_an_injected_fetch_to_a_metadata_address_never_goes_out(http, engine, mo
     task = f"Read {article.url}/tides and summarise it"
     model, fetched = obedient({"steps": [{"agent": "web_search", "task": task, "dependencies": []}]})
 
-    result = asyncio.run(run_request(task, model=model, engine=engine, store=run_store()))
+    result = asyncio.run(run_request(task, model=model, engine=engine, store=run_store(damaged_ok=True)))
 
     assert fetched == [f"{article.url}/tides", secret_url]  # the model did try
     assert metadata.requests == []  # and nothing reached the "metadata" server
@@ -98,10 +98,10 @@ def test_an_injected_exfiltration_to_the_trusted_host_is_refused(http):
             return json.dumps({"steps": [{"agent": "web_search", "task": task, "dependencies": []}]})
         last = request.messages[-1]
         if last["role"] == "user":
-            return ToolCall("fetch_page", {"url": f"{base}/notes"})
+            return ScriptedToolCall("fetch_page", {"url": f"{base}/notes"})
         if last["role"] == "tool" and "PUT-THE-NOTES-HERE" in str(last["content"]):
             # the obedient model puts what it read into the query string
-            return ToolCall("fetch_page", {"url": f"{base}/collect?data=revenue+12.4+million+merger+Acme+May"})
+            return ScriptedToolCall("fetch_page", {"url": f"{base}/collect?data=revenue+12.4+million+merger+Acme+May"})
         return "Done."
 
     result = asyncio.run(run_request(task, model=ScriptedModel(handler=reply), engine="inline"))
@@ -123,7 +123,7 @@ def test_a_url_from_the_request_is_fetched_even_when_the_task_words_it_otherwise
             return json.dumps({"steps": [{"agent": "web_search", "task": "Read the page the user gave",
                                           "dependencies": []}]})
         if call.messages[-1]["role"] == "user":
-            return ToolCall("fetch_page", {"url": f"{server.url}/harbour"})
+            return ScriptedToolCall("fetch_page", {"url": f"{server.url}/harbour"})
         return "Done."
 
     result = asyncio.run(run_request(request, model=ScriptedModel(handler=reply), engine=engine))
@@ -149,7 +149,7 @@ def test_a_search_result_url_from_an_earlier_step_is_fetched(http, monkeypatch):
         if call.role == "planner":
             return json.dumps(plan)
         if call.messages[-1]["role"] == "user":
-            return ToolCall("fetch_page", {"url": f"{site.url}/lighthouses"})
+            return ScriptedToolCall("fetch_page", {"url": f"{site.url}/lighthouses"})
         return "Done."
 
     result = asyncio.run(run_request("search how lighthouses work and read the first result",
@@ -178,12 +178,12 @@ def test_search_and_read_the_top_hit_in_one_task_step_but_not_a_link_the_page_gi
             return json.dumps(plan)
         last = call.messages[-1]
         if last["role"] == "user":
-            return ToolCall("search", {"query": "how lighthouses work"})
+            return ScriptedToolCall("search", {"query": "how lighthouses work"})
         text = str(last.get("content") or "")
         if "Fresnel lenses..." in text:  # the hits: read the top one
-            return ToolCall("fetch_page", {"url": json.loads(text)[0]["url"]})
+            return ScriptedToolCall("fetch_page", {"url": json.loads(text)[0]["url"]})
         if "/more" in text and not text.startswith("error"):  # the page's own instruction: obeyed
-            return ToolCall("fetch_page", {"url": f"{elsewhere.url}/more"})
+            return ScriptedToolCall("fetch_page", {"url": f"{elsewhere.url}/more"})
         return "Done."
 
     result = asyncio.run(run_request("search how lighthouses work and read the top hit",

@@ -10,7 +10,7 @@ import click
 from .execute import execute_and_report
 from .support import handles_errors, parse_tags
 from .._common.errors import AgentplatError
-from .._common.text import iso_time as _iso
+from .._common.clock import iso as _iso
 
 
 def run_summary(run: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ plugin, as installed here) plus the plugin's app extra (e.g. ``agentplat-report[
 starlette, jinja2, uvicorn), whose ``Parameter`` is a ``flyte.app.RunOutput``: the folder a
 job run wrote (``_cluster.jobs``), mounted into the app's container; and whose
 process is the plugin's own command (``agentplat report serve --reports <mount> ...``).
-It prints the app's URL.
+It returns the app's URL; the plugin's command prints it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
 
 from .._common.errors import AgentplatError
 from .image import ImageSpec
@@ -114,9 +113,12 @@ def app_version(spec: AppSpec, cluster_version: str) -> str:
 
 
 def serve_remote(name: str, *, job_entry: str, distribution: str, extra: str | None, args: list[str],
-                 mount: str, run: str | None = None, config: str | None = None, as_json: bool = False) -> dict:
+                 mount: str, run: str | None = None, config: str | None = None,
+                 clean_stdout: bool = False) -> dict[str, Any]:
     """Deploy a plugin's app wired to a job run's output (``run``, else the newest succeeded
-    run of ``job_entry``) and print its URL."""
+    run of ``job_entry``). Returns ``{"app", "run", "url", "console"}`` (``url``: where the app
+    answers; ``console``: its page in the cluster's UI, or None). ``clean_stdout`` sends what
+    Flyte prints while deploying (image builds) to stderr, for a caller whose stdout is JSON."""
     from .._plugin.registry import get_registry
     from . import remote
     from .environments import build
@@ -136,18 +138,10 @@ def serve_remote(name: str, *, job_entry: str, distribution: str, extra: str | N
                 raise AgentplatError(f"no finished run of {job_entry} on {session.endpoint} to serve yet: "
                                      "start one with --remote --wait first")
         app_env = to_flyte_app(spec)
-        with remote.stdout_to_stderr(as_json):
+        with remote.stdout_to_stderr(clean_stdout):
             app = await flyte.with_servecontext(mode="remote", version=app_version(spec, cluster_version),
                                                 copy_style="none", interactive_mode=False).serve.aio(app_env)
         return {"app": spec.name, "run": spec.run, "url": getattr(app, "endpoint", None),
                 "console": getattr(app, "url", None)}
 
-    served = asyncio.run(main())
-    if as_json:
-        click.echo(json.dumps(served, indent=2))
-    else:
-        click.echo(f"App {served['app']} serves the output of run {served['run']}")
-        click.echo(f"URL: {served['url']}")
-        if served["console"]:
-            click.echo(f"Console: {served['console']}")
-    return served
+    return asyncio.run(main())

@@ -28,12 +28,15 @@ from .errors import AgentplatError
 N = TypeVar("N", int, float)
 
 
-def parse_number(name: str, default: N, *, kind: Callable[[str], N] = float, unit: str = "",
-                 minimum: float | None = None) -> N:
+def number(name: str, default: N, *, kind: Callable[[str], N] = float, unit: str = "",
+           minimum: float | None = None, error: type[Exception] = AgentplatError) -> N:
     """The number in the environment variable ``name`` (``default`` if unset or blank).
 
-    With ``minimum=None`` it must be positive, else at least ``minimum``. A bad value raises
-    ``ValueError`` with the sentence to show, e.g. "AGENTPLAT_X must be a whole number, not '3 MB'".
+    ``kind`` parses the text (``float``, or ``int`` for a whole number); ``unit`` only words
+    the error. With ``minimum=None`` it must be positive, else at least ``minimum``. A bad
+    value raises ``error`` (default ``AgentplatError``: agentplat's own settings are the
+    user's to fix; tools pass ``ToolError``) with the sentence to show, e.g.
+    "AGENTPLAT_X must be a whole number, not '3 MB'".
     """
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -42,22 +45,13 @@ def parse_number(name: str, default: N, *, kind: Callable[[str], N] = float, uni
         value = kind(raw)
     except ValueError:
         noun = "a whole number" if kind is int else "a number"
-        raise ValueError(f"{name} must be {noun}{f' of {unit}' if unit else ''}, not {raw!r}") from None
+        raise error(f"{name} must be {noun}{f' of {unit}' if unit else ''}, not {raw!r}") from None
     if minimum is None:
         if not value > 0:  # also refuses NaN
-            raise ValueError(f"{name} must be positive, not {raw!r}")
+            raise error(f"{name} must be positive, not {raw!r}")
     elif not value >= minimum:
-        raise ValueError(f"{name} must be at least {minimum:g}, not {raw!r}")
+        raise error(f"{name} must be at least {minimum:g}, not {raw!r}")
     return value
-
-
-def number(name: str, default: N, *, kind: Callable[[str], N] = float, unit: str = "",
-           minimum: float | None = None) -> N:
-    """:func:`parse_number` for agentplat's own settings: a bad value is the user's to fix."""
-    try:
-        return parse_number(name, default, kind=kind, unit=unit, minimum=minimum)
-    except ValueError as exc:
-        raise AgentplatError(str(exc)) from None
 
 
 def data_dir() -> Path:

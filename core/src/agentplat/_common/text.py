@@ -140,9 +140,3 @@ def _containers(value: Any, openers: str) -> Iterator[Any]:
             continue
         pending.extend(reversed(children))
 
-
-def iso_time(ts: float | None) -> str | None:
-    """A Unix time as ISO 8601 in UTC (what every JSON output of a run shows), ``None`` if unset."""
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None

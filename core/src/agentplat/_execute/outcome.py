@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._common.jsondata import to_jsonable
-from .._common.text import iso_time
+from .._common.clock import iso
 
 if TYPE_CHECKING:
     from .._plan.graph import Step
@@ -95,7 +95,7 @@ class StepResult:
         return to_jsonable({
             "index": self.index, "agent": self.agent, "tool": self.tool, "task": self.task, "args": self.args,
             "dependencies": self.dependencies, "status": self.status, "result": self.result, "error": self.error,
-            "attempts": self.attempts, "inputs": self.inputs, "started_at": iso_time(self.started_at),
-            "ended_at": iso_time(self.ended_at), "seconds": self.seconds, "usage": self.usage,
+            "attempts": self.attempts, "inputs": self.inputs, "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at), "seconds": self.seconds, "usage": self.usage,
             "refused": list(self.refused),
         })

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._common.errors import NoCapableAgent, PlanValidationError
 from .._common.text import in_quotes
-from .._planners.offline.clause import Clause
+from .._plugin.parsing import Clause
 from .._planners.offline.text import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
 from .._plugin.registry import Registry

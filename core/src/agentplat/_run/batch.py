@@ -22,9 +22,9 @@ async def run_batch(
     cancelled) and the ones not started."""
     from .request import load_result, new_run_id, run_request
     from .result import RunResult
-    from .._store.runs import get_store
+    from .._store.runs import run_store
 
-    store = get_store()
+    store = run_store()
     gate = asyncio.Semaphore(max_workers)
     outcomes: list[dict[str, Any] | None] = [None] * len(items)
     next_to_emit = 0

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from .._store.runs import DamagedStore, RunStore, get_store
+from .._store.runs import DamagedStore, RunStore, run_store
 
 __all__ = ["DamagedStore", "open_store"]
 
 
 def open_store() -> RunStore:
     """The run store (``DamagedStore`` when the file is not a usable database)."""
-    return get_store()
+    return run_store()

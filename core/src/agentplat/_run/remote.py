@@ -13,7 +13,8 @@ from .._cluster import remote
 from .._cluster.environments import DRIVER_ENV, DRIVER_TASK
 from .._common.context import RunContext
 from .._common.errors import AgentplatError, PlanningError
-from .._common.text import iso_time, squeezed
+from .._common.clock import iso
+from .._common.text import squeezed
 from .._engines.base import RunJob
 from .._engines.cluster import ClusterEngine, RemoteRunFailed, deploy as deploy_environments
 from .._execute.driver import Driven
@@ -138,20 +139,10 @@ async def list_runs(*, limit: int, status: str | None, config: str | None,
     found = await remote.list_runs(task_name=DRIVER_TASK_NAME, limit=limit, status=status, labels=tags)
     extra = await asyncio.gather(*(request_of(r) for r in found))
     return str(session.endpoint), [
-        {"run": r.name, "phase": remote.phase_name(r.phase), "started_at": _iso(getattr(r.action, "start_time", None)),
+        {"run": r.name, "phase": remote.phase_name(r.phase), "started_at": iso(getattr(r.action, "start_time", None)),
          "url": r.url, **more}
         for r, more in zip(found, extra)
     ]
-
-
-def _iso(value) -> str | None:
-    """A cluster's timestamp (a datetime; year 1970 when unset) as ISO 8601 in UTC."""
-    if value is None:
-        return None
-    try:
-        return iso_time(value.timestamp()) if value.year >= 1971 else None
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def planned_deployment():

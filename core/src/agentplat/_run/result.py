@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._common.jsondata import show
-from .._common.text import iso_time
+from .._common.clock import iso
 from .._execute.driver import Driven
 from .._execute.outcome import StepResult
 from .._llm.usage import Usage
@@ -120,8 +120,8 @@ class RunResult:
             "model": self.model or None,
             "llm_calls": self.llm_calls,
             "usage": self.usage.as_dict(),
-            "started_at": iso_time(self.started_at),
-            "ended_at": iso_time(self.ended_at),
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
             "seconds": seconds,
             "tags": dict(self.tags),
             "plan": self.plan.to_json(),

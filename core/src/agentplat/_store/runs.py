@@ -16,7 +16,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, overload
 
 from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
@@ -353,19 +353,27 @@ _stores: dict[Path, RunStore] = {}
 _stores_lock = threading.Lock()
 
 
-def get_store() -> RunStore:
-    """The store of the current ``AGENTPLAT_HOME`` (one object per path in this process)."""
+@overload
+def run_store() -> RunStore: ...
+@overload
+def run_store(*, damaged_ok: bool) -> RunStore | None: ...
+
+
+def run_store(*, damaged_ok: bool = False) -> RunStore | None:
+    """The store of the current ``AGENTPLAT_HOME``, the one ``agentplat runs`` and ``show`` read
+    (one object per path in this process); pass it to ``run_request(store=...)``.
+
+    A damaged store file raises ``DamagedStore`` (its message says what to do); with
+    ``damaged_ok`` it is ``None`` instead, for a caller whose runs work without a history.
+    """
     path = store_path()
-    with _stores_lock:
-        if path not in _stores:
-            _stores[path] = RunStore(path)
-        return _stores[path]
-
-
-def run_store() -> RunStore | None:
-    """The store ``agentplat runs`` and ``show`` read, for a plugin that starts runs itself
-    (pass it to ``run_request(store=...)``); ``None`` when it is damaged (runs still work)."""
     try:
-        return get_store()
+        with _stores_lock:
+            if path not in _stores:
+                _stores[path] = RunStore(path)
+            return _stores[path]
     except DamagedStore:
-        return None
+        if damaged_ok:
+            return None
+        raise
+

@@ -6,32 +6,35 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
-
-import click
+from typing import Any, Callable
 
 from .._cluster import remote
-from .._cluster.remote import ClusterError
 from .._engines import cluster as cluster_engine
 from .._plugin.entries import resolve_entry
 
 
-def run_job_remote(entry: str, args: dict[str, Any], *, config: str | None, wait: bool, as_json: bool,
-                   what: str = "job") -> dict[str, Any]:
+def run_job_remote(entry: str, args: dict[str, Any], *, config: str | None = None, wait: bool = False,
+                   what: str = "job", on_event: Callable[[str], None] | None = None,
+                   clean_stdout: bool = False) -> dict[str, Any]:
     """Submit a plugin's job (``entry``: ``module:function`` of an installed plugin, called in
-    the cluster as ``function(out, **args)``) and print its URL; with ``wait`` follow it until
-    its output folder is written. Returns ``{"run", "url", "phase", "output", "error"}``;
-    raises ``ClusterError`` when a followed run does not succeed."""
+    the cluster as ``function(out, **args)``); with ``wait`` follow it until it ends.
+
+    Returns ``{"run", "url", "phase", "output", "error"}``: a followed run that did not succeed
+    has its final ``phase`` and ``error`` (the caller says so; nothing is raised for it).
+    ``on_event`` gets one line per event: the submitted run and its URL, then each phase
+    change while following it. ``clean_stdout`` sends what Flyte prints while submitting
+    (image builds) to stderr, for a caller whose stdout is JSON."""
     resolve_entry(entry)  # a typo fails here, not in the cluster
     session = remote.preflight(config)
 
     def say(line: str) -> None:
-        click.echo(line, err=as_json)
+        if on_event is not None:
+            on_event(line)
 
     async def main() -> dict[str, Any]:
         await remote.init(session)
         tasks = cluster_engine.cluster_tasks()
-        with remote.stdout_to_stderr(as_json):
+        with remote.stdout_to_stderr(clean_stdout):
             run = await remote.submit(tasks.agentplat_job, version=tasks.SPEC.version(), entry=entry,
                                       args_json=json.dumps(args, ensure_ascii=False))
         say(f"Run {run.name} ({what}): {run.url}")
@@ -46,13 +49,5 @@ def run_job_remote(entry: str, args: dict[str, Any], *, config: str | None, wait
                 outcome["error"] = await remote.error_of(run)
         return outcome
 
-    outcome = asyncio.run(main())
-    if as_json:
-        click.echo(json.dumps(outcome, indent=2, ensure_ascii=False))
-    elif outcome["output"]:
-        click.echo(f"Output: {outcome['output']}")
-    if wait and outcome["phase"] != "succeeded":
-        raise ClusterError(f"run {outcome['run']} {outcome['phase']}"
-                           + (f": {outcome['error']}" if outcome["error"] else ""))
-    return outcome
+    return asyncio.run(main())
 

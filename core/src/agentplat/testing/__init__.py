@@ -32,7 +32,7 @@ from .openai_server import (
     OpenAIServer,
     RecordedRequest,
     Reply,
-    ToolCall,
+    ScriptedToolCall,
     estimate_tokens,
 )
 from .scripted import ScriptedClient, ScriptedModel, override_model
@@ -47,7 +47,7 @@ __all__ = [
     "OpenAIServer",
     "RecordedRequest",
     "Reply",
-    "ToolCall",
+    "ScriptedToolCall",
     "estimate_tokens",
     "ScriptedClient",
     "ScriptedModel",

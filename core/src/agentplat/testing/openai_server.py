@@ -39,7 +39,7 @@ __all__ = [
     "OpenAIServer",
     "RecordedRequest",
     "Reply",
-    "ToolCall",
+    "ScriptedToolCall",
     "estimate_tokens",
 ]
 
@@ -82,7 +82,7 @@ class Delay:
 
 
 @dataclass(frozen=True)
-class ToolCall:
+class ScriptedToolCall:
     """One tool call in a scripted assistant reply. ``arguments`` may be a dict or a JSON string."""
 
     name: str
@@ -107,7 +107,7 @@ class Reply:
     """
 
     content: str | None = None
-    tool_calls: tuple[ToolCall, ...] = ()
+    tool_calls: tuple[ScriptedToolCall, ...] = ()
     finish_reason: str | None = None
     chunk_size: int | None = None
     chunk_delay: float | None = None
@@ -126,7 +126,7 @@ Handler = Callable[[dict], Any]
 def to_reply(value: Any) -> Reply | Fail:
     """Normalise the accepted reply shapes into a :class:`Reply` (or a :class:`Fail`).
 
-    Accepted: ``str`` (assistant text); :class:`Reply`; :class:`ToolCall` or a list of them;
+    Accepted: ``str`` (assistant text); :class:`Reply`; :class:`ScriptedToolCall` or a list of them;
     a mapping ``{"content": ..., "tool_calls": [...]}`` whose tool calls are either
     ``{"name", "arguments", "id"?}`` or OpenAI-shaped ``{"id", "type", "function": {...}}``.
     """
@@ -134,9 +134,9 @@ def to_reply(value: Any) -> Reply | Fail:
         return value
     if isinstance(value, str):
         return Reply(content=value)
-    if isinstance(value, ToolCall):
+    if isinstance(value, ScriptedToolCall):
         return Reply(tool_calls=(value,))
-    if isinstance(value, (list, tuple)) and all(isinstance(v, ToolCall) for v in value):
+    if isinstance(value, (list, tuple)) and all(isinstance(v, ScriptedToolCall) for v in value):
         return Reply(tool_calls=tuple(value))
     if isinstance(value, Mapping):
         calls = tuple(_to_tool_call(tc) for tc in value.get("tool_calls") or ())
@@ -150,14 +150,14 @@ def to_reply(value: Any) -> Reply | Fail:
     raise TypeError(f"cannot use {value!r} as a scripted reply")
 
 
-def _to_tool_call(tc: Any) -> ToolCall:
-    if isinstance(tc, ToolCall):
+def _to_tool_call(tc: Any) -> ScriptedToolCall:
+    if isinstance(tc, ScriptedToolCall):
         return tc
     if isinstance(tc, Mapping):
         fn = tc.get("function")
         if isinstance(fn, Mapping):
-            return ToolCall(name=fn["name"], arguments=fn.get("arguments", {}), id=tc.get("id"))
-        return ToolCall(name=tc["name"], arguments=tc.get("arguments", {}), id=tc.get("id"))
+            return ScriptedToolCall(name=fn["name"], arguments=fn.get("arguments", {}), id=tc.get("id"))
+        return ScriptedToolCall(name=tc["name"], arguments=tc.get("arguments", {}), id=tc.get("id"))
     raise TypeError(f"cannot use {tc!r} as a tool call")
 
 
@@ -503,7 +503,7 @@ class OpenAIServer:
         return self
 
     def reply(self, content: Any, **kwargs: Any) -> OpenAIServer:
-        """Queue a reply: assistant text, or any shape ``to_reply`` accepts (``ToolCall``...)."""
+        """Queue a reply: assistant text, or any shape ``to_reply`` accepts (``ScriptedToolCall``...)."""
         if isinstance(content, str) or content is None:
             return self.enqueue(Reply(content=content, **kwargs))
         return self.enqueue(content)
@@ -517,7 +517,7 @@ class OpenAIServer:
         content: str | None = None,
     ) -> OpenAIServer:
         """Queue an assistant reply that calls one tool."""
-        call = ToolCall(name=name, arguments=arguments if arguments is not None else {}, id=id)
+        call = ScriptedToolCall(name=name, arguments=arguments if arguments is not None else {}, id=id)
         return self.enqueue(Reply(content=content, tool_calls=(call,)))
 
     def fail(

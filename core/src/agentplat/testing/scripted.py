@@ -2,7 +2,7 @@
 
 It runs the same planner, repair loop and specialist loop as the ``openai`` backend, only
 without HTTP (use ``OpenAIServer`` to test the real client path). Replies take the shapes
-``OpenAIServer`` accepts: a string, ``ToolCall``(s), ``Reply``, or a mapping; or a callable
+``OpenAIServer`` accepts: a string, ``ScriptedToolCall``(s), ``Reply``, or a mapping; or a callable
 ``handler(request) -> reply`` used once the script runs out.
 """
 
@@ -59,7 +59,7 @@ class ScriptedClient:
 
 
 class ScriptedModel(ChatModel):
-    """``ScriptedModel(['{"steps": [...]}', ToolCall("add", {"a": 1, "b": 2}), "done"])``."""
+    """``ScriptedModel(['{"steps": [...]}', ScriptedToolCall("add", {"a": 1, "b": 2}), "done"])``."""
 
     def __init__(self, replies: Iterable[Any] = (), handler: Callable[[ChatRequest], Any] | None = None,
                  *, stream_plans: bool = True):

@@ -99,7 +99,7 @@ async def run(registry, request: str):
     from agentplat import run_request
     from agentplat.extend import run_store
 
-    result = await run_request(request, registry=registry, store=run_store())
+    result = await run_request(request, registry=registry, store=run_store(damaged_ok=True))
     if result.status != "succeeded":
         raise RuntimeError(f"{result.first_error() or 'run ' + result.status} (run {result.run_id})")
     answer = result.answer

@@ -133,8 +133,16 @@ def generate(topics, out, max_iterations, threshold, max_parallel, from_file, re
 
         settings = {"model": model or os.environ.get("AGENTPLAT_MODEL", ""), "max_iterations": max_iterations,
                     "quality_threshold": threshold, "max_parallel": max_parallel}
-        run_job_remote("agentplat_report.batch:write_reports", {"topics": wanted, "settings": settings},
-                       config=config, wait=wait, as_json=as_json, what=f"report batch, {len(wanted)} topic(s)")
+        outcome = run_job_remote("agentplat_report.batch:write_reports", {"topics": wanted, "settings": settings},
+                                 config=config, wait=wait, what=f"report batch, {len(wanted)} topic(s)",
+                                 on_event=lambda line: click.echo(line, err=as_json), clean_stdout=as_json)
+        if as_json:
+            click.echo(json.dumps(outcome, indent=2, ensure_ascii=False))
+        elif outcome["output"]:
+            click.echo(f"Output: {outcome['output']}")
+        if wait and outcome["phase"] != "succeeded":
+            raise AgentplatError(f"run {outcome['run']} {outcome['phase']}"
+                                 + (f": {outcome['error']}" if outcome["error"] else ""))
         return
     select_model(get_registry(), model)  # a misconfigured model fails now, not once per topic
     folder = resolve(out)
@@ -186,11 +194,16 @@ def serve(reports_dir, port, host, model, allowed_hosts=(), remote=False, run_na
         from agentplat.extend import serve_remote
 
         mount = "/home/flyte/reports"
-        serve_remote("agentplat-report-app", job_entry="agentplat_report.batch:write_reports",
-                     distribution="agentplat-report", extra="app", mount=mount, run=run_name, config=config,
-                     # any host name: the cluster's ingress routes by name, and the app's is only known once deployed
-                     args=["agentplat", "report", "serve", "--reports", mount, "--host", "0.0.0.0", "--port", "8080",
-                           "--allow-host", "*", *(["--model", model] if model else [])])
+        served = serve_remote("agentplat-report-app", job_entry="agentplat_report.batch:write_reports",
+                              distribution="agentplat-report", extra="app", mount=mount, run=run_name, config=config,
+                              # any host name: the cluster's ingress routes by name, and the app's is only known
+                              # once deployed
+                              args=["agentplat", "report", "serve", "--reports", mount, "--host", "0.0.0.0",
+                                    "--port", "8080", "--allow-host", "*", *(["--model", model] if model else [])])
+        click.echo(f"App {served['app']} serves the output of run {served['run']}")
+        click.echo(f"URL: {served['url']}")
+        if served["console"]:
+            click.echo(f"Console: {served['console']}")
         return
     try:
         from .app.server import serve as run_server

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from agentplat import Refinement
+from agentplat.refine import Refinement
 
 FILES = ("report.md", "report.html", "summary.txt", "critiques.json")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentplat import ChatCritic, ChatWriter
+from agentplat.refine import ChatCritic, ChatWriter
 
 WRITER_SYSTEM = (
     "You are an analyst who writes concise, well-sourced reports in Markdown. Be accurate; say "

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from typing import Awaitable, Callable
 
-from agentplat import Critique
+from agentplat.refine import Critique
 
 from . import sources as search_sources
 from .outline import Outline

@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from agentplat import AgentplatError, Iteration, get_registry, refine
+from agentplat import AgentplatError, get_registry
+from agentplat.refine import Iteration, refine
 from agentplat.extend import group, select_model
 
 from . import index

@@ -15,7 +15,7 @@ from ..._plan.graph import Plan, Step
 from ..._plan.refs import references
 from ..._plugin.registry import Registry
 from . import text as reading
-from .clause import Clause, Produced, ToolCall
+from ..._plugin.parsing import Clause, Produced, ToolCall
 from .router import ToolIndex, route
 
 

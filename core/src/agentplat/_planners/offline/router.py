@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..._plugin.tools import Tool
-from .clause import Clause, ToolCall, ref
+from ..._plugin.parsing import Clause, ToolCall, ref
 
 STOPWORDS = frozenset(
     """a an the of to in on at for from by with and or is are was be what whats what's how

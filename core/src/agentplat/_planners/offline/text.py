@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+
+from ..._plugin.parsing import STEP_REFERENCE, numbers, quoted  # noqa: F401 - the planner reads them from here
 
 SEQUENCE_WORDS = r"(?:and\s+then|then|after\s+that|afterwards|next|finally|and\s+finally)"
 _DELIMITER = re.compile(
@@ -15,9 +16,6 @@ _SEQUENCE = re.compile(rf"\b{SEQUENCE_WORDS}\b", re.I)
 _LEADING = re.compile(rf"^\s*(?:({SEQUENCE_WORDS})|and)\b[\s,]*", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
 
-NUMBER = re.compile(r"(?<![\w.$])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.$])-?\.\d+(?![\w])")
-QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<!\w)'([^']+)'(?!\w)")
-STEP_REFERENCE = re.compile(r"\b(?:step|result)\s+(?:#|no\.?\s*)?(\d+)\b", re.I)
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
 MANY_REFERENCE = re.compile(
     r"\b(?:the\s+(?:(two|three|four|five|\d+)\s+)?(?:previous\s+|last\s+|above\s+)?(?:results|answers|numbers|values|outputs)|"
@@ -61,16 +59,6 @@ def segments(request: str) -> list[Segment]:
 
 def and_parts(text: str) -> list[str]:
     return [p for p in _AND.split(text) if p.strip()]
-
-
-def numbers(text: str) -> list[Decimal]:
-    text = STEP_REFERENCE.sub(" ", text)
-    text = QUOTED.sub(" ", text)
-    return [Decimal(m.group(0).replace(",", "")) for m in NUMBER.finditer(text)]
-
-
-def quoted(text: str) -> list[str]:
-    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
 
 
 #: "the word count", "the calculation result", "the forecast": a result named by what made it.

@@ -1,10 +1,31 @@
-"""What an offline parser sees (a ``Clause``) and what it returns (a ``ToolCall``)."""
+"""The offline-parser contract: what a parser registered through ``register_offline_parsers``
+sees (a ``Clause``) and what it returns (a ``ToolCall``, whose ``"$N"`` arguments ``ref``
+writes), and how a clause's numbers and quoted strings are read from its text.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+NUMBER = re.compile(r"(?<![\w.$])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.$])-?\.\d+(?![\w])")
+QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<!\w)'([^']+)'(?!\w)")
+STEP_REFERENCE = re.compile(r"\b(?:step|result)\s+(?:#|no\.?\s*)?(\d+)\b", re.I)
+
+
+def numbers(text: str) -> list[Decimal]:
+    """The numbers written in ``text`` ("1,234.5" too), leaving out step numbers and quoted text."""
+    text = STEP_REFERENCE.sub(" ", text)
+    text = QUOTED.sub(" ", text)
+    return [Decimal(m.group(0).replace(",", "")) for m in NUMBER.finditer(text)]
+
+
+def quoted(text: str) -> list[str]:
+    """The strings quoted in ``text`` ("double", “curly” or 'single'), as written."""
+    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+
 
 
 @dataclass(frozen=True)
@@ -48,8 +69,6 @@ class Clause:
                   previous: int | None = None, chained: bool = False) -> "Clause":
         """A clause as the offline planner makes it: numbers and quoted strings read from
         ``text`` (what a plugin's parser tests start from)."""
-        from .text import numbers, quoted
-
         return cls(text=text, index=index, references=list(references or []), previous=previous,
                    chained=chained, numbers=numbers(text), quoted=quoted(text))
 
