@@ -15,7 +15,7 @@ import argparse
 import json
 import time
 
-from agentplat._plan.text import extract_plan
+from agentplat._plan.extract import extract_plan
 
 PLAN = json.dumps({"steps": [{"agent": "math", "tool": "add", "args": {"a": 1, "b": 2}, "dependencies": []}]})
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from agentplat._authoring import records
-from agentplat._authoring.errors import InstallError
+from agentplat._authoring.installer import InstallError
 from agentplat._authoring.installer import Installer, find_installer
 from agentplat._authoring.snapshot import changes
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from agentplat._authoring.errors import InvalidPluginName, PluginFolderExists
+from agentplat._authoring.names import InvalidPluginName
+from agentplat._authoring.scaffold import PluginFolderExists
 from agentplat._authoring.names import PluginNames, core_requirement
 from agentplat._authoring.scaffold import FILES, create_plugin
 from agentplat.testing import run_cli

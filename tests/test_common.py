@@ -11,7 +11,7 @@ from agentplat import AgentplatError, ToolError, TransientError, http
 from agentplat.refine import ChatCritic, ChatWriter
 from agentplat._common.retry import TRANSIENT_STATUS, is_transient
 from agentplat._common.settings import number
-from agentplat._common.text import describe, embedded_json, problems
+from agentplat._common.wording import describe, embedded_json, problems
 from agentplat._llm.chat import ChatResponse
 from agentplat.testing import run_cli
 

@@ -10,9 +10,9 @@ import json
 import pytest
 
 from agentplat._common.errors import PlanValidationError
-from agentplat._common.text import embedded_json
+from agentplat._common.wording import embedded_json
 from agentplat._plan.graph import Plan
-from agentplat._plan.text import StepScanner, extract_plan
+from agentplat._plan.extract import StepScanner, extract_plan
 from agentplat._refine.critique import CritiqueError, parse_critique
 from agentplat.testing import run_cli
 
@@ -84,7 +84,7 @@ def test_a_quote_in_the_prose_does_not_hide_the_json_on_a_later_line():
 
 
 def test_a_plan_after_a_too_deep_bracket_is_found_and_the_reason_stays_known():
-    from agentplat._common.text import EmbeddedJSON
+    from agentplat._common.wording import EmbeddedJSON
 
     found = EmbeddedJSON("[" * 100 + " " + GOOD, "{[")
     assert [v for v in found if isinstance(v, dict) and "steps" in v]

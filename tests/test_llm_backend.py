@@ -312,7 +312,7 @@ def test_an_endpoint_without_json_mode_is_asked_again_in_plain_text(endpoint):
 def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(monkeypatch):
     from agentplat import TransientError
     from agentplat._llm.chat import ChatResponse
-    from agentplat._models.chat import ChatModel
+    from agentplat._models.chat_model import ChatModel
     from agentplat._plugin.registry import Registry, get_registry
 
     monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")

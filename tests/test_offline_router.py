@@ -8,7 +8,7 @@ import pytest
 
 from agentplat import Agent, NoCapableAgent, PlanningError, tool
 from agentplat._planners.offline.planner import OfflinePlanner
-from agentplat._planners.offline.text import resolve_references, segments
+from agentplat._planners.offline.reading import resolve_references, segments
 from agentplat._plugin.registry import Registry
 
 
@@ -132,7 +132,7 @@ def test_docstring_args_become_parameter_descriptions():
 
 
 def test_a_result_named_by_what_made_it_points_at_that_step():
-    from agentplat._planners.offline.text import resolve_references
+    from agentplat._planners.offline.reading import resolve_references
 
     earlier = [{"math", "multiply", "calculate", "numbers"}, {"text", "count", "words", "letters"}]
     refs = resolve_references("multiply the word count by the calculation result", index=2, previous=1,

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "Engine": "_engines.base",
     "JobFailed": "_engines.base",
-    "current_engine": "_engines.select",
-    "call_tool": "_execute.tools",
+    "current_engine": "_engines.current",
+    "call_tool": "_execute.toolcall",
     "select_model": "_models.select",
     "Model": "_models.base",
     "ModelBackend": "_models.base",
@@ -80,8 +80,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._common.settings import data_dir
     from ._store.runs import run_store
     from ._engines.base import Engine, JobFailed
-    from ._engines.select import current_engine
-    from ._execute.tools import call_tool
+    from ._engines.current import current_engine
+    from ._execute.toolcall import call_tool
     from ._models.base import Model, ModelBackend
     from ._models.select import select_model
     from .cluster.engine import run_job_remote

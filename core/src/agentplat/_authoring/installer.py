@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import InstallError
+from .._common.errors import AgentplatError
+
+
+class InstallError(AgentplatError):
+    """The installer (uv or pip) failed or is missing."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import InvalidPluginName
+from .._common.errors import AgentplatError
+
+
+class InvalidPluginName(AgentplatError):
+    """``new-plugin NAME`` got a name that cannot become a distribution and a package."""
+
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 PREFIXES = ("agentplat-", "agentplat_")

@@ -11,8 +11,13 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
-from .errors import PluginFolderExists
+from .._common.errors import AgentplatError
 from .names import PluginNames, core_requirement
+
+
+class PluginFolderExists(AgentplatError):
+    """``new-plugin`` never writes over an existing folder."""
+
 
 #: template -> path in the new plugin (``{package}``/``{agent}`` filled from the names)
 FILES = {

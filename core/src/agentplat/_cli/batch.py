@@ -51,7 +51,7 @@ def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags:
     """Run many requests from FILE (one per line, or JSONL) concurrently; print one JSON line
     per request, in input order."""
     from .._run.batch import run_batch
-    from . import loop as event_loop
+    from . import eventloop as event_loop
 
     items = read_batch(file)
     outcomes = event_loop.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,

@@ -12,7 +12,7 @@ import click
 
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
-from . import loop as event_loop
+from . import eventloop as event_loop
 from .support import fail
 
 
@@ -22,7 +22,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     Ctrl-C or SIGTERM cancels running steps, marks the run interrupted and says how to resume it.
     """
     from .printing import RunPrinter
-    from .._run.history import DamagedStore, open_store
+    from .._run.recorded import DamagedStore, open_store
 
     try:
         store = open_store()

@@ -15,11 +15,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "new-plugin": ("agentplat._cli.authoring:new_plugin", "Create a new plugin, ready to test and publish."),
     "install": ("agentplat._cli.authoring:install", "Install plugins next to agentplat; show what they add."),
     "uninstall": ("agentplat._cli.authoring:uninstall", "Uninstall plugins and forget them."),
-    "runs": ("agentplat._cli.runs:runs", "List recorded runs, newest first."),
-    "show": ("agentplat._cli.runs:show", "Show a recorded run: plan, waves, steps, timings, LLM usage."),
-    "resume": ("agentplat._cli.runs:resume", "Continue a failed or interrupted run without repeating work."),
+    "runs": ("agentplat._cli.history:runs", "List recorded runs, newest first."),
+    "show": ("agentplat._cli.history:show", "Show a recorded run: plan, waves, steps, timings, LLM usage."),
+    "resume": ("agentplat._cli.history:resume", "Continue a failed or interrupted run without repeating work."),
     "batch": ("agentplat._cli.batch:batch", "Run many requests from a file concurrently."),
-    "deploy": ("agentplat._cli.cluster:deploy", "Deploy every installed agent's environment to a Flyte cluster."),
+    "deploy": ("agentplat._cli.cluster_commands:deploy", "Deploy every installed agent's environment to a Flyte cluster."),
 }
 
 
@@ -87,7 +87,7 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
     from .._run.request import new_run_id, run_request
 
     if remote or config or wait:
-        from .cluster import run_remote
+        from .cluster_commands import run_remote
 
         if not remote:
             raise click.UsageError("--config and --wait go with --remote")
@@ -178,7 +178,7 @@ def main() -> None:
 
     from .._common.log import to_stderr
     from .._common.secrets import MaskedStream
-    from .loop import exit_without_waiting_for_abandoned_work
+    from .eventloop import exit_without_waiting_for_abandoned_work
 
     sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
     to_stderr()

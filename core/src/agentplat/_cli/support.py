@@ -11,7 +11,7 @@ import click
 
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
-from .._common.text import describe
+from .._common.wording import describe
 
 
 def fail(message: str, *, code: int = 1) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from .._common.errors import AgentplatError
 from .._common.settings import number
-from .._common.text import squeezed
+from .._common.wording import squeezed
 
 NO_CONFIG = "no Flyte config found: create .flyte/config.yaml (see docs/cluster.md) or set FLYTE_CONFIG"
 DEVBOX_PORT = 30080

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .._common.text import squeezed
+from .._common.wording import squeezed
 
 if TYPE_CHECKING:
     from .._common.context import RunContext

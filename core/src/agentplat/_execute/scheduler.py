@@ -13,7 +13,7 @@ import asyncio
 import time
 from typing import Any, Awaitable, Callable
 
-from .._common.text import describe
+from .._common.wording import describe
 from .._plan.graph import Plan, Step
 from .outcome import StepResult
 

@@ -23,7 +23,7 @@ from .._llm.chat import ToolCallRequest
 from .._planners.grounding import given_numbers, invented_numbers
 from .._common.retry import with_retries
 from .outcome import StepResult
-from .tools import call_tool
+from .toolcall import call_tool
 
 if TYPE_CHECKING:
     from .._llm.call import LLM

@@ -14,12 +14,12 @@ from .._plan.graph import Step
 from .._plan.refs import resolve
 from .._plugin.registry import Registry
 from .._common.retry import with_retries
-from .._common.text import describe
+from .._common.wording import describe
 from .._common.settings import number
 from .._common.context import RunContext, entered
 from .._llm.usage import Usage
 from .outcome import StepResult
-from .tools import call_tool
+from .toolcall import call_tool
 
 DEFAULT_STEP_TIMEOUT = 600.0
 

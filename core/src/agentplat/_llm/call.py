@@ -16,7 +16,7 @@ from typing import Any
 from .._common.errors import ModelError
 from .._common.context import current
 from .._common.retry import is_transient, with_retries
-from .._common.text import describe
+from .._common.wording import describe
 from .chat import ChatClient, ChatRequest, ChatResponse, OnText
 from .config import call_settings, model_for_role
 from .usage import spent

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from .._common.errors import NoCapableAgent, PlanValidationError
-from .._common.text import in_quotes
+from .._common.wording import in_quotes
 from .._plugin.parsing import Clause
-from .._planners.offline.text import numbers, quoted
+from .._planners.offline.reading import numbers, quoted
 from .._plan.graph import Plan, Step, validate_plan
 from .._plugin.registry import Registry
 from .._execute.outcome import StepResult
-from .._execute.tools import call_tool
+from .._execute.toolcall import call_tool
 from .._planners.grounding import unused_numbers
 from .._planners.planned import Planned
 

@@ -22,7 +22,7 @@ class OpenAIBackend:
         return bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))
 
     def create(self, model: str | None = None):
-        from .chat import ChatModel  # here: listing and offline planning never load the LLM path
+        from .chat_model import ChatModel  # here: listing and offline planning never load the LLM path
 
         return ChatModel(
             client=OpenAIChatClient(), default_model=model, name="openai", fallback_model=DEFAULT_MODEL,

@@ -14,7 +14,7 @@ import pydantic
 from .._common.errors import PlanValidationError, ToolError
 from .._common.jsondata import dumps, to_jsonable
 from .._common.secrets import redact
-from .._common.text import problems
+from .._common.wording import problems
 from .refs import REFERENCE, references
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from typing import Any
 from .._common.errors import PlanValidationError
 from .._plan.graph import Plan, Step
 from .._plan.refs import REFERENCE
-from .offline.text import numbers
+from .offline.reading import numbers
 
 #: Words that mean a number without writing it.
 IMPLIED = {

@@ -14,11 +14,11 @@ import pydantic
 
 from .._common.errors import PlanningError, PlanValidationError
 from .._common.settings import number
-from .._common.text import problems
+from .._common.wording import problems
 from .._llm.config import configured_max_tokens, planner_budget
 from .planned import Planned
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
-from .._plan.text import StepScanner, extract_plan
+from .._plan.extract import StepScanner, extract_plan
 from .grounding import Grounding
 from .lenient import normalize_plan, normalize_step
 from .schema import plan_schema

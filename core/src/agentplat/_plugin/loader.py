@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pluggy
 
 from .._common.log import log
-from .._common.text import describe
+from .._common.wording import describe
 from .. import hookspecs
 
 ENTRY_POINT_GROUP = "agentplat"

@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable, Literal, Optional, get_type_hints
 import pydantic
 
 from .._common.errors import ToolError
-from .._common.text import problems
+from .._common.wording import problems
 
 ToolFunction = Callable[..., Awaitable[Any]]
 

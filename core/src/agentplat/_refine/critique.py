@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field, field_validator
 
 from .._common.errors import AgentplatError
 from .._common.settings import number
-from .._common.text import EmbeddedJSON, problems
+from .._common.wording import EmbeddedJSON, problems
 from .._llm.usage import Usage
 
 if TYPE_CHECKING:
     from .._llm.call import LLM
-    from .._models.chat import ChatModel
+    from .._models.chat_model import ChatModel
 
 _FRACTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*10)?\s*$")
 

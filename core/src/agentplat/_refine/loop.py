@@ -20,7 +20,7 @@ from .._common.context import group
 
 if TYPE_CHECKING:
     from .._llm.call import LLM
-    from .._models.chat import ChatModel
+    from .._models.chat_model import ChatModel
 
 __all__ = [
     "ChatCritic",

@@ -16,9 +16,9 @@ import uuid
 from .._common.context import current
 from .._common.errors import AgentplatError, PlanningError
 from .._engines.base import Engine, RunJob
-from .._engines.select import current_engine
+from .._engines.current import current_engine
 from .._execute.driver import FanOut
-from .._execute.tools import abandoned_calls
+from .._execute.toolcall import abandoned_calls
 from .._execute.outcome import StepResult
 from .._llm.recording import LLMRecording
 from .._models.base import Model

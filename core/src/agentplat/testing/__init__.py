@@ -23,7 +23,7 @@ process) instead of sleeping for a guessed time.
 
 from __future__ import annotations
 
-from .cli import CliResult, cli_command, run_cli
+from .cli_runner import CliResult, cli_command, run_cli
 from .http_server import HTTPReply, LoopbackHTTPServer, LoopbackHTTPServers, SeenRequest
 from .openai_server import (
     DEFAULT_MODELS,

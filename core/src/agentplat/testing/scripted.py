@@ -12,7 +12,7 @@ import itertools
 from typing import Any, Callable, Iterable
 
 from .._llm.chat import ChatRequest, ChatResponse, OnText, ToolCallRequest
-from .._models.chat import ChatModel
+from .._models.chat_model import ChatModel
 from .._models.select import override
 from .openai_server import Fail, estimate_tokens, to_reply
 

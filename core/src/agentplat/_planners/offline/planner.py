@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..._common.errors import NoCapableAgent, PlanningError
-from ..._common.text import in_quotes
+from ..._common.wording import in_quotes
 from ..._plan.graph import Plan, Step
 from ..._plan.refs import references
 from ..._plugin.registry import Registry
-from . import text as reading
+from . import reading
 from ..._plugin.parsing import Clause, Produced, ToolCall
 from .router import ToolIndex, route
 

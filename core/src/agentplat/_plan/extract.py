@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from .._common.errors import PlanValidationError
-from .._common.text import EmbeddedJSON
+from .._common.wording import EmbeddedJSON
 
 
 def extract_plan(reply: str) -> Any:

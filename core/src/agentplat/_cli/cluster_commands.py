@@ -70,7 +70,7 @@ def deploy(dry_run: bool, as_json: bool, config: str | None) -> None:
     name); its image holds the agentplat core and the plugin as installed here (local
     source for an editable install) plus the plugin's extra packages. See docs/cluster.md.
     """
-    from .._run.remote import deploy as deploy_all, planned_deployment
+    from .._run.on_cluster import deploy as deploy_all, planned_deployment
 
     if dry_run:
         spec = planned_deployment()
@@ -96,7 +96,7 @@ def deploy(dry_run: bool, as_json: bool, config: str | None) -> None:
 def run_remote(request: str, *, model: str | None, max_parallel: int, config: str | None, wait: bool,
                as_json: bool, tags: dict[str, str]) -> None:
     """``agentplat run REQUEST --remote``: submit, print the URL, with ``--wait`` follow it."""
-    from .._run.remote import submit_request
+    from .._run.on_cluster import submit_request
 
     for key, value in tags.items():
         if not (_LABEL.match(key) and (value == "" or _LABEL.match(value))):
@@ -154,7 +154,7 @@ def print_result(result, *, as_json: bool, extra: dict[str, Any]) -> None:
 def runs_remote(*, limit: int, status: str | None, config: str | None, as_json: bool,
                 tags: dict[str, str] | None = None) -> None:
     """``agentplat runs --remote``: the driver runs on the cluster, newest first."""
-    from .._run.remote import list_runs
+    from .._run.on_cluster import list_runs
 
     endpoint, found = asyncio.run(list_runs(limit=limit, status=status, config=config, tags=tags))
     if as_json:
@@ -171,7 +171,7 @@ def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bo
     """``agentplat show RUN --remote``: a cluster run's phase, URL and, once done, its plan,
     steps and answer."""
     from .._common.errors import AgentplatError
-    from .._run.remote import DRIVER_TASK_NAME, TERMINAL_PHASES, read_run
+    from .._run.on_cluster import DRIVER_TASK_NAME, TERMINAL_PHASES, read_run
 
     found = asyncio.run(read_run(run_name, config=config))
     result, phase = found.result, found.phase

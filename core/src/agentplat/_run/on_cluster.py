@@ -14,7 +14,7 @@ from .._cluster.environments import DRIVER_ENV, DRIVER_TASK
 from .._common.context import RunContext
 from .._common.errors import AgentplatError, PlanningError
 from .._common.clock import iso
-from .._common.text import squeezed
+from .._common.wording import squeezed
 from .._engines.base import RunJob
 from .._engines.cluster import ClusterEngine, RemoteRunFailed, deploy as deploy_environments
 from .._execute.driver import Driven

@@ -41,7 +41,7 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
     """List recorded runs, newest first (with --remote: the runs on the cluster)."""
 
     if remote or config:
-        from .cluster import runs_remote
+        from .cluster_commands import runs_remote
 
         if not remote:
             raise click.UsageError("--config goes with --remote")
@@ -49,7 +49,7 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
             raise click.UsageError(f"--status {status} is a local notion; on a cluster use running, succeeded or failed")
         return runs_remote(limit=limit, status=status, tags=parse_tags(tags), config=config, as_json=as_json)
 
-    from .._run.history import open_store
+    from .._run.recorded import open_store
 
     store = open_store()
     found = [run_summary(r) for r in store.list_runs(limit=limit, status=status, tags=parse_tags(tags))]
@@ -77,7 +77,7 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
 def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | None) -> None:
     """Show a recorded run: plan, waves, steps, timings, LLM usage (--remote: a cluster run)."""
     if remote or config:
-        from .cluster import show_remote
+        from .cluster_commands import show_remote
 
         if not remote:
             raise click.UsageError("--config goes with --remote")
@@ -86,7 +86,7 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
         return show_remote(run_id, config=config, as_json=as_json, mermaid=mermaid)
     from .._common.jsondata import show as readable
     from .printing import format_plan
-    from .._run.history import open_store
+    from .._run.recorded import open_store
     from .._run.request import load_result
 
     result = load_result(open_store(), run_id)
@@ -129,7 +129,7 @@ def resume(run_id: str, as_json: bool, model: str | None) -> None:
     """Continue a failed or interrupted run: the plan is kept, finished steps are not re-run,
     and LLM answers already received are replayed from the store. The run is resumed with
     the very model it used, and by one process at a time."""
-    from .._run.history import open_store
+    from .._run.recorded import open_store
     from .._run.request import load_result, resume_run
 
     store = open_store()
