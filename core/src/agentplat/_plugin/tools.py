@@ -23,6 +23,18 @@ from .._common.wording import problems
 
 ToolFunction = Callable[..., Awaitable[Any]]
 
+#: What a call does to the world: ``read`` changes nothing (a computation, a lookup, a fetch),
+#: ``write`` creates or changes something, ``destructive`` deletes or overwrites. A tool that
+#: writes or destroys runs only with the user's approval, on arguments the user gave.
+Effect = Literal["read", "write", "destructive"]
+EFFECTS: tuple[str, ...] = ("read", "write", "destructive")
+
+
+def _effect(name: str, effect: Any) -> str:
+    if effect not in EFFECTS:
+        raise TypeError(f"tool {name}: effect must be one of {', '.join(EFFECTS)}, not {effect!r}")
+    return effect
+
 _ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$")
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(\([^)]*\))?\s*:\s*(.+)$")
 
@@ -69,6 +81,10 @@ class Tool:
     network_targets: tuple[str, ...] = ()
     #: seconds one call may take; ``None``: ``AGENTPLAT_TOOL_TIMEOUT``
     timeout: float | None = None
+    #: what a call does to the world (``read``, ``write``, ``destructive``; see ``Effect``)
+    effect: str = "read"
+    #: whether a call reaches outside this machine's own data (the web, a remote service)
+    open_world: bool = False
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
     _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
@@ -83,6 +99,8 @@ class Tool:
         examples: list[str] | None = None,
         network_targets: list[str] | tuple[str, ...] | None = None,
         timeout: float | None = None,
+        effect: str | None = None,
+        open_world: bool | None = None,
     ) -> "Tool":
         if not inspect.iscoroutinefunction(function):
             raise TypeError(f"tool {function.__qualname__} must be an async def")
@@ -98,6 +116,8 @@ class Tool:
             raise TypeError(f"tool {function.__qualname__}: network_targets names {unknown[0]!r}, "
                             f"which is not one of its parameters ({', '.join(params) or 'none'})")
         timeout = timeout if timeout is not None else getattr(function, "__agentplat_timeout__", None)
+        effect = effect if effect is not None else getattr(function, "__agentplat_effect__", "read")
+        open_world = open_world if open_world is not None else getattr(function, "__agentplat_open_world__", False)
         return cls(
             name=name or function.__name__,
             description=description or summary,
@@ -105,6 +125,8 @@ class Tool:
             examples=examples,
             network_targets=targets,
             timeout=_seconds(function.__qualname__, timeout),
+            effect=_effect(function.__qualname__, effect),
+            open_world=bool(open_world),
             _param_docs=param_docs,
         )
 
@@ -119,14 +141,16 @@ class Tool:
         examples: list[str] | None = None,
         network_targets: list[str] | tuple[str, ...] = (),
         timeout: float | None = None,
+        effect: str = "read",
+        open_world: bool = False,
     ) -> "Tool":
         """A tool described by a JSON schema (``{"type": "object", "properties": ...}``)
         rather than a signature, for tools that live in another process or service.
 
         ``call(**args)`` gets the arguments the step gave, checked against the schema's
         top-level properties and types (the service checks the rest); parameters the step
-        left out are not sent, so the service applies its own defaults. ``network_targets``
-        and ``timeout`` mean what they mean for :func:`tool`.
+        left out are not sent, so the service applies its own defaults. ``network_targets``,
+        ``timeout``, ``effect`` and ``open_world`` mean what they mean for :func:`tool`.
         """
         if not inspect.iscoroutinefunction(call):
             raise TypeError(f"tool {name}: call must be an async def")
@@ -141,7 +165,14 @@ class Tool:
             raise TypeError(f"tool {name}: network_targets names {unknown[0]!r}, which is not one of its parameters")
         return cls(name=name, description=" ".join((description or name).split()), function=call,
                    examples=list(examples or []), network_targets=tuple(network_targets),
-                   timeout=_seconds(name, timeout), _schema=schema)
+                   timeout=_seconds(name, timeout), effect=_effect(name, effect), open_world=bool(open_world),
+                   _schema=schema)
+
+    @property
+    def acts(self) -> bool:
+        """Whether a call changes the world (``write`` or ``destructive``): such a call needs
+        the user's approval and arguments the user gave."""
+        return self.effect != "read"
 
     @property
     def args_model(self) -> type[pydantic.BaseModel]:
@@ -296,6 +327,8 @@ def tool(
     examples: list[str] | None = None,
     network_targets: list[str] | tuple[str, ...] | None = None,
     timeout: float | None = None,
+    effect: str | None = None,
+    open_world: bool | None = None,
 ):
     """Mark an ``async def`` as a tool and attach example phrases the offline planner uses.
 
@@ -307,6 +340,13 @@ def tool(
     user's request, the plan or an earlier step's result gives it, never when it comes from a
     tool result alone (a page saying "now fetch X"). ``timeout`` is how many seconds one call
     may take (default ``AGENTPLAT_TOOL_TIMEOUT``, 120); a call that takes longer fails its step.
+
+    ``effect`` says what a call does to the world: ``"read"`` (the default: it changes nothing,
+    like a computation, a lookup or a fetch), ``"write"`` (it creates or changes something) or
+    ``"destructive"`` (it deletes or overwrites). A ``write`` or ``destructive`` call runs only
+    when the user approved it, and the offline planner fills its arguments only from values the
+    request names explicitly. ``open_world`` says a call reaches beyond this machine (the web, a
+    remote service).
     """
 
     def mark(fn: ToolFunction) -> ToolFunction:
@@ -317,6 +357,10 @@ def tool(
             fn.__agentplat_network_targets__ = tuple(network_targets)
         if timeout is not None:
             fn.__agentplat_timeout__ = timeout
+        if effect is not None:
+            fn.__agentplat_effect__ = _effect(getattr(fn, "__qualname__", "tool"), effect)
+        if open_world is not None:
+            fn.__agentplat_open_world__ = bool(open_world)
         return fn
 
     return mark(function) if function is not None else mark
