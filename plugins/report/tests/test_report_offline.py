@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from agentplat import Critique, Iteration, Refinement, refine
+from agentplat.refine import Critique, Iteration, Refinement, refine
 
 DOCS = {
     "solar.md": "# Solar power\n\nSolar power converts sunlight into electricity with photovoltaic panels. "
