@@ -41,6 +41,9 @@ _EXPORTS = {
     "StepResult": "_run.request",
     "run_request": "_run.request",
     "plan_request": "_run.request",
+    "Approvals": "_run.request",
+    "ActionCall": "_run.request",
+    "NotApproved": "_run.request",
 }
 
 __all__ = ["hookimpl", "__version__", *_EXPORTS]
@@ -61,6 +64,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._plugin.parsing import Clause, ToolCall, ref
     from ._plan.graph import Plan, Step, validate_plan
     from ._plugin.registry import Registry, get_registry
-    from ._run.request import RunResult, StepResult, plan_request, run_request
+    from ._run.request import ActionCall, Approvals, NotApproved, RunResult, StepResult, plan_request, run_request
     from ._plugin.tools import Tool, tool
     from ._plugin.types import Number

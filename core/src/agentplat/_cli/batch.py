@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .._common.errors import AgentplatError
+from .approving import approval_options
 from .support import fail, handles_errors, parse_tags
 
 
@@ -45,17 +46,21 @@ def read_batch(path: str) -> list[dict[str, Any]]:
 @click.option("--fail-fast", is_flag=True, help="At the first failure, cancel what is still running or waiting.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag every run of the batch.")
 @click.option("--model", help="Model backend or name.")
+@approval_options
 @handles_errors
 def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags: tuple[str, ...],
-          model: str | None) -> None:
+          model: str | None, approve: tuple[str, ...], yes: bool) -> None:
     """Run many requests from FILE (one per line, or JSONL) concurrently; print one JSON line
-    per request, in input order."""
+    per request, in input order. No one is asked: calls that write or delete run only as
+    --approve, --yes or config.toml allow."""
     from .._run.batch import run_batch
     from . import eventloop as event_loop
+    from .approving import build_approvals
 
     items = read_batch(file)
     outcomes = event_loop.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
                                      fail_fast=fail_fast, tags=parse_tags(tags), model=model,
+                                     approvals=build_approvals(approve, yes, interactive=False),
                                      emit=lambda line: click.echo(json.dumps(line, ensure_ascii=False))))
     failed = [o for o in outcomes if o["status"] != "succeeded"]
     if failed:

@@ -16,8 +16,11 @@ from . import eventloop as event_loop
 from .support import fail
 
 
-def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None):
+def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None,
+                       approve: tuple[str, ...] = (), yes: bool = False):
     """Run with the live view (a terminal) or plain lines, record it, print the outcome.
+    ``start(listener, store, approvals)`` starts the run; a call that acts is asked about on a
+    terminal (the live view pauses meanwhile), else allowed only by ``approve``/``yes``/config.
 
     Ctrl-C or SIGTERM cancels running steps, marks the run interrupted and says how to resume it.
     """
@@ -36,10 +39,14 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         listener = LiveView()
     else:
         listener = RunPrinter(enabled=not as_json)
+    from .approving import build_approvals, can_ask
+
+    approvals = build_approvals(approve, yes, interactive=can_ask(as_json),
+                                pause=listener.paused if live else None)
     terminated = []
     try:
         with listener if live else contextlib.nullcontext():
-            result = event_loop.run(_terminable(start(listener, store), terminated))
+            result = event_loop.run(_terminable(start(listener, store, approvals), terminated))
     except (KeyboardInterrupt, asyncio.CancelledError):
         how, code = ("terminated", 128 + signal.SIGTERM) if terminated else ("interrupted", 130)
         fail(f"{how}; finished steps are kept. Resume with: agentplat resume {run_id}", code=code)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .execute import execute_and_report
+from .approving import approval_options
 from .support import handles_errors, parse_tags
 from .._common.errors import AgentplatError
 from .._common.clock import iso as _iso
@@ -111,6 +112,8 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
         click.echo(f"  [{step['index']}] {step['status']:<11} {took:>7}  attempts {step['attempts']}  {outcome}")
         for reason in step["refused"]:  # a tool result tried to steer a call
             click.echo(f"      refused {' '.join(str(reason).split())[:200]}")
+        for decision in step["approvals"]:  # a call that writes or deletes, and who allowed it
+            click.echo(f"      {decision['decision']} {decision['tool']} ({decision['how']})")
     usage = detail["usage"]
     click.echo(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
                f"{usage['completion_tokens']} completion tokens")
@@ -124,11 +127,13 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--model", help="Resume with this model instead of the one the run used (its answers are not replayed).")
+@approval_options
 @handles_errors
-def resume(run_id: str, as_json: bool, model: str | None) -> None:
+def resume(run_id: str, as_json: bool, model: str | None, approve: tuple[str, ...], yes: bool) -> None:
     """Continue a failed or interrupted run: the plan is kept, finished steps are not re-run,
     and LLM answers already received are replayed from the store. The run is resumed with
-    the very model it used, and by one process at a time."""
+    the very model it used, and by one process at a time. Calls that write or delete are
+    approved again for the steps that still have to run."""
     from .._run.recorded import open_store
     from .._run.request import load_result, resume_run
 
@@ -139,6 +144,6 @@ def resume(run_id: str, as_json: bool, model: str | None) -> None:
             click.echo(json.dumps(recorded.to_json(), indent=2, ensure_ascii=False))
         click.echo(f"Run {recorded.run_id} already finished (succeeded); nothing to resume.", err=as_json)
         return
-    execute_and_report(lambda listener, store_: resume_run(recorded.run_id, store=store, model=model,
-                                                           listener=listener),
-                       run_id=recorded.run_id, as_json=as_json)
+    execute_and_report(lambda listener, store_, approvals: resume_run(recorded.run_id, store=store, model=model,
+                                                                      listener=listener, approvals=approvals),
+                       run_id=recorded.run_id, as_json=as_json, approve=approve, yes=yes)

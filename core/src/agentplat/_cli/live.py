@@ -5,6 +5,7 @@ Used when stdout is a terminal; otherwise ``output.RunPrinter`` prints plain lin
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -46,6 +47,16 @@ class LiveView:
     def __exit__(self, *exc) -> None:
         self.live.refresh()
         self.live.__exit__(*exc)
+
+    @contextlib.contextmanager
+    def paused(self):
+        """The table stops redrawing (its last state stays on screen) while a question is on
+        the terminal, and starts again below the answer."""
+        self.live.stop()
+        try:
+            yield
+        finally:
+            self.live.start()
 
     def planned(self, index: int, step) -> None:
         with self.lock:

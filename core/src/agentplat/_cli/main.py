@@ -7,6 +7,7 @@ import json
 
 import click
 
+from .approving import approval_options
 from .support import handles_errors, parse_tags
 
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
@@ -80,9 +81,11 @@ def cli(debug: bool) -> None:
 @click.option("--remote", is_flag=True, help="Run on the Flyte cluster of your Flyte config (see docs/cluster.md).")
 @click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
 @click.option("--wait", is_flag=True, help="With --remote: follow the run and print its answer.")
+@approval_options
 @handles_errors
 def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool,
-        tags: tuple[str, ...], remote: bool, config: str | None, wait: bool) -> None:
+        tags: tuple[str, ...], remote: bool, config: str | None, wait: bool, approve: tuple[str, ...],
+        yes: bool) -> None:
     """Plan REQUEST and run it (here, or on a Flyte cluster with --remote)."""
     from .._run.request import new_run_id, run_request
 
@@ -99,11 +102,11 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
     from .execute import execute_and_report
 
     execute_and_report(
-        lambda listener, store: run_request(
+        lambda listener, store, approvals: run_request(
             request, model=model, max_parallel=max_parallel, listener=listener, store=store,
-            run_id=run_id, tags=parse_tags(tags),
+            run_id=run_id, tags=parse_tags(tags), approvals=approvals,
         ),
-        run_id=run_id, as_json=as_json, synthesize=synthesize, model=model,
+        run_id=run_id, as_json=as_json, synthesize=synthesize, model=model, approve=approve, yes=yes,
     )
 
 

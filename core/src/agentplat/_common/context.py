@@ -81,18 +81,21 @@ class RunContext:
     recording: Any = None  # ``LLMRecording``: LLM answers recorded, and replayed on resume
     tracer: Tracer = PLAIN  # supplied by the engine
     job_kwargs: dict[str, Any] = field(default_factory=dict)  # this process's objects for a plugin's jobs
+    approvals: Any = None  # ``Approvals``: who allows a call that writes or destroys (None: refuse it)
     # narrowed for one step (or the planner):
     step: int | None = None  # the step's index; ``None``: the planner, or a run-level call
     usage: Any = None  # the ``Usage`` every LLM call in this scope adds to
     grounds: "Grounds | None" = None  # what a task step's tool calls may reach
     pending: Callable[[], Awaitable[Any]] | None = None  # the call a tracer wraps: a traced function's inputs must be plain data
+    decisions: list | None = None  # approval decisions of this step's calls that act, as recorded
 
     def narrowed(self, **changes: Any) -> "RunContext":
         return dataclasses.replace(self, **changes)
 
-    def for_step(self, index: int | None, usage: Any) -> "RunContext":
-        """The context of one step: its index and its own usage sink; no grounds yet."""
-        return dataclasses.replace(self, step=index, usage=usage, grounds=None, pending=None)
+    def for_step(self, index: int | None, usage: Any, decisions: list | None = None) -> "RunContext":
+        """The context of one step: its index, its own usage sink and record of approvals; no
+        grounds yet."""
+        return dataclasses.replace(self, step=index, usage=usage, grounds=None, pending=None, decisions=decisions)
 
 
 _current: ContextVar[RunContext] = ContextVar("agentplat_run_context", default=RunContext())

@@ -17,7 +17,8 @@ from .._common.clock import iso
 if TYPE_CHECKING:
     from .._plan.graph import Step
 
-_STATE = ("status", "result", "error", "started_at", "ended_at", "attempts", "usage", "refused", "inputs")
+_STATE = ("status", "result", "error", "started_at", "ended_at", "attempts", "usage", "refused", "inputs",
+          "approvals")
 
 
 @dataclass
@@ -35,6 +36,8 @@ class StepResult:
     usage: dict[str, Any] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)  # tool calls refused (an untrusted target)
     inputs: dict[int, Any] | None = None  # its dependencies' results, as it started
+    #: each call that acts (writes or destroys) and what was decided: tool, effect, args, decision, how
+    approvals: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def succeeded(cls, result: Any, *, attempts: int = 1, usage: dict | None = None,
@@ -72,8 +75,9 @@ class StepResult:
         return round(self.ended_at - self.started_at, 4) if self.started_at and self.ended_at else None
 
     def settle(self, reported: "StepResult") -> None:
-        """Take what ``execute`` reported (status, result or error, attempts, usage, refusals)."""
-        for name in ("status", "result", "error", "attempts", "usage", "refused"):
+        """Take what ``execute`` reported (status, result or error, attempts, usage, refusals,
+        approvals)."""
+        for name in ("status", "result", "error", "attempts", "usage", "refused", "approvals"):
             setattr(self, name, getattr(reported, name))
 
     def to_state(self) -> dict[str, Any]:
@@ -97,5 +101,5 @@ class StepResult:
             "dependencies": self.dependencies, "status": self.status, "result": self.result, "error": self.error,
             "attempts": self.attempts, "inputs": self.inputs, "started_at": iso(self.started_at),
             "ended_at": iso(self.ended_at), "seconds": self.seconds, "usage": self.usage,
-            "refused": list(self.refused),
+            "refused": list(self.refused), "approvals": list(self.approvals),
         })

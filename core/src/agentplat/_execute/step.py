@@ -51,15 +51,18 @@ async def execute_step(step: Step, index: int, inputs: dict[int, Any], ctx: RunC
         attempts = n
 
     usage = Usage()  # every LLM call of the step, a tool's own ones too
-    with entered(ctx.for_step(index, usage)):
+    decisions: list = []  # approvals asked for by the step's calls that act
+    with entered(ctx.for_step(index, usage, decisions)) as scoped:
         limit = step_timeout(step, ctx.registry)
         try:
             async with asyncio.timeout(limit):
-                return await _execute(step, inputs, ctx, usage, count)
+                result = await _execute(step, inputs, scoped, usage, count)
         except TimeoutError:  # _execute turns every other error into a failed result: this is the deadline
             name = f"{step.agent}.{step.tool}" if step.is_direct else f"{step.agent} (task)"
-            return StepResult.failed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
-                                     attempts=max(attempts, 1), usage=_spent(usage))
+            result = StepResult.failed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
+                                       attempts=max(attempts, 1), usage=_spent(usage))
+    result.approvals = decisions
+    return result
 
 
 async def _execute(step: Step, inputs: dict[int, Any], ctx: RunContext, usage: Usage,

@@ -16,6 +16,7 @@ from .._common.errors import ToolError
 from .._common.context import current
 from .._common.settings import number
 from .._plugin.registry import Registry, get_registry
+from .approval import ActionCall, check
 from .results import capped
 
 DEFAULT_TOOL_TIMEOUT = 120.0
@@ -35,10 +36,13 @@ def tool_timeout(declared: float | None = None) -> float:
 
 async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Registry | None = None) -> Any:
     """Invoke ``agent.tool(**args)`` within its deadline, traced by the run's engine; the result
-    capped in size. The registry is the run's unless one is given."""
+    capped in size. The registry is the run's unless one is given. A tool that acts (writes
+    or destroys) runs only when the run's approvals allow this very call (``approval``)."""
     ctx = current()
     registry = registry or ctx.registry or get_registry()
     function = registry.tool(agent, tool)
+    if getattr(function, "acts", False):
+        await check(ctx.approvals, ActionCall(agent, tool, dict(args), function.effect, ctx.step), ctx.decisions)
     limit = tool_timeout(getattr(function, "timeout", None))
     try:
         async with asyncio.timeout(limit) as deadline:

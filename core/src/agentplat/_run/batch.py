@@ -15,6 +15,7 @@ async def run_batch(
     tags: dict[str, str] | None = None,
     model: str | None = None,
     emit: Callable[[dict[str, Any]], None] | None = None,
+    approvals=None,
 ) -> list[dict[str, Any]]:
     """Run every request as its own recorded run; ``emit`` gets each run's JSON (the one shape
     of a run, with the request's ``index``) in input order as soon as it and all before it are
@@ -56,7 +57,8 @@ async def run_batch(
                 if stop.is_set():
                     raise asyncio.CancelledError
                 result = await run_request(item["request"], model=model, max_parallel=max_parallel, store=store,
-                                           run_id=run_id, tags={**(tags or {}), **item.get("tags", {})})
+                                           run_id=run_id, tags={**(tags or {}), **item.get("tags", {})},
+                                           approvals=approvals)
             outcomes[index] = line(index, result)
         except asyncio.CancelledError:
             outcomes[index] = ended_early(index, run_id, "cancelled", "cancelled (fail-fast)")

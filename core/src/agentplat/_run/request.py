@@ -15,8 +15,10 @@ import uuid
 
 from .._common.context import current
 from .._common.errors import AgentplatError, PlanningError
+from .._common.settings import load_config
 from .._engines.base import Engine, RunJob
 from .._engines.current import current_engine
+from .._execute.approval import ActionCall, Approvals, NotApproved
 from .._execute.driver import FanOut
 from .._execute.toolcall import abandoned_calls
 from .._execute.outcome import StepResult
@@ -29,7 +31,7 @@ from .._plugin.registry import Registry, get_registry
 from .._store.runs import StoreRecorder
 from .result import RunResult, call_log
 
-__all__ = ["RunResult", "StepResult", "abandoned_calls", "load_result", "new_run_id", "plan_request", "resume_run", "run_request"]
+__all__ = ["ActionCall", "Approvals", "NotApproved", "RunResult", "StepResult", "abandoned_calls", "load_result", "new_run_id", "plan_request", "resume_run", "run_request"]
 
 
 async def plan_request(
@@ -62,6 +64,7 @@ async def run_request(
     store=None,
     tags: dict[str, str] | None = None,
     plan: Plan | None = None,
+    approvals: Approvals | None = None,
 ) -> RunResult:
     """Plan ``request`` (or take ``plan``) and run the plan. A planning error before any step
     raises; step errors (and a plan that breaks after steps started) are reported in the result.
@@ -70,6 +73,9 @@ async def run_request(
     once and serves the whole run. With a ``store`` the run is recorded as it goes (plan,
     steps, LLM calls, the exact model) so it can be inspected and resumed, by one process at a
     time (``RunBusy`` otherwise); an interruption marks it ``interrupted`` and re-raises.
+
+    A tool call that writes or destroys runs only if ``approvals`` allows it (default: the
+    ``[approvals]`` table of config.toml, and no one to ask: an unapproved call fails its step).
     """
     if plan is None and not (request or "").strip():
         raise PlanningError("the request is empty")
@@ -81,7 +87,8 @@ async def run_request(
             store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
                              max_parallel=max_parallel, tags=tags)
         return await _run(request, chosen=chosen, requested=model, registry=registry, max_parallel=max_parallel,
-                          listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan)
+                          listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan,
+                          approvals=approvals)
 
 
 async def resume_run(
@@ -92,11 +99,13 @@ async def resume_run(
     listener=None,
     engine: Engine | str | None = None,
     registry: Registry | None = None,
+    approvals: Approvals | None = None,
 ) -> RunResult:
     """Continue a recorded run that failed or was interrupted (or whose process died): the
     plan is kept, finished steps are not run again, LLM answers already received are
     replayed. The run goes on with the very model it used unless ``model`` says otherwise.
-    A run that already succeeded is returned as recorded."""
+    A run that already succeeded is returned as recorded. Calls that act are approved anew
+    (``approvals``) for the steps that run now; finished steps keep their recorded decisions."""
     run = _recorded(store, run_id)
     run_id = run["run_id"]
     with store.lease(run_id):  # held until the run ends; another process refuses at once
@@ -110,7 +119,8 @@ async def resume_run(
         # differently: nothing is taken as done then (LLM answers are still replayed, not paid).
         done = {
             r["idx"]: StepResult(status="succeeded", result=r["result"], started_at=r["started_at"],
-                                 ended_at=r["ended_at"], attempts=r["attempts"], usage=r["usage"])
+                                 ended_at=r["ended_at"], attempts=r["attempts"], usage=r["usage"],
+                                 refused=r["refused"], approvals=r["approvals"])
             for r in rows if r["status"] == "succeeded" and plan is not None
         }
         if plan is None:
@@ -124,7 +134,8 @@ async def resume_run(
         store.mark_running(run_id)
         return await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
                           max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,
-                          store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior)
+                          store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior,
+                          approvals=approvals)
 
 
 def load_result(store, run_id: str) -> RunResult:
@@ -142,7 +153,7 @@ def _recorded(store, run_id: str) -> dict:
 async def _run(request: str, *, chosen: Model, requested: Model | str | None, registry: Registry,
                max_parallel: int, listener, engine: Engine | str | None, run_id: str, store,
                tags: dict[str, str] | None, plan: Plan | None = None, done: dict[int, StepResult] | None = None,
-               prior_usage: dict | None = None) -> RunResult:
+               prior_usage: dict | None = None, approvals: Approvals | None = None) -> RunResult:
     """Drive one attempt of a run (the store's lease is held) and build its result."""
     started = time.time()
     spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
@@ -152,6 +163,7 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
     ctx = current().narrowed(
         run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
+        approvals=approvals if approvals is not None else Approvals.from_config(load_config()),
     )
     try:
         driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done))

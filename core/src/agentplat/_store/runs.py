@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS steps (
     started_at REAL,
     ended_at REAL,
     refused_json TEXT,
+    approvals_json TEXT,
     PRIMARY KEY (run_id, idx)
 );
 CREATE TABLE IF NOT EXISTS llm_calls (
@@ -83,7 +84,7 @@ CREATE TABLE IF NOT EXISTS tags (
 
 #: Columns added since the first release: a store made before gets them when opened
 #: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
-ADDED_COLUMNS = {"steps": {"refused_json": "TEXT"}}
+ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT"}}
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -281,11 +282,13 @@ class RunStore:
         with self.connect() as db:
             db.execute(
                 "UPDATE steps SET status=?, result_json=?, error=?, attempts=?, usage_json=?, started_at=?,"
-                " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=? WHERE run_id=? AND idx=?",
+                " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=?, approvals_json=?"
+                " WHERE run_id=? AND idx=?",
                 (outcome.status, redact(dumps(outcome.result)) if outcome.status == "succeeded" else None,
                  redact(outcome.error) if outcome.error else None, outcome.attempts, dumps(outcome.usage),
                  outcome.started_at, outcome.ended_at, redact(dumps(inputs)) if inputs is not None else None,
                  redact(dumps(refused)) if (refused := getattr(outcome, "refused", None)) else None,
+                 redact(dumps(approvals)) if (approvals := getattr(outcome, "approvals", None)) else None,
                  run_id, index),
             )
 
@@ -300,6 +303,7 @@ class RunStore:
             data["inputs"] = loads(data.pop("inputs_json")) if data["inputs_json"] is not None else None
             data["usage"] = loads(data.pop("usage_json")) if data["usage_json"] else {}
             data["refused"] = loads(data.pop("refused_json")) if data.get("refused_json") else []
+            data["approvals"] = loads(data.pop("approvals_json")) if data.get("approvals_json") else []
             out.append(data)
         return out
 
