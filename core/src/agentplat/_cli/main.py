@@ -129,7 +129,9 @@ def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
     elif mermaid:
         click.echo(planned.plan.mermaid())
     else:
-        click.echo(format_plan(planned.plan))
+        from .._plugin.registry import get_registry
+
+        click.echo(format_plan(planned.plan, get_registry()))
 
 
 @cli.command()

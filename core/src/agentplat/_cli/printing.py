@@ -14,8 +14,23 @@ if TYPE_CHECKING:
     from .._plan.graph import Plan
 
 
-def format_plan(plan: "Plan") -> str:
-    """The plan by waves: steps in one wave depend only on earlier waves."""
+#: how a plan marks a step whose tool changes things (it will need approval)
+EFFECT_MARKS = {"write": "  [writes: needs approval]", "destructive": "  [deletes: needs approval]"}
+
+
+def effect_mark(step, registry) -> str:
+    """`` [writes...]`` for a direct step whose tool acts, else ``""``."""
+    if registry is None or not step.is_direct:
+        return ""
+    try:
+        return EFFECT_MARKS.get(registry.tool(step.agent, step.tool).effect, "")
+    except Exception:  # noqa: BLE001 - an unknown tool is the plan's error, shown elsewhere
+        return ""
+
+
+def format_plan(plan: "Plan", registry=None) -> str:
+    """The plan by waves: steps in one wave depend only on earlier waves; with the ``registry``,
+    steps whose tool writes or deletes are marked."""
     waves = plan.waves()
     lines = [f"Plan: {len(plan.steps)} step{'s' * (len(plan.steps) != 1)} in {len(waves)} wave{'s' * (len(waves) != 1)}"]
     for number, wave in enumerate(waves, 1):
@@ -23,7 +38,7 @@ def format_plan(plan: "Plan") -> str:
         for index in wave:
             step = plan.steps[index]
             after = f"  (after {', '.join(map(str, step.dependencies))})" if step.dependencies else ""
-            lines.append(f"    [{index}] {step.label()}{after}")
+            lines.append(f"    [{index}] {step.label()}{after}{effect_mark(step, registry)}")
     return "\n".join(lines)
 
 
@@ -48,8 +63,10 @@ class RunPrinter:
     def plan_ready(self, plan: "Plan") -> None:
         if not self.enabled:
             return
+        from .._plugin.registry import get_registry
+
         with self.lock:
-            click.echo(format_plan(plan))
+            click.echo(format_plan(plan, get_registry()))
             self.shown = True
             for line in self.pending:
                 click.echo(line)
