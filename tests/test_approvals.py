@@ -333,3 +333,11 @@ def test_the_plan_marks_the_steps_that_need_approval(notes, endpoint):
     assert any("notes.write_note" in line and "[writes: needs approval]" in line for line in lines)
     assert any("notes.delete_note" in line and "[deletes: needs approval]" in line for line in lines)
     assert not any("math.add" in line and "approval" in line for line in lines)
+
+
+def test_a_cluster_task_rebuilds_the_policy_from_its_input_and_asks_no_one():
+    from agentplat._engines.flyte import _task_context
+
+    ctx = _task_context("offline", "", "write a note", json.dumps({"allow": ["notes.*"], "deny": [], "yes": False}))
+    assert ctx.approvals.allow == ("notes.*",) and ctx.approvals.ask is None
+    assert _task_context("offline", "", "write a note").approvals.to_json() == {"allow": [], "deny": [], "yes": False}

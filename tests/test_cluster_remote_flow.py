@@ -94,7 +94,16 @@ def test_run_remote_prints_the_url_and_returns(cluster):
         "Follow it with: agentplat show r-abc --remote",
     ]
     assert cluster["submitted"] == {"task": "DRIVER", "version": "v123", "labels": {}, "request": REQUEST,
-                                    "model": "offline", "max_parallel": 3}
+                                    "model": "offline", "max_parallel": 3,
+                                    "approvals_json": '{"allow": [], "deny": [], "yes": false}'}
+
+
+def test_run_remote_carries_the_approval_policy_to_the_cluster(cluster, home):
+    (home / "config.toml").write_text('[approvals]\nallow = ["notes.write_note"]\ndeny = ["fs.*"]\n')
+    result = invoke("run", REQUEST, "--remote", "--approve", "memory.*", "--yes")
+    assert result.exit_code == 0, result.output
+    assert json.loads(cluster["submitted"]["approvals_json"]) == {
+        "allow": ["notes.write_note", "memory.*"], "deny": ["fs.*"], "yes": True}
 
 
 def test_run_remote_wait_streams_the_status_and_prints_the_answer(cluster):

@@ -94,9 +94,12 @@ def deploy(dry_run: bool, as_json: bool, config: str | None) -> None:
 
 
 def run_remote(request: str, *, model: str | None, max_parallel: int, config: str | None, wait: bool,
-               as_json: bool, tags: dict[str, str]) -> None:
-    """``agentplat run REQUEST --remote``: submit, print the URL, with ``--wait`` follow it."""
+               as_json: bool, tags: dict[str, str], approve: tuple[str, ...] = (), yes: bool = False) -> None:
+    """``agentplat run REQUEST --remote``: submit, print the URL, with ``--wait`` follow it.
+    No one is asked in the cluster: calls that write or delete run only as --approve, --yes or
+    config.toml allow."""
     from .._run.on_cluster import submit_request
+    from .approving import build_approvals
 
     for key, value in tags.items():
         if not (_LABEL.match(key) and (value == "" or _LABEL.match(value))):
@@ -108,6 +111,7 @@ def run_remote(request: str, *, model: str | None, max_parallel: int, config: st
 
     found = asyncio.run(submit_request(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
                                        tags=tags, quiet_stdout=as_json,
+                                       approvals=build_approvals(approve, yes, interactive=False),
                                        on_submitted=lambda run: say(f"Run {run.name}: {run.url}"),
                                        on_phase=lambda phase: say(f"  {phase}")))
     if not wait:

@@ -97,7 +97,7 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
         if synthesize:
             raise click.UsageError("--synthesize is not available with --remote")
         return run_remote(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
-                          as_json=as_json, tags=parse_tags(tags))
+                          as_json=as_json, tags=parse_tags(tags), approve=approve, yes=yes)
     run_id = new_run_id()
     from .execute import execute_and_report
 

@@ -9,6 +9,7 @@ makes its own context from them.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from .._cluster import remote
@@ -55,7 +56,7 @@ class ClusterEngine:
         with remote.stdout_to_stderr(self.quiet_stdout):
             self.run = await remote.submit(tasks.agentplat_run, version=tasks.SPEC.version(), labels=self.labels,
                                            request=job.ctx.request, model=job.ctx.model_spec,
-                                           max_parallel=job.max_parallel)
+                                           max_parallel=job.max_parallel, approvals_json=_policy(job.ctx))
         self.on_submitted(self.run)
         return self.run
 
@@ -69,6 +70,11 @@ class ClusterEngine:
     async def map(self, entry: str, items: list[dict[str, Any]], *, limit: int, shared=None, local=None,
                   labels=None) -> list[Any]:
         raise ClusterError("a plugin's jobs run on a cluster as one job (run_job_remote), not item by item")
+
+
+def _policy(ctx) -> str:
+    """The submitter's approval policy as data: no one can be asked in the cluster."""
+    return json.dumps(ctx.approvals.to_json()) if ctx.approvals is not None else ""
 
 
 async def deploy(session: Session, *, quiet_stdout: bool = False) -> tuple[Any, list[str]]:

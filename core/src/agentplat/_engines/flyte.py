@@ -21,6 +21,7 @@ import flyte
 
 from .._common import jsondata
 from .._common.context import RunContext, current, entered, narrowed
+from .._execute.approval import Approvals
 from .._execute.driver import Driven, drive
 from .._execute.outcome import StepResult
 from .._execute.step import execute_step
@@ -74,15 +75,22 @@ class FlyteTracer:
 TRACER = FlyteTracer()
 
 
-def _task_context(model: str, run_id: str, request: str) -> RunContext:
+def _task_context(model: str, run_id: str, request: str, approvals_json: str = "") -> RunContext:
     """The run context inside a task: the engine's (carried into local tasks), else one made
-    from the task's inputs (a cluster's container, where nothing else came along)."""
+    from the task's inputs (a cluster's container, where nothing else came along: the approval
+    policy comes as data, and no one is there to ask)."""
     ctx = current()
     if ctx.registry is not None:
         return ctx
     registry = get_registry()
     return RunContext(run_id=run_id, request=request, model=select_model(registry, model or None),
-                      model_spec=model, registry=registry, tracer=TRACER)
+                      model_spec=model, registry=registry, tracer=TRACER,
+                      approvals=Approvals.from_json(jsondata.loads(approvals_json) if approvals_json else None))
+
+
+def approvals_json(ctx: RunContext) -> str:
+    """The run's approval policy as a task input ("" when it has none)."""
+    return jsondata.dumps(ctx.approvals.to_json()) if ctx.approvals is not None else ""
 
 
 # ---------------------------------------------------------------- tasks
@@ -90,16 +98,16 @@ def _task_context(model: str, run_id: str, request: str) -> RunContext:
 
 @env.task
 async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1,
-                   request: str = "") -> str:
+                   request: str = "", approvals_json: str = "") -> str:
     """One step; failures come back as data so the driver keeps other branches going."""
-    return await step_body(step_json, inputs_json, model, run_id, index, request)
+    return await step_body(step_json, inputs_json, model, run_id, index, request, approvals_json)
 
 
 async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1,
-                    request: str = "") -> str:
+                    request: str = "", approvals_json: str = "") -> str:
     """The body of every step task: this module's ``run_step`` and, on a cluster, each
     agent's own ``run_step_<agent>`` (``agentplat.cluster.tasks``)."""
-    ctx = _task_context(model, run_id, request)
+    ctx = _task_context(model, run_id, request, approvals_json)
     step = Step.model_validate_json(step_json)
     inputs = {int(k): v for k, v in jsondata.loads(inputs_json).items()}
     return jsondata.dumps((await execute_step(step, index, inputs, ctx)).to_state())
@@ -108,25 +116,27 @@ async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = 
 @env.task
 async def agentplat_run(
     request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", run_id: str = "",
+    approvals_json: str = "",
 ) -> str:
     """The driver: plan the request (streaming when it can) and dispatch each step when ready."""
-    return await drive_body(request, model, max_parallel, plan_json, done_json, run_id)
+    return await drive_body(request, model, max_parallel, plan_json, done_json, run_id,
+                            approvals_json=approvals_json)
 
 
 async def drive_body(
     request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", run_id: str = "",
-    route: Callable[[str], Any] | None = None,
+    route: Callable[[str], Any] | None = None, approvals_json: str = "",
 ) -> str:
     """The body of every driver task. ``route(agent)`` names the task that runs that agent's
     steps: locally ``run_step`` for all; on a cluster each agent's own environment."""
-    ctx = _task_context(model, run_id, request)
+    ctx = _task_context(model, run_id, request, approvals_json)
 
     async def execute(step: Step, index: int, inputs: dict[int, Any], _ctx: RunContext) -> StepResult:
         # the step's own context reaches a local task through the context variable (``current``)
         task = route(step.agent) if route is not None else run_step
         with flyte.group(f"step {index}: {step.agent}.{step.tool or 'task'}"):
             state = jsondata.loads(await task(step.model_dump_json(), jsondata.dumps(inputs), model, run_id, index,
-                                              request))
+                                              request, approvals_json))
         return StepResult.from_state(state)
 
     done = ({int(i): StepResult.from_state(o) for i, o in jsondata.loads(done_json).items()}

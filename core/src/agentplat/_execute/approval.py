@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable
 
 from .._common.errors import AgentplatError
+from .._common.settings import load_config
 
 #: what the user answered a prompt: run this call, refuse it, or run this tool for the rest of the run
 ANSWERS = ("yes", "no", "always")
@@ -135,8 +136,9 @@ class Approvals:
 
 
 async def check(approvals: Approvals | None, call: ActionCall, record: list | None) -> None:
-    """Let ``call`` through, or raise ``NotApproved``; the decision goes into ``record``."""
-    policy = approvals if approvals is not None else Approvals()
+    """Let ``call`` through, or raise ``NotApproved``; the decision goes into ``record``. Outside
+    a run (a plugin's own ``call_tool``, a tool served over MCP) config.toml's policy holds."""
+    policy = approvals if approvals is not None else Approvals.from_config(load_config())
     allowed, how = await policy.decide(call)
     if record is not None:
         record.append({"tool": call.name, "effect": call.effect, "args": call.args,

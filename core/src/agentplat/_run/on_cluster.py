@@ -16,6 +16,8 @@ from .._common.errors import AgentplatError, PlanningError
 from .._common.clock import iso
 from .._common.wording import squeezed
 from .._engines.base import RunJob
+from .._common.settings import load_config
+from .._execute.approval import Approvals
 from .._engines.cluster import ClusterEngine, RemoteRunFailed, deploy as deploy_environments
 from .._execute.driver import Driven
 from .._models.select import select_model
@@ -51,9 +53,10 @@ class RemoteRun:
 async def submit_request(request: str, *, model: str | None, max_parallel: int, config: str | None, wait: bool,
                          tags: dict[str, str], quiet_stdout: bool = False,
                          on_submitted: Callable[[Any], None] | None = None,
-                         on_phase: Callable[[str], None] | None = None) -> RemoteRun:
+                         on_phase: Callable[[str], None] | None = None, approvals=None) -> RemoteRun:
     """Submit ``request`` to the cluster; with ``wait`` follow it to its end. The model is
-    chosen in the cluster, by name: the driver's environment holds the keys."""
+    chosen in the cluster, by name: the driver's environment holds the keys. Calls that write
+    or delete run there only as ``approvals`` allows (its policy travels; no one is asked)."""
     if not (request or "").strip():
         raise PlanningError("the request is empty")
     registry = get_registry()
@@ -62,7 +65,10 @@ async def submit_request(request: str, *, model: str | None, max_parallel: int, 
     spec = model or os.environ.get("AGENTPLAT_MODEL") or ""
     engine = ClusterEngine(session, labels=tags, quiet_stdout=quiet_stdout, on_submitted=on_submitted,
                            on_phase=on_phase)
-    job = RunJob(RunContext(request=request, model_spec=spec, registry=registry), max_parallel=max_parallel)
+    if approvals is None:
+        approvals = Approvals.from_config(load_config())
+    job = RunJob(RunContext(request=request, model_spec=spec, registry=registry, approvals=approvals),
+                 max_parallel=max_parallel)
     if not wait:
         run = await engine.submit(job)
         return RemoteRun(run, phase=remote.phase_name(run.phase), request=request, model=spec or None)

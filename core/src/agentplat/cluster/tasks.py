@@ -36,8 +36,8 @@ STEP_TASKS: dict[str, Any] = {}
 
 def _step_task(env_spec: environments.EnvironmentSpec):
     async def step(step_json: str, inputs_json: str, model: str = "", run_id: str = "", index: int = -1,
-                   request: str = "") -> str:
-        return await engine.step_body(step_json, inputs_json, model, run_id, index, request)
+                   request: str = "", approvals_json: str = "") -> str:
+        return await engine.step_body(step_json, inputs_json, model, run_id, index, request, approvals_json)
 
     step.__name__ = step.__qualname__ = env_spec.task
     step.__module__ = __name__
@@ -63,10 +63,11 @@ def route(agent: str):
 
 
 @driver_env.task(retries=SPEC.driver.retries)
-async def agentplat_run(request: str, model: str = "", max_parallel: int = 8) -> str:
+async def agentplat_run(request: str, model: str = "", max_parallel: int = 8, approvals_json: str = "") -> str:
     """The driver: plan the request and run every step in its agent's environment as soon as
-    its dependencies are done. Returns the run (plan, outcomes, usage) as JSON."""
-    return await engine.drive_body(request, model, max_parallel, route=route)
+    its dependencies are done. Returns the run (plan, outcomes, usage) as JSON. Calls that
+    write or delete run only as ``approvals_json`` (the submitter's policy) allows."""
+    return await engine.drive_body(request, model, max_parallel, route=route, approvals_json=approvals_json)
 
 
 @driver_env.task(retries=SPEC.driver.retries)
