@@ -42,6 +42,9 @@ def configured_agents() -> list:
             print(f"agentplat: warning: {exc}; skipped", file=sys.stderr)
     if not specs:
         return []
+    from .logs import quiet_sdk
+
+    quiet_sdk()  # a broken server is one line below, not the SDK's pages of validation errors
     agents = []
     lists = cache.tool_lists(specs)
     for spec in specs:
