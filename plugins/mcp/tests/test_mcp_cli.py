@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from agentplat.testing import CliResult, run_cli
 
@@ -246,3 +249,26 @@ def test_a_broken_server_is_one_line_on_stderr_and_the_sdks_words_only_with_debu
     assert "validation" not in listed.stderr and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
     debugged = agentplat(home, "--debug", "mcp", "list", "--refresh")
     assert "Failed to validate request" in debugged.stderr and "validation error" in debugged.stderr
+
+
+@pytest.mark.skipif(shutil.which("npx") is None, reason="needs Node.js (npx) for the reference filesystem server")
+def test_the_reference_filesystem_server_from_npm(home, tmp_path):
+    """The MCP project's own filesystem server: its annotations mark what writes and what
+    destroys, and a folder given relative to where `mcp add` ran is saved absolute."""
+    project = tmp_path / "project"
+    (project / "files").mkdir(parents=True)
+    (project / "files" / "a.txt").write_text("hello from a file\n")
+    added = agentplat(home, "mcp", "add", "fs", "--timeout", "120", "--", "npx", "-y",
+                      "@modelcontextprotocol/server-filesystem", "files", cwd=project, timeout=180)
+    assert added.code == 0, added.stderr
+    entry = saved(home)["fs"]
+    assert entry["command"] == shutil.which("npx") and entry["args"][-1] == str(project / "files")
+    agents = agentplat(home, "agents")
+    assert agents.code == 0, agents.stderr
+    marks = {line.split("(")[0].strip("- "): line for line in agents.stdout.splitlines()
+             if line.startswith("    - ")}
+    assert "[destructive]:" in marks["write_file"] and "[destructive]:" in marks["move_file"]
+    assert "[writes]:" in marks["create_directory"]
+    assert "[" not in marks["read_text_file"].split(":")[0] and "[" not in marks["list_directory"].split(":")[0]
+    ran = agentplat(home, "run", f"Read the text file '{project / 'files' / 'a.txt'}'", cwd=tmp_path, timeout=180)
+    assert ran.code == 0 and "hello from a file" in ran.stdout, ran.stderr

@@ -94,6 +94,20 @@ def approved(patterns: list[str] | None, agent: str, tool: str) -> bool:
     return any(fnmatchcase(name, pattern) for pattern in patterns or () for name in names)
 
 
+def within(registry, patterns: list[str] | None):
+    """The registry ``run`` plans with: a tool that writes or destroys is in it only when
+    ``--approve`` names it, so no plan, specialist or later round of a served run can reach
+    one that was not approved (an agent left with no tools is left out)."""
+    agents = {}
+    for name, agent in registry.agents.items():
+        tools = [t for t in agent.tools if not t.acts or approved(patterns, name, t.name)]
+        if len(tools) == len(agent.tools):
+            agents[name] = agent
+        elif tools:
+            agents[name] = dataclasses.replace(agent, tools=tools)
+    return dataclasses.replace(registry, agents=agents)
+
+
 def run_annotations(registry) -> dict[str, bool]:
     """What ``run`` may do: whatever the installed tools may (read-only only when none acts)."""
     tools = [t for agent in registry.agents.values() for t in agent.tools]
@@ -113,13 +127,14 @@ def build_server(registry, approve: list[str] | None = None):
     server = Server("agentplat", version=__version__,
                     instructions="agentplat's agents: call `run` with a request in plain words, or a tool directly.")
     tools = served_tools(registry)
+    runnable = within(registry, approve)
 
     @server.list_tools()
     async def list_tools() -> list[types.Tool]:
         listed = [types.Tool(name=RUN_TOOL, description=(
             "Plan and run a whole request with agentplat's agents (several steps, results passed between "
             "them); returns the answer and the run id."), inputSchema=RUN_SCHEMA,
-            annotations=types.ToolAnnotations(**run_annotations(registry)))]
+            annotations=types.ToolAnnotations(**run_annotations(runnable)))]
         for name, (agent, tool) in tools.items():
             listed.append(types.Tool(name=name, title=f"{agent}.{tool.name}", description=plain_text(tool.description),
                                      inputSchema=plain_schema(tool.parameters),
@@ -129,7 +144,7 @@ def build_server(registry, approve: list[str] | None = None):
     @server.call_tool()
     async def call_tool(name: str, arguments: dict[str, Any]):
         if name == RUN_TOOL:
-            return await run(registry, arguments["request"], approve=approve)
+            return await run(runnable, arguments["request"], approve=approve)
         if name not in tools:
             raise ValueError(f"unknown tool {name!r}")
         from agentplat.extend import call_tool as call
@@ -146,9 +161,9 @@ def build_server(registry, approve: list[str] | None = None):
 
 
 async def run(registry, request: str, approve: list[str] | None = None):
-    """The ``run`` tool: the answer and the run id, recorded like a run of ``agentplat run``.
-    ``approve`` reaches the run when the core's ``run_request`` takes it (its approval of
-    tools that act); until then it is kept and nothing more is allowed than before."""
+    """The ``run`` tool: the answer and the run id, recorded like a run of ``agentplat run``,
+    with the ``registry`` of ``within``. ``approve`` also reaches the run when the core's
+    ``run_request`` takes it (its own approval of the steps that act)."""
     import inspect
 
     import mcp.types as types
