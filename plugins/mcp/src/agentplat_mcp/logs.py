@@ -97,7 +97,8 @@ def quiet_sdk(*, serving: bool = False) -> None:
         root = logging.getLogger()
         if not root.handlers:
             root.addHandler(_LastResort())
-        for handler in root.handlers:
-            if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) not in (
-                    sys.stdout, sys.__stdout__) or isinstance(handler, _LastResort):
+        for handler in root.handlers:  # the ones that write to the terminal; a log file keeps everything
+            terminal = (isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+                        and getattr(handler, "stream", None) not in (sys.stdout, sys.__stdout__))
+            if terminal or isinstance(handler, _LastResort):
                 handler.addFilter(_SdkFilter())
