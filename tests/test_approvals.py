@@ -330,8 +330,8 @@ def test_the_plan_marks_the_steps_that_need_approval(notes, endpoint):
     shown_plan = run_cli("plan", "Write hello to a.txt, add 2 and 3, delete old.txt", env=env(endpoint))
     assert shown_plan.code == 0, shown_plan.stderr
     lines = shown_plan.stdout.splitlines()
-    assert any("notes.write_note" in line and "[writes: needs approval]" in line for line in lines)
-    assert any("notes.delete_note" in line and "[deletes: needs approval]" in line for line in lines)
+    assert any("notes.write_note" in line and "[writes]" in line for line in lines)
+    assert any("notes.delete_note" in line and "[destructive]" in line for line in lines)
     assert not any("math.add" in line and "approval" in line for line in lines)
 
 

@@ -116,6 +116,7 @@ def test_agents_json_describes_tools_with_their_schemas():
     assert multiply["parameters"]["type"] == "object"
     assert set(multiply["parameters"]["required"]) == {"a", "b"}
     assert multiply["parameters"]["properties"]["a"]["type"] == "number"
+    assert (multiply["effect"], multiply["open_world"]) == ("read", False)
 
 
 def test_help_lists_plugin_commands_without_heavy_libraries():

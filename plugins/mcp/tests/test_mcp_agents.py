@@ -46,7 +46,8 @@ def test_each_server_is_an_agent_with_the_servers_tools(servers):
     registry = load()
     agent = registry.agent("loud")
     assert agent.plugin == "agentplat-mcp" and agent.local_only
-    assert [t.name for t in agent.tools] == ["shout", "word_stats", "secret_length", "explode", "snooze", "refuse"]
+    assert [t.name for t in agent.tools] == ["shout", "word_stats", "secret_length", "explode", "snooze", "refuse",
+                                             "pin", "shred", "mystery"]
     shout = agent.tool("shout")
     assert shout.description == "Shout text: upper-case it and add an exclamation mark."
     assert shout.parameters["properties"]["text"]["type"] == "string"
@@ -191,3 +192,66 @@ def test_a_server_that_cannot_list_is_left_out_and_reported(servers, capfd):
     registry = load()
     assert "missing" not in registry.agents and "loud" in registry.agents
     assert "MCP server 'missing'" in capfd.readouterr().err
+
+
+def test_effects_come_from_the_annotations_with_the_specs_defaults(servers):
+    servers.stdio("loud")
+    agent = load().agent("loud")
+    found = {t.name: (t.effect, t.open_world, t.acts) for t in agent.tools}
+    assert found["shout"] == ("read", False, False)  # readOnlyHint, openWorldHint false
+    assert found["pin"] == ("write", False, True)  # destructiveHint false: adds only
+    assert found["shred"] == ("destructive", True, True)  # says destructive; open world by default
+    assert found["mystery"] == ("destructive", True, True), "a tool that says nothing is destructive"
+
+
+def test_effect_of_each_combination_of_hints():
+    from agentplat_mcp.agents import effect_of
+
+    assert effect_of(None) == ("destructive", True)
+    assert effect_of({}) == ("destructive", True)
+    assert effect_of({"readOnlyHint": True}) == ("read", True)
+    assert effect_of({"readOnlyHint": True, "destructiveHint": True}) == ("read", True), \
+        "destructiveHint means nothing for a read-only tool"
+    assert effect_of({"readOnlyHint": False, "destructiveHint": False}) == ("write", True)
+    assert effect_of({"destructiveHint": False, "idempotentHint": True}) == ("write", True)
+    assert effect_of({"destructiveHint": True, "openWorldHint": False}) == ("destructive", False)
+    assert effect_of({"readOnlyHint": True, "openWorldHint": False}) == ("read", False)
+
+
+def test_the_config_overrides_named_tools_effects(servers, home):
+    entry = servers.stdio("loud")
+    servers.add("loud", {**entry, "effects": {"mystery": "read", "word.stats": "write", "shout": "destructive"}})
+    agent = load().agent("loud")
+    assert agent.tool("mystery").effect == "read"
+    assert agent.tool("word_stats").effect == "write", "the server's own (dotted) name works"
+    assert agent.tool("shout").effect == "destructive"
+    assert agent.tool("shred").effect == "destructive"
+    assert len(servers.starts()) == 1
+    servers.add("loud", {**entry, "effects": {"mystery": "write"}})
+    assert load().agent("loud").tool("mystery").effect == "write"
+    assert len(servers.starts()) == 1, "an override changes no tool list: nothing is listed again"
+
+
+def test_a_bad_effect_in_the_config_names_the_server(servers, capfd):
+    entry = servers.stdio("loud")
+    servers.add("loud", {**entry, "effects": {"mystery": "harmless"}})
+    assert "loud" not in load().agents
+    err = capfd.readouterr().err
+    assert "server 'loud': effects: mystery=harmless: an effect is one of read, write, destructive" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_cache_of_an_older_format_is_listed_again_not_misread(servers, home):
+    servers.stdio("loud")
+    registry = load()
+    assert len(servers.starts()) == 1
+    current = json.loads((home / "mcp-tools.json").read_text())
+    assert current["format"] == 2
+    old = {"loud": {k: v for k, v in current["servers"]["loud"].items()}}
+    for tool in old["loud"]["tools"]:
+        del tool["annotations"]
+    (home / "mcp-tools.json").write_text(json.dumps(old))  # the first format: a flat object, no annotations
+    assert load().agent("loud").tool("shout").effect == "read"
+    assert len(servers.starts()) == 2, "an older cache is rebuilt"
+    assert json.loads((home / "mcp-tools.json").read_text())["format"] == 2
+    assert registry.agent("loud").tool("pin").effect == "write"

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from agentplat.testing import CliResult, run_cli
 
@@ -17,10 +20,11 @@ SERVER = Path(__file__).parent / "servers" / "shout_server.py"
 TOKEN = "sk-live-0123456789abcdef"
 
 
-def agentplat(home, *args: str, engine: str | None = "inline", timeout: float = 120) -> CliResult:
+def agentplat(home, *args: str, engine: str | None = "inline", timeout: float = 120, cwd=None,
+              env: dict | None = None) -> CliResult:
     """``agentplat ARGS`` with ``home`` as AGENTPLAT_HOME (and cwd), offline, every plugin loaded."""
-    env = {"AGENTPLAT_FLYTE_RECORDS": "0", **({"AGENTPLAT_ENGINE": engine} if engine else {})}
-    return run_cli(*args, env=env, home=home, cwd=home, timeout=timeout,
+    env = {"AGENTPLAT_FLYTE_RECORDS": "0", **({"AGENTPLAT_ENGINE": engine} if engine else {}), **(env or {})}
+    return run_cli(*args, env=env, home=home, cwd=cwd or home, timeout=timeout,
                    drop=("AGENTPLAT_MODEL", "AGENTPLAT_LOAD_PLUGINS", "AGENTPLAT_ENGINE", "FLYTE_CONFIG"))
 
 
@@ -81,7 +85,7 @@ def test_add_refuses_bad_and_taken_names(home, tmp_path):
 
 
 def test_a_server_that_cannot_start_is_reported_not_fatal(home):
-    added = agentplat(home, "mcp", "add", "ghost", "--", "/nonexistent/mcp-server")
+    added = agentplat(home, "mcp", "add", "ghost", "--force", "--", "/nonexistent/mcp-server")
     assert added.code == 0 and "did not list its tools" in added.stdout
     listed = agentplat(home, "mcp", "list")
     assert "ghost  [error]" in listed.stdout and "command not found" in listed.stdout
@@ -133,3 +137,138 @@ def test_agentplat_serving_itself_through_mcp_json_does_not_start_itself_again(h
                 pass
     ran = agentplat(home, "run", "--json", "Add 3 and 4", timeout=90)
     assert ran.code == 0 and ran.json()["answer"] == "7", ran.stderr
+
+
+def test_agents_plan_and_list_show_what_tools_do(home, tmp_path):
+    assert add_loud(home, tmp_path / "s").code == 0
+    agents = agentplat(home, "agents")
+    assert agents.code == 0, agents.stderr
+    lines = agents.stdout.splitlines()
+    assert "    - pin(text) [writes]: Pin a note (adds, never overwrites)." in lines
+    assert "    - shred(text) [destructive]: Shred a note for good." in lines
+    assert "    - mystery(text) [destructive]: Says nothing about what it does." in lines
+    assert "    - shout(text): Shout text: upper-case it and add an exclamation mark." in lines, "reading is bare"
+    assert any(line.startswith("    - add(a, b): Add two numbers") for line in lines)
+    described = {t["name"]: t for a in agentplat(home, "agents", "--json").json() if a["name"] == "loud"
+                 for t in a["tools"]}
+    assert (described["pin"]["effect"], described["pin"]["open_world"]) == ("write", False)
+    assert (described["shout"]["effect"], described["mystery"]["open_world"]) == ("read", True)
+
+    planned = agentplat(home, "plan", "Pin 'milk', shred 'old list' and shout 'done'")
+    assert planned.code == 0, planned.stderr
+    assert "[0] loud.pin(text=milk) [writes]" in planned.stdout
+    assert "[1] loud.shred(text=old list) [destructive]" in planned.stdout
+    assert "[2] loud.shout(text=done)\n" in planned.stdout + "\n"
+
+    listed = agentplat(home, "mcp", "list")
+    assert "  - pin [writes]: Pin a note" in listed.stdout and "  - shout: Shout text" in listed.stdout
+    tools = {t["name"]: t for t in agentplat(home, "mcp", "list", "--json").json()["servers"][0]["tools"]}
+    assert tools["shred"]["annotations"] == {"destructiveHint": True} and tools["shred"]["effect"] == "destructive"
+
+
+def saved(home) -> dict:
+    path = home / "mcp.json"
+    return json.loads(path.read_text())["mcpServers"] if path.exists() else {}
+
+
+def test_add_refuses_a_server_that_does_not_list_its_tools(home, tmp_path):
+    for name, command, says in [("cat", ["/bin/cat"], "failed to start"),
+                                ("ghost", ["no-such-mcp-server", "x"], "command not found: no-such-mcp-server")]:
+        refused = agentplat(home, "mcp", "add", name, "--", *command)
+        assert refused.code == 1, refused.stdout
+        assert refused.stderr.splitlines() == [f"agentplat: error: {name} not added: " + refused.stderr.split(
+            " not added: ", 1)[1].strip()], "one line"
+        assert says in refused.stderr and "--force" in refused.stderr and refused.stdout == ""
+        assert saved(home) == {} and "cat" not in (home / "mcp-tools.json").read_text() \
+            if (home / "mcp-tools.json").exists() else saved(home) == {}
+
+    started = time.monotonic()  # a server that never answers: cut off at the deadline, and stopped
+    starts = tmp_path / "starts.txt"
+    hung = agentplat(home, "mcp", "add", "hung", "--timeout", "2", "--env", f"SHOUT_STARTS={starts}", "--",
+                     sys.executable, str(SERVER), "hang")
+    assert hung.code == 1 and "did not list its tools within 2s" in hung.stderr
+    assert time.monotonic() - started < 20 and saved(home) == {}
+    pid = int(starts.read_text().split()[0])
+    assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+    forced = agentplat(home, "mcp", "add", "cat", "--force", "--", "/bin/cat")
+    assert forced.code == 0 and "did not list its tools" in forced.stdout and list(saved(home)) == ["cat"]
+
+
+def test_add_saves_absolute_paths_so_the_server_starts_from_any_folder(home, tmp_path):
+    python = Path(sys.executable)
+    env = {"PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    added = agentplat(home, "mcp", "add", "loud", "--", python.name, SERVER.name, "stdio", cwd=SERVER.parent, env=env)
+    assert added.code == 0, added.stderr
+    entry = saved(home)["loud"]
+    assert entry == {"command": str(python.parent / python.name), "args": [str(SERVER), "stdio"]}
+    assert f"command: {python.parent / python.name} {SERVER} stdio" in added.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ran = agentplat(home, "run", "Shout 'from elsewhere'", cwd=elsewhere, env={"PATH": "/usr/bin:/bin"})
+    assert ran.code == 0 and "Answer: FROM ELSEWHERE!" in ran.stdout, ran.stderr
+    helped = agentplat(home, "mcp", "add", "--help")
+    assert "absolute path" in " ".join(helped.stdout.split())
+
+
+def test_adding_a_server_lists_only_that_server(home, tmp_path):
+    """The tool cache is per server: adding, editing or removing one leaves the others cached."""
+    starts = tmp_path / "starts.txt"
+
+    def add(name: str) -> None:
+        done = agentplat(home, "mcp", "add", name, "--env", f"SHOUT_STARTS={starts}", "--", sys.executable, str(SERVER))
+        assert done.code == 0, done.stderr
+
+    def count() -> int:
+        return len(starts.read_text().split()) if starts.exists() else 0
+
+    add("loud1")
+    add("loud2")
+    assert count() == 2
+    assert agentplat(home, "agents").code == 0 and count() == 2, "each server was listed when it was added"
+    add("loud3")
+    assert count() == 3
+    agents = agentplat(home, "agents")
+    assert agents.code == 0 and "loud3  (agentplat-mcp)" in agents.stdout
+    assert count() == 3, "listing after an add starts no server"
+    assert agentplat(home, "mcp", "remove", "loud1").code == 0
+    assert "loud1" not in agentplat(home, "agents").stdout and count() == 3
+    assert agentplat(home, "mcp", "add", "--replace", "loud2", "--", sys.executable, str(SERVER)).code == 0
+    assert count() == 3  # the new entry has no SHOUT_STARTS
+    assert agentplat(home, "agents").code == 0 and count() == 3
+
+
+def test_a_broken_server_is_one_line_on_stderr_and_the_sdks_words_only_with_debug(home):
+    assert agentplat(home, "mcp", "add", "cat", "--force", "--", "/bin/cat").code == 0
+    (home / "mcp-tools.json").unlink()  # listed again by the next command
+    agents = agentplat(home, "agents")
+    assert agents.code == 0
+    assert agents.stderr.splitlines() == [agents.stderr.strip()], agents.stderr
+    assert "MCP server 'cat' (stdio) failed to start" in agents.stderr
+    listed = agentplat(home, "mcp", "list", "--refresh")
+    assert "validation" not in listed.stderr and len(listed.stderr.strip().splitlines()) == 1, listed.stderr
+    debugged = agentplat(home, "--debug", "mcp", "list", "--refresh")
+    assert "Failed to validate request" in debugged.stderr and "validation error" in debugged.stderr
+
+
+@pytest.mark.skipif(shutil.which("npx") is None, reason="needs Node.js (npx) for the reference filesystem server")
+def test_the_reference_filesystem_server_from_npm(home, tmp_path):
+    """The MCP project's own filesystem server: its annotations mark what writes and what
+    destroys, and a folder given relative to where `mcp add` ran is saved absolute."""
+    project = tmp_path / "project"
+    (project / "files").mkdir(parents=True)
+    (project / "files" / "a.txt").write_text("hello from a file\n")
+    added = agentplat(home, "mcp", "add", "fs", "--timeout", "120", "--", "npx", "-y",
+                      "@modelcontextprotocol/server-filesystem", "files", cwd=project, timeout=180)
+    assert added.code == 0, added.stderr
+    entry = saved(home)["fs"]
+    assert entry["command"] == shutil.which("npx") and entry["args"][-1] == str(project / "files")
+    agents = agentplat(home, "agents")
+    assert agents.code == 0, agents.stderr
+    marks = {line.split("(")[0].strip("- "): line for line in agents.stdout.splitlines()
+             if line.startswith("    - ")}
+    assert "[destructive]:" in marks["write_file"] and "[destructive]:" in marks["move_file"]
+    assert "[writes]:" in marks["create_directory"]
+    assert "[" not in marks["read_text_file"].split(":")[0] and "[" not in marks["list_directory"].split(":")[0]
+    ran = agentplat(home, "run", f"Read the text file '{project / 'files' / 'a.txt'}'", cwd=tmp_path, timeout=180)
+    assert ran.code == 0 and "hello from a file" in ran.stdout, ran.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import textwrap
 
 from agentplat.extend import run_store
 from agentplat.testing import cli_command
@@ -13,11 +14,52 @@ from agentplat.testing import cli_command
 REQUEST = "Add 3 and 4, multiply 6 by 7, then add the two results"
 
 
-def serve_env(home) -> dict[str, str]:
+def serve_env(home, plugins: str = "agentplat-mcp,agentplat-math", site=None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENTPLAT_MODEL")}
-    env.update({"AGENTPLAT_HOME": str(home), "AGENTPLAT_LOAD_PLUGINS": "agentplat-mcp,agentplat-math",
+    env.update({"AGENTPLAT_HOME": str(home), "AGENTPLAT_LOAD_PLUGINS": plugins,
                 "AGENTPLAT_ENGINE": "inline", "AGENTPLAT_FLYTE_RECORDS": "0"})
+    if site is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+NOTES = """
+from agentplat import Agent, hookimpl, tool
+
+
+@tool(effect="write")
+async def pin(text: str) -> str:
+    \"\"\"Pin a note.\"\"\"
+    return f"pinned {text}"
+
+
+@tool(effect="destructive")
+async def shred(text: str) -> str:
+    \"\"\"Shred a note for good.\"\"\"
+    return f"shredded {text}"
+
+
+@tool
+async def peek(text: str) -> str:
+    \"\"\"Peek at a note, ``as is``.\"\"\"
+    return text
+
+
+@hookimpl
+def register_agents(register):
+    register(Agent(name="notes", description="Notes.", tools=[pin, shred, peek]))
+"""
+
+
+def notes_plugin(site) -> None:
+    """A third-party plugin whose tools write, destroy and read, laid out as an installer would."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "agentplat_notes.py").write_text(textwrap.dedent(NOTES))
+    info = site / "agentplat_notes-0.1.0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: agentplat-notes\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[agentplat]\nnotes = agentplat_notes\n")
+    (info / "RECORD").write_text("")
 
 
 def agentplat_args(*args: str) -> list[str]:
@@ -41,6 +83,13 @@ def check(found: dict, home) -> None:
     assert tools["math__add"].description.startswith("Add two numbers")
     assert tools["run"].inputSchema["required"] == ["request"]
     assert all(len(name) <= 64 and name.replace("_", "").replace("-", "").isalnum() for name in tools)
+    # plain text for clients (and the models they feed): no reStructuredText literals
+    assert all("``" not in t.description and "``" not in str(t.inputSchema) for t in tools.values())
+    assert "of `of`" in tools["math__percentage"].description
+    assert tools["math__convert"].inputSchema["properties"]["value"]["description"] == "The amount, in `from_unit`."
+    add = tools["math__add"].annotations
+    assert (add.readOnlyHint, add.destructiveHint, add.openWorldHint) == (True, False, False)
+    assert tools["run"].annotations.readOnlyHint is True, "nothing installed acts, so neither can run"
     assert found["added"].structuredContent == {"result": 7} and not found["added"].isError
     ran = found["ran"]
     assert not ran.isError, ran.content
@@ -89,3 +138,98 @@ def test_http_serve_refuses_a_foreign_host_header(home, spawn, port):
                        "application/json, text/event-stream"}, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                        timeout=10)
     assert reply.status_code in (400, 403, 421)
+
+
+def test_http_serve_a_client_that_hangs_up_leaves_no_traceback(home, spawn, port):
+    """A client that closes its session, one that gives up mid-call, and one that vanishes:
+    the server's stderr says only where it listens."""
+    import httpx
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    server = spawn([sys.executable, *agentplat_args("mcp", "serve", "--http", str(port))], port, env=serve_env(home))
+    url = f"http://127.0.0.1:{port}/mcp"
+
+    async def politely():
+        async with streamable_http_client(url) as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                await session.list_tools()
+
+    async def giving_up():
+        async with streamable_http_client(url) as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                try:
+                    async with asyncio.timeout(0.05):
+                        await session.call_tool("run", {"request": REQUEST})
+                except TimeoutError:
+                    pass
+
+    async def vanishing():  # a raw stream dropped in the middle of a call
+        headers = {"Accept": "application/json, text/event-stream"}
+        async with httpx.AsyncClient(timeout=10) as http:
+            init = await http.post(url, headers=headers, json={"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                   "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                              "clientInfo": {"name": "t", "version": "1"}}})
+            headers.update({"mcp-session-id": init.headers["mcp-session-id"], "mcp-protocol-version": "2025-06-18"})
+            await http.post(url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            async with http.stream("GET", url, headers=headers):
+                pass
+            async with http.stream("POST", url, headers=headers, json={"jsonrpc": "2.0", "id": 2, "method":
+                                   "tools/call", "params": {"name": "run", "arguments": {"request": REQUEST}}}):
+                pass
+
+    async def main():
+        for client in (politely, giving_up, vanishing, politely):
+            await client()
+        await asyncio.sleep(2)  # what the server does after the clients left
+
+    asyncio.run(asyncio.wait_for(main(), 90))
+    server.terminate()
+    _, err = server.communicate(timeout=20)
+    assert err.strip().splitlines() == [f"agentplat MCP server: http://127.0.0.1:{port}/mcp"], err
+
+
+def test_served_tools_that_act_are_refused_unless_approved(home, tmp_path):
+    """Annotations say what each tool does; a tool that writes or destroys runs only when the
+    server was started with --approve naming it (a glob may)."""
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    site = tmp_path / "site"
+    notes_plugin(site)
+    env = serve_env(home, "agentplat-mcp,agentplat-notes", site)
+
+    async def serve(*options: str) -> dict:
+        params = StdioServerParameters(command=sys.executable, args=agentplat_args("mcp", "serve", *options), env=env)
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {t.name: t for t in (await session.list_tools()).tools}
+                calls = {name: await session.call_tool(f"notes__{name}", {"text": "milk"})
+                         for name in ("pin", "shred", "peek")}
+                calls["run"] = await session.call_tool("run", {"request": "Pin 'bread'"})
+                return {"tools": tools, "calls": calls}
+
+    plain = asyncio.run(asyncio.wait_for(serve(), 90))
+    hints = {n: (t.annotations.readOnlyHint, t.annotations.destructiveHint) for n, t in plain["tools"].items()}
+    assert hints == {"run": (True, False), "notes__pin": (False, False), "notes__shred": (False, True),
+                     "notes__peek": (True, False)}, "run reaches only what is approved: here, reading"
+    assert plain["tools"]["notes__peek"].description == "Peek at a note, `as is`."
+    calls = plain["calls"]
+    assert calls["peek"].structuredContent == {"result": "milk"}
+    assert calls["pin"].isError and "notes.pin writes: refused" in calls["pin"].content[0].text
+    assert "--approve notes.pin" in calls["pin"].content[0].text
+    assert calls["shred"].isError and "notes.shred destroys: refused" in calls["shred"].content[0].text
+    assert calls["run"].isError and "pinned" not in calls["run"].content[0].text, "a run cannot reach it either"
+
+    approved = asyncio.run(asyncio.wait_for(serve("--approve", "notes.p*", "--approve", "other.*"), 90))
+    allowed = approved["calls"]
+    assert allowed["pin"].structuredContent == {"result": "pinned milk"}
+    assert allowed["shred"].isError, "a pattern approves only what it matches"
+    assert allowed["run"].structuredContent["answer"] == "pinned bread", allowed["run"].content
+    run = approved["tools"]["run"].annotations
+    assert (run.readOnlyHint, run.destructiveHint) == (False, False), "run may now write, not destroy"
+    everything = asyncio.run(asyncio.wait_for(serve("--approve", "notes__*"), 90))["calls"]
+    assert everything["shred"].structuredContent == {"result": "shredded milk"}

@@ -31,11 +31,10 @@ def build_approvals(approve: tuple[str, ...], yes: bool, *, interactive: bool,
                     pause: Callable[[], ContextManager[Any]] | None = None):
     """The run's approvals: config.toml's ``[approvals]``, the command line's, and the terminal's
     question when ``interactive``."""
-    from .._common.settings import load_config
     from .._run.request import Approvals
 
     ask = TerminalQuestion(pause) if interactive else None
-    return Approvals.from_config(load_config(), allow=approve, yes=yes, ask=ask)
+    return Approvals.from_config(allow=approve, yes=yes, ask=ask)
 
 
 def can_ask(as_json: bool) -> bool:

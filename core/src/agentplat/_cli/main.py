@@ -119,19 +119,19 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
 def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
     """Show how REQUEST would be planned, without running it."""
     from .printing import format_plan
+    from .._plugin.registry import get_registry
     from .._run.request import plan_request
 
     if as_json and mermaid:
         raise click.UsageError("choose one of --json and --mermaid")
-    planned = asyncio.run(plan_request(request, model=model))
+    registry = get_registry()
+    planned = asyncio.run(plan_request(request, model=model, registry=registry))
     if as_json:
         click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False))
     elif mermaid:
         click.echo(planned.plan.mermaid())
     else:
-        from .._plugin.registry import get_registry
-
-        click.echo(format_plan(planned.plan, get_registry()))
+        click.echo(format_plan(planned.plan, registry))
 
 
 @cli.command()
@@ -139,6 +139,7 @@ def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
 @handles_errors
 def agents(as_json: bool) -> None:
     """List the agents of the installed plugins and their tools."""
+    from .printing import effect_mark
     from .._plugin.registry import get_registry
 
     described = [a.describe() for a in get_registry().agents.values()]
@@ -151,7 +152,7 @@ def agents(as_json: bool) -> None:
         click.echo(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}")
         for tool in agent["tools"]:
             params = ", ".join(tool["parameters"].get("properties", {}))
-            click.echo(f"    - {tool['name']}({params}): {tool['description']}")
+            click.echo(f"    - {tool['name']}({params}){effect_mark(tool['effect'])}: {tool['description']}")
 
 
 @cli.command()

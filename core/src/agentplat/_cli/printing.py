@@ -14,23 +14,18 @@ if TYPE_CHECKING:
     from .._plan.graph import Plan
 
 
-#: how a plan marks a step whose tool changes things (it will need approval)
-EFFECT_MARKS = {"write": "  [writes: needs approval]", "destructive": "  [deletes: needs approval]"}
+#: How a tool's effect is shown beside it; a tool that only reads is shown bare.
+EFFECT_MARKS = {"write": " [writes]", "destructive": " [destructive]"}
 
 
-def effect_mark(step, registry) -> str:
-    """`` [writes...]`` for a direct step whose tool acts, else ``""``."""
-    if registry is None or not step.is_direct:
-        return ""
-    try:
-        return EFFECT_MARKS.get(registry.tool(step.agent, step.tool).effect, "")
-    except Exception:  # noqa: BLE001 - an unknown tool is the plan's error, shown elsewhere
-        return ""
+def effect_mark(effect: str) -> str:
+    """`` [writes]`` or `` [destructive]`` for a tool that acts, else nothing."""
+    return EFFECT_MARKS.get(effect, "")
 
 
 def format_plan(plan: "Plan", registry=None) -> str:
-    """The plan by waves: steps in one wave depend only on earlier waves; with the ``registry``,
-    steps whose tool writes or deletes are marked."""
+    """The plan by waves: steps in one wave depend only on earlier waves. With the
+    ``registry``, a direct step whose tool writes or destroys says so."""
     waves = plan.waves()
     lines = [f"Plan: {len(plan.steps)} step{'s' * (len(plan.steps) != 1)} in {len(waves)} wave{'s' * (len(waves) != 1)}"]
     for number, wave in enumerate(waves, 1):
@@ -38,8 +33,16 @@ def format_plan(plan: "Plan", registry=None) -> str:
         for index in wave:
             step = plan.steps[index]
             after = f"  (after {', '.join(map(str, step.dependencies))})" if step.dependencies else ""
-            lines.append(f"    [{index}] {step.label()}{after}{effect_mark(step, registry)}")
+            lines.append(f"    [{index}] {step.label()}{_step_effect(step, registry)}{after}")
     return "\n".join(lines)
+
+
+def _step_effect(step, registry) -> str:
+    if registry is None or not step.tool:
+        return ""
+    agent = registry.agents.get(step.agent)
+    tool = next((t for t in agent.tools if t.name == step.tool), None) if agent is not None else None
+    return effect_mark(tool.effect) if tool is not None else ""
 
 
 class RunPrinter:

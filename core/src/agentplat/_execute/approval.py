@@ -65,6 +65,7 @@ class Approvals:
     ``allow`` and ``deny`` are ``agent.tool`` patterns; ``yes`` allows every call not denied;
     ``ask(call)`` returns ``"yes"``, ``"no"`` or ``"always"`` (this tool, for the rest of the
     run). Questions are asked one at a time; the run's other steps go on meanwhile.
+    ``how_to_allow`` replaces the refusal's advice (``{tool}`` stands for the tool's name).
     """
 
     def __init__(self, *, allow: Iterable[str] = (), deny: Iterable[str] = (), yes: bool = False,
@@ -82,9 +83,9 @@ class Approvals:
     def from_config(cls, config: dict[str, Any] | None = None, *, allow: Iterable[str] = (),
                     deny: Iterable[str] = (), yes: bool = False, ask: Ask | None = None,
                     how_to_allow: str | None = None) -> "Approvals":
-        """The ``[approvals]`` table of config.toml (``allow = [...]``, ``deny = [...]``) plus
-        what the command line added."""
-        section = (config or {}).get("approvals") or {}
+        """The ``[approvals]`` table of config.toml (``allow = [...]``, ``deny = [...]``; read from
+        ``$AGENTPLAT_HOME/config.toml`` unless ``config`` is given) plus what the caller adds."""
+        section = (config if config is not None else load_config()).get("approvals") or {}
         if not isinstance(section, dict):
             raise AgentplatError("config.toml: [approvals] must be a table with allow = [...] and deny = [...]")
         return cls(allow=[*_patterns(section, "allow"), *allow], deny=[*_patterns(section, "deny"), *deny],
@@ -138,7 +139,7 @@ class Approvals:
 async def check(approvals: Approvals | None, call: ActionCall, record: list | None) -> None:
     """Let ``call`` through, or raise ``NotApproved``; the decision goes into ``record``. Outside
     a run (a plugin's own ``call_tool``, a tool served over MCP) config.toml's policy holds."""
-    policy = approvals if approvals is not None else Approvals.from_config(load_config())
+    policy = approvals if approvals is not None else Approvals.from_config()
     allowed, how = await policy.decide(call)
     if record is not None:
         record.append({"tool": call.name, "effect": call.effect, "args": call.args,
@@ -151,7 +152,7 @@ async def check(approvals: Approvals | None, call: ActionCall, record: list | No
         raise NotApproved(f"{call.name} declined: you answered no", call, how)
     if how.startswith("denied"):
         raise NotApproved(f"{call.name} {effect} and is {how} ([approvals] deny in config.toml)", call, how)
-    hint = policy.how_to_allow or (f"allow it with --approve {call.name} (or --yes), "
+    hint = policy.how_to_allow.replace("{tool}", call.name) if policy.how_to_allow else (f"allow it with --approve {call.name} (or --yes), "
                                    f"or [approvals] allow = [\"{call.name}\"] in config.toml")
     raise NotApproved(f"{call.name} {effect}; not approved: {hint}", call, how)
 

@@ -34,15 +34,18 @@ def tool_timeout(declared: float | None = None) -> float:
                                                         unit="seconds")
 
 
-async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Registry | None = None) -> Any:
+async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Registry | None = None,
+                    approvals=None) -> Any:
     """Invoke ``agent.tool(**args)`` within its deadline, traced by the run's engine; the result
     capped in size. The registry is the run's unless one is given. A tool that acts (writes
-    or destroys) runs only when the run's approvals allow this very call (``approval``)."""
+    or destroys) runs only when ``approvals`` (default: the run's; outside a run, config.toml's)
+    allow this very call (``approval``)."""
     ctx = current()
     registry = registry or ctx.registry or get_registry()
     function = registry.tool(agent, tool)
     if getattr(function, "acts", False):
-        await check(ctx.approvals, ActionCall(agent, tool, dict(args), function.effect, ctx.step), ctx.decisions)
+        await check(approvals if approvals is not None else ctx.approvals,
+                    ActionCall(agent, tool, dict(args), function.effect, ctx.step), ctx.decisions)
     limit = tool_timeout(getattr(function, "timeout", None))
     try:
         async with asyncio.timeout(limit) as deadline:

@@ -64,6 +64,8 @@ class Agent:
                     "description": t.description,
                     "parameters": t.parameters,
                     "examples": list(t.examples),
+                    "effect": t.effect,
+                    "open_world": t.open_world,
                 }
                 for t in self.tools
             ],

@@ -16,7 +16,6 @@ from .._common.errors import AgentplatError, PlanningError
 from .._common.clock import iso
 from .._common.wording import squeezed
 from .._engines.base import RunJob
-from .._common.settings import load_config
 from .._execute.approval import Approvals
 from .._engines.cluster import ClusterEngine, RemoteRunFailed, deploy as deploy_environments
 from .._execute.driver import Driven
@@ -66,7 +65,7 @@ async def submit_request(request: str, *, model: str | None, max_parallel: int, 
     engine = ClusterEngine(session, labels=tags, quiet_stdout=quiet_stdout, on_submitted=on_submitted,
                            on_phase=on_phase)
     if approvals is None:
-        approvals = Approvals.from_config(load_config())
+        approvals = Approvals.from_config()
     job = RunJob(RunContext(request=request, model_spec=spec, registry=registry, approvals=approvals),
                  max_parallel=max_parallel)
     if not wait:

@@ -15,7 +15,6 @@ import uuid
 
 from .._common.context import current
 from .._common.errors import AgentplatError, PlanningError
-from .._common.settings import load_config
 from .._engines.base import Engine, RunJob
 from .._engines.current import current_engine
 from .._execute.approval import ActionCall, Approvals, NotApproved
@@ -163,7 +162,7 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
     ctx = current().narrowed(
         run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
-        approvals=approvals if approvals is not None else Approvals.from_config(load_config()),
+        approvals=approvals if approvals is not None else Approvals.from_config(),
     )
     try:
         driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done))

@@ -5,7 +5,8 @@
   Its tool list is cached (``mcp-tools.json``), so listing starts no server while the
   cache is fresh; a run starts a server when a step needs it, one session per server per
   run, closed at the run's end.
-- ``agentplat mcp serve`` makes agentplat an MCP server: every installed tool, and ``run``.
+- ``agentplat mcp serve`` makes agentplat an MCP server: the installed plugins' tools (not
+  the configured servers' own: clients can use those directly), and ``run``.
 - ``agentplat mcp list | add | remove`` edit and show the configuration.
 
 Built on the official ``mcp`` SDK, imported only when a server is started or served.
@@ -42,6 +43,9 @@ def configured_agents() -> list:
             print(f"agentplat: warning: {exc}; skipped", file=sys.stderr)
     if not specs:
         return []
+    from .logs import quiet_sdk
+
+    quiet_sdk()  # a broken server is one line below, not the SDK's pages of validation errors
     agents = []
     lists = cache.tool_lists(specs)
     for spec in specs:

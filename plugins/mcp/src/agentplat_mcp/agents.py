@@ -12,9 +12,33 @@ from .config import ServerSpec
 from .names import safe_tool_name
 
 
+def effect_of(annotations: dict[str, Any] | None) -> tuple[str, bool]:
+    """``(effect, open_world)`` from a tool's MCP annotations, with the spec's defaults: a tool
+    is read-only only if it says so (``readOnlyHint``, default false), destructive unless it
+    says otherwise (``destructiveHint``, default true), and reaches the open world unless it
+    says otherwise (``openWorldHint``, default true). A tool that says nothing is destructive
+    and open-world: the hints are a server's claims, so silence never buys less caution."""
+    hints = annotations if isinstance(annotations, dict) else {}
+    if hints.get("readOnlyHint") is True:
+        effect = "read"
+    elif hints.get("destructiveHint") is False:
+        effect = "write"
+    else:
+        effect = "destructive"
+    return effect, hints.get("openWorldHint") is not False
+
+
+def declared_effect(spec: ServerSpec, raw: dict[str, Any], name: str | None = None) -> tuple[str, bool]:
+    """``effect_of`` the listed tool ``raw``, unless the server's entry names its effect
+    (under the server's name for it, or agentplat's ``name``)."""
+    effect, open_world = effect_of(raw.get("annotations"))
+    return spec.effects.get(raw["name"], spec.effects.get(name or raw["name"], effect)), open_world
+
+
 def make_tool(spec: ServerSpec, raw: dict[str, Any], taken: set[str]) -> Tool:
     """An agentplat tool that calls ``raw["name"]`` on the server, with its schema and
-    description as the server gives them (under a safe name when the original is not one)."""
+    description as the server gives them (under a safe name when the original is not one),
+    and the effect its annotations declare unless the server's entry overrides it."""
     original = raw["name"]
     name = safe_tool_name(original, taken)
     taken.add(name)
@@ -26,9 +50,11 @@ def make_tool(spec: ServerSpec, raw: dict[str, Any], taken: set[str]) -> Tool:
     if name != original:
         description += f" (MCP tool {original!r})"
     schema = raw.get("input_schema") or {"type": "object"}
+    effect, open_world = declared_effect(spec, raw, name)
     # the call's own limits (starting the server, then the call) say more than the core's default deadline
     return Tool.from_schema(name, description, schema, call, network_targets=address_parameters(schema),
-                            timeout=client.start_timeout() + client.call_timeout() + 5)
+                            timeout=client.start_timeout() + client.call_timeout() + 5,
+                            effect=effect, open_world=open_world)
 
 
 _ADDRESS = re.compile(r"(?i)^(url|uri|href|link|endpoint|address|website)$|(_url|_uri|Url|Uri|URL)$")

@@ -49,6 +49,10 @@ async def open_session(spec: ServerSpec) -> AsyncIterator[Connected]:
     """Start (stdio) or reach (HTTP) the server and initialise an MCP session."""
     from mcp import ClientSession
 
+    from .logs import quiet_sdk
+
+    quiet_sdk()
+
     async with contextlib.AsyncExitStack() as stack:
         stderr = None
         if spec.url:
@@ -170,13 +174,30 @@ async def fetch_tools(spec: ServerSpec) -> dict[str, Any]:
         "server": connected.server_name,
         "instructions": connected.instructions,
         "tools": [{"name": t.name, "description": t.description or t.title or t.name,
-                   "input_schema": t.inputSchema or {"type": "object", "properties": {}}} for t in tools],
+                   "input_schema": t.inputSchema or {"type": "object", "properties": {}},
+                   "annotations": hints(t)} for t in tools],
     }
 
 
-def fetch_all(specs: list[ServerSpec]) -> dict[str, dict[str, Any] | ToolError]:
+HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+
+
+def hints(tool: Any) -> dict[str, bool]:
+    """The behaviour hints a tool's annotations give (only those it gives: a missing hint
+    takes the spec's default when it is read, see ``agents.effect_of``)."""
+    annotations = getattr(tool, "annotations", None)
+    return {h: v for h in HINTS if isinstance(v := getattr(annotations, h, None), bool)}
+
+
+def fetch_all(specs: list[ServerSpec], deadline: float | None = None) -> dict[str, dict[str, Any] | ToolError]:
     """``fetch_tools`` of every server at once, from synchronous code (a hook, a command),
-    whether or not an event loop is running in this thread: it runs in a thread of its own."""
+    whether or not an event loop is running in this thread: it runs in a thread of its own.
+    All of it ends by ``deadline`` seconds (default: the start-up and call limits); a server
+    still busy then is stopped and reported."""
+    from .logs import quiet_sdk
+
+    quiet_sdk()
+    limit = deadline if deadline is not None else start_timeout() + call_timeout() + 5
     found: dict[str, Any] = {}
 
     async def each(spec: ServerSpec) -> None:
@@ -187,13 +208,17 @@ def fetch_all(specs: list[ServerSpec]) -> dict[str, dict[str, Any] | ToolError]:
 
     def main() -> None:
         async def gather() -> None:
-            await asyncio.gather(*(each(s) for s in specs))
+            try:
+                async with asyncio.timeout(limit):
+                    await asyncio.gather(*(each(s) for s in specs))
+            except TimeoutError:
+                pass  # the late ones are reported below
 
         asyncio.run(gather())
 
     worker = threading.Thread(target=main, name="agentplat-mcp-list", daemon=True)
     worker.start()
-    worker.join(start_timeout() + call_timeout() + 5)
+    worker.join(limit + 10)  # and the time to stop the late servers
     for spec in specs:
-        found.setdefault(spec.name, ToolError(f"MCP server {spec.name!r} did not list its tools in time"))
+        found.setdefault(spec.name, ToolError(f"MCP server {spec.name!r} did not list its tools within {limit:g}s"))
     return found

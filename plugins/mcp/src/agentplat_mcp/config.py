@@ -2,7 +2,9 @@
 
 ``{"mcpServers": {"NAME": {"command": "...", "args": [...], "env": {...}}}}`` starts a
 server over stdio; ``{"url": "https://..."}`` (with optional ``headers``) talks to a
-Streamable HTTP one. Each server becomes the agent ``NAME``.
+Streamable HTTP one. Each server becomes the agent ``NAME``. An entry may also say what
+named tools do to the world, overriding the server's own annotations (which are only hints):
+``"effects": {"write_file": "destructive", "read_file": "read"}``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentplat import AgentplatError
+
+#: What a tool may be declared to do to the world (agentplat's ``Tool.effect``).
+EFFECTS = ("read", "write", "destructive")
 
 #: An agent name the planner and every MCP client accept (the OpenAI function-name alphabet).
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -40,6 +46,8 @@ class ServerSpec:
     cwd: str | None = None
     url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: tool name -> effect, set by the user over the server's annotations
+    effects: dict[str, str] = field(default_factory=dict)
 
     @property
     def transport(self) -> str:
@@ -73,12 +81,14 @@ class ServerSpec:
             entry: dict[str, Any] = {"url": self.url}
             if self.headers:
                 entry["headers"] = dict(self.headers)
-            return entry
-        entry = {"command": self.command, "args": list(self.args)}
-        if self.env:
-            entry["env"] = dict(self.env)
-        if self.cwd:
-            entry["cwd"] = self.cwd
+        else:
+            entry = {"command": self.command, "args": list(self.args)}
+            if self.env:
+                entry["env"] = dict(self.env)
+            if self.cwd:
+                entry["cwd"] = self.cwd
+        if self.effects:
+            entry["effects"] = dict(self.effects)
         return entry
 
 
@@ -88,6 +98,15 @@ def _strings(value: Any, what: str, name: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise AgentplatError(f"{config_path()}: server {name!r}: {what} must be an object of strings")
     return dict(value)
+
+
+def _effects(value: Any, name: str) -> dict[str, str]:
+    effects = _strings(value, "effects", name)
+    wrong = [f"{tool}={effect}" for tool, effect in effects.items() if effect not in EFFECTS]
+    if wrong:
+        raise AgentplatError(f"{config_path()}: server {name!r}: effects: {wrong[0]}: an effect is one of "
+                             f"{', '.join(EFFECTS)}")
+    return effects
 
 
 def parse_server(name: str, raw: Any) -> ServerSpec:
@@ -103,13 +122,33 @@ def parse_server(name: str, raw: Any) -> ServerSpec:
     if url:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise AgentplatError(f"{where}: url must start with http:// or https://")
-        return ServerSpec(name=name, url=url, headers=_strings(raw.get("headers"), "headers", name))
+        return ServerSpec(name=name, url=url, headers=_strings(raw.get("headers"), "headers", name),
+                          effects=_effects(raw.get("effects"), name))
     args = raw.get("args") or []
     if not isinstance(command, str) or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise AgentplatError(f"{where}: command must be a string and args a list of strings")
     cwd = raw.get("cwd")
     return ServerSpec(name=name, command=command, args=list(args), env=_strings(raw.get("env"), "env", name),
-                      cwd=cwd if isinstance(cwd, str) else None)
+                      cwd=cwd if isinstance(cwd, str) else None, effects=_effects(raw.get("effects"), name))
+
+
+def resolved(command: str, args: list[str], here: str | None = None) -> tuple[str, list[str]]:
+    """``command`` as the absolute path it has now (looked up on PATH), and every argument
+    that names an existing file or folder relative to ``here`` (the current folder) as an
+    absolute path, so the server starts the same from any folder. Symbolic links are kept
+    (a virtual environment's ``python`` is one). ``FileNotFoundError`` for a command that
+    cannot be found."""
+    here = here or os.getcwd()
+    found = shutil.which(command, path=None) if os.sep not in command else None
+    if os.sep in command:
+        path = os.path.join(here, command)
+        found = path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    if not found:
+        raise FileNotFoundError(command)
+    absolute = [os.path.abspath(os.path.join(here, a))
+                if a and not a.startswith("-") and not os.path.isabs(a) and os.path.exists(os.path.join(here, a))
+                else a for a in args]
+    return os.path.abspath(found), absolute
 
 
 def read_raw() -> dict[str, Any]:

@@ -8,35 +8,38 @@ import sys
 import time
 
 from mcp.server.fastmcp import FastMCP
+from mcp.types import ToolAnnotations
 
 server = FastMCP("shout", instructions="Loud text tools.")
+#: what the tools declare about their effects (the last three: one of each kind that acts)
+READS = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 
 
-@server.tool()
+@server.tool(annotations=READS)
 def shout(text: str) -> str:
     """Shout text: upper-case it and add an exclamation mark."""
     return text.upper() + "!"
 
 
-@server.tool(name="word.stats")
+@server.tool(name="word.stats", annotations=READS)
 def word_stats(text: str) -> dict:
     """Count the words and letters of a text."""
     return {"words": len(text.split()), "letters": sum(c.isalpha() for c in text)}
 
 
-@server.tool()
+@server.tool(annotations=READS)
 def secret_length() -> int:
     """The length of the SHOUT_TOKEN secret."""
     return len(os.environ.get("SHOUT_TOKEN", ""))
 
 
-@server.tool()
+@server.tool(annotations=READS)
 def explode(text: str) -> str:
     """Explode on purpose: the server process exits."""
     os._exit(3)
 
 
-@server.tool()
+@server.tool(annotations=READS)
 async def snooze(text: str) -> str:
     """Snooze on purpose: never answer in time."""
     import asyncio
@@ -45,10 +48,29 @@ async def snooze(text: str) -> str:
     return text
 
 
-@server.tool()
+@server.tool(annotations=READS)
 def refuse(text: str) -> str:
     """Refuse on purpose: a tool error."""
     raise ValueError(f"refusing {text}")
+
+
+@server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True,
+                                         openWorldHint=False))
+def pin(text: str) -> str:
+    """Pin a note (adds, never overwrites)."""
+    return f"pinned {text}"
+
+
+@server.tool(annotations=ToolAnnotations(destructiveHint=True))
+def shred(text: str) -> str:
+    """Shred a note for good."""
+    return f"shredded {text}"
+
+
+@server.tool()
+def mystery(text: str) -> str:
+    """Says nothing about what it does."""
+    return text
 
 
 if __name__ == "__main__":
