@@ -219,9 +219,10 @@ def test_served_tools_that_act_are_refused_unless_approved(home, tmp_path):
     assert plain["tools"]["notes__peek"].description == "Peek at a note, `as is`."
     calls = plain["calls"]
     assert calls["peek"].structuredContent == {"result": "milk"}
-    assert calls["pin"].isError and "notes.pin writes: refused" in calls["pin"].content[0].text
+    assert calls["pin"].isError and "notes.pin changes things; not approved" in calls["pin"].content[0].text
     assert "--approve notes.pin" in calls["pin"].content[0].text
-    assert calls["shred"].isError and "notes.shred destroys: refused" in calls["shred"].content[0].text
+    assert "cannot be asked" in calls["pin"].content[0].text
+    assert calls["shred"].isError and "notes.shred deletes or overwrites; not approved" in calls["shred"].content[0].text
     assert calls["run"].isError and "pinned" not in calls["run"].content[0].text, "a run cannot reach it either"
 
     approved = asyncio.run(asyncio.wait_for(serve("--approve", "notes.p*", "--approve", "other.*"), 90))
@@ -233,3 +234,40 @@ def test_served_tools_that_act_are_refused_unless_approved(home, tmp_path):
     assert (run.readOnlyHint, run.destructiveHint) == (False, False), "run may now write, not destroy"
     everything = asyncio.run(asyncio.wait_for(serve("--approve", "notes__*"), 90))["calls"]
     assert everything["shred"].structuredContent == {"result": "shredded milk"}
+
+
+def test_a_client_that_can_be_asked_approves_and_declines_through_elicitation(home, tmp_path):
+    """With MCP elicitation the server asks its client about each call that acts: the exact call
+    in the question; "yes" runs it, declining refuses it, "always" covers the rest of a run."""
+    import mcp.types as types
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    site = tmp_path / "site"
+    notes_plugin(site)
+    env = serve_env(home, "agentplat-mcp,agentplat-notes", site)
+    questions: list[str] = []
+
+    async def answer(context, params):
+        questions.append(params.message)
+        if "shred" in params.message:
+            return types.ElicitResult(action="decline")
+        return types.ElicitResult(action="accept", content={"decision": "yes"})
+
+    async def serve() -> dict:
+        params = StdioServerParameters(command=sys.executable, args=agentplat_args("mcp", "serve"), env=env)
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write, elicitation_callback=answer) as session:
+                await session.initialize()
+                return {name: await session.call_tool(f"notes__{name}", {"text": "milk"})
+                        for name in ("pin", "shred", "peek")} | {
+                    "run": await session.call_tool("run", {"request": "Pin 'bread'"})}
+
+    calls = asyncio.run(asyncio.wait_for(serve(), 90))
+    assert calls["pin"].structuredContent == {"result": "pinned milk"}
+    assert calls["shred"].isError and "declined" in calls["shred"].content[0].text
+    assert calls["peek"].structuredContent == {"result": "milk"}  # reading asks nothing
+    assert calls["run"].structuredContent["answer"] == "pinned bread", calls["run"].content
+    assert questions[0] == 'agentplat wants to run notes.pin(text="milk"), which writes. Allow it?'
+    assert 'notes.shred(text="milk")' in questions[1] and "deletes" in questions[1]
+    assert 'notes.pin(text="bread")' in questions[2] and len(questions) == 3
