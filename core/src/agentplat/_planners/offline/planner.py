@@ -40,6 +40,7 @@ class OfflinePlanner:
     def __init__(self, registry: Registry):
         self.registry = registry
         self._masked = reading.Masked("")  # the request being planned, its quoted text masked
+        self._why: list[str] = []  # why tools that would fit a clause cannot take it (said on refusal)
         # an agent with its own parser has said what it serves: the generic router does not
         # second-guess it ("reverse the order of my meetings" is not text.reverse)
         self._descriptions: dict[tuple[str, str | None], set[str]] = {}
@@ -60,6 +61,7 @@ class OfflinePlanner:
         while position < len(pieces):
             segment = pieces[position]
             position += 1
+            self._why = []
             routed = self._route_span(segment.text, segment.chained, state)
             # "the sum of 4, 5 and 6": a piece that serves nothing alone may go on after its comma
             ahead = position
@@ -87,9 +89,10 @@ class OfflinePlanner:
                     f"; agent {name!r} is withheld: registered by both {' and '.join(owners)}, choose one with "
                     f"[agents] {name} = " + " or ".join(f'"{o}"' for o in owners) + " in config.toml"
                     for name, owners in self.registry.contested.items())
+                reasons = "".join(f"; {reason}" for reason in list(dict.fromkeys(self._why))[:3])
                 raise NoCapableAgent(
                     f"no installed agent can handle {in_quotes(whole)}{part} "
-                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'}){withheld}"
+                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'}){withheld}{reasons}"
                 )
             previous = (segment, state)
             state = routed
@@ -192,7 +195,7 @@ class OfflinePlanner:
                 call = None
             if call is not None:
                 return _literal(replace(call, agent=call.agent or parser.agent), clause)
-        call = route(clause, self.index)
+        call = route(clause, self.index, self._why)
         return None if call is None else _literal(call, clause)
 
 
