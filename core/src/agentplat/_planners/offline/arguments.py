@@ -173,6 +173,11 @@ def assign(tool: Tool, params: list[str], required: set[str], found: list[Value]
     the tool's words; "Write 'hello'", not "the email 'x'" for a tool with no email). Every
     value is used once; a value nothing takes is not understood."""
     cues = {p: cues_of(p, descriptions.get(p, "")) for p in params}
+    # a description word names its parameter only if it tells it from the others and is not
+    # the tool's own verb or object ("the note to write" says nothing in "Write 'x' ...")
+    common = set.intersection(*(c[1] for c in cues.values())) if len(cues) > 1 else set()
+    named_tool = {stem(w) for w in words(tool.name.replace("_", " "))}
+    cues = {p: (strong, weak - common - named_tool) for p, (strong, weak) in cues.items()}
     taken: dict[str, Value] = {}
     loose: list[Value] = []
     held: set[int] = set()  # loose values a foreign word holds: never the one left over
