@@ -128,6 +128,37 @@ def generated_cases() -> list[tuple[str, str | None]]:
         "Book me a table for two", "What is the meaning of life", "Make me a sandwich", "Translate hello to French",
         "Multiply the sum of 2 and 3 by 4", "Please", "and and and", "Add", "Divide by zero",
     )]
+    return cases + quoted_cases()
+
+
+#: Quoted text of many shapes: sentence ends, commas, "then" and "and", runs of spaces, tabs,
+#: accents (composed and combining), emoji, quotes of the other kind, apostrophes, "$0".
+QUOTED_SHAPES = [
+    "Hi. How are you? Fine!", "Dr. Who", "Wait... what?", "a, b; c: d", "x, then y", "this and then that",
+    "step 2", "it", "3.14 and 1,000", "$0 or $1.50", "a  b\tc", " padded ", "École. Straße!", "e\u0301cole",
+    "👍🏽 ok 🇫🇷", "你好。世界！", "it's a 'test'", 'say "hi"', "don't stop", "l’été", "…", "?!",
+]
+
+
+def quoted_cases() -> list[tuple[str, str | None]]:
+    """Each shape in each kind of quotes that holds it, through text tools and on into math:
+    the answers computed here from the string itself."""
+    import unicodedata
+
+    cases: list[tuple[str, str | None]] = []
+    for text in QUOTED_SHAPES:
+        nfc = unicodedata.normalize("NFC", text)
+        kinds = [f"“{text}”"] + ([f'"{text}"'] if '"' not in text else []) + ([f"'{text}'"] if "'" not in text else [])
+        for q in kinds:
+            cases += [
+                (f"Uppercase {q}", nfc.upper()),
+                (f"Lowercase {q}", nfc.lower()),
+                (f"Count the characters in {q}", str(len(nfc))),
+                (f"Count the characters in {q}, then multiply it by 3", str(3 * len(nfc))),
+                (f"Replace 'zz' with 'y' in {q}", text),
+                (f"Count the occurrences of {q} in {q}", "1"),
+            ]
+        cases.append((f"Uppercase {text}", None))  # unquoted text is never guessed
     return cases
 
 
@@ -139,7 +170,7 @@ def test_hundreds_of_generated_phrasings_are_answered_right_or_refused():
         if got is not None and not same(got, expected):
             wrong.append(f"{request!r}: answered {got!r}, expected {expected!r}")
         exact += got is not None and same(got, expected)
-    assert len(cases) >= 400
+    assert len(cases) >= 800
     assert wrong == [], f"{len(wrong)} wrong answers with exit 0:\n" + "\n".join(wrong[:30])
     answerable = sum(1 for _, e in cases if e is not None)
     assert exact >= 0.9 * answerable, f"only {exact} of {answerable} answered"

@@ -25,6 +25,7 @@ _EXPORTS = {
     "Clause": "_plugin.parsing",
     "ToolCall": "_plugin.parsing",
     "ref": "_plugin.parsing",
+    "quoted_spans": "_plugin.parsing",
     "Plan": "_plan.graph",
     "Step": "_plan.graph",
     "validate_plan": "_plan.graph",
@@ -61,7 +62,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._plugin.agents import Agent, Environment
     from ._common.errors import AgentplatError, ModelError, NoCapableAgent, PlanningError, PlanValidationError, ToolError, TransientError
-    from ._plugin.parsing import Clause, ToolCall, ref
+    from ._plugin.parsing import Clause, ToolCall, quoted_spans, ref
     from ._plan.graph import Plan, Step, validate_plan
     from ._plugin.registry import Registry, get_registry
     from ._run.request import ActionCall, Approvals, NotApproved, RunResult, StepResult, plan_request, run_request

@@ -1,5 +1,8 @@
 """``$N`` references: a string argument that stands for the result of step N (``$N.field``
-for a field of it), found in a plan and filled in when the step runs."""
+for a field of it), found in a plan and filled in when the step runs.
+
+``$$N`` is the literal text ``$N`` (``literal`` writes it): a user's quoted "I paid $0" is
+text, never step 0's result."""
 
 from __future__ import annotations
 
@@ -10,14 +13,21 @@ from .._common.errors import ToolError
 from .._common.jsondata import show
 
 REFERENCE = re.compile(r"^\$(\d+)((?:\.[A-Za-z_]\w*|\.\d+)*)$")
-EMBEDDED_REFERENCE = re.compile(r"\$(\d+)((?:\.[A-Za-z_]\w*|\.\d+)*)")
+EMBEDDED_REFERENCE = re.compile(r"\$(\$(?=\d))|\$(\d+)((?:\.[A-Za-z_]\w*|\.\d+)*)")  # group 1: an escape
+
+
+def literal(text: str) -> str:
+    """``text`` as a plan argument that means exactly ``text``: each ``$`` before a digit
+    doubled, so no reference is read in it."""
+    return re.sub(r"\$(?=\d)", "$$", text)
 
 
 def references(value: Any) -> Iterator[int]:
     """Every step index that ``"$N"`` strings inside ``value`` point to."""
     if isinstance(value, str):
         for match in EMBEDDED_REFERENCE.finditer(value):
-            yield int(match.group(1))
+            if match.group(2) is not None:
+                yield int(match.group(2))
     elif isinstance(value, dict):
         for item in value.values():
             yield from references(item)
@@ -47,7 +57,7 @@ def resolve(value: Any, inputs: dict[int, Any]) -> Any:
         if whole:
             return lookup(inputs[int(whole.group(1))], whole.group(2))
         return EMBEDDED_REFERENCE.sub(
-            lambda m: show(lookup(inputs[int(m.group(1))], m.group(2))), value
+            lambda m: "$" if m.group(1) else show(lookup(inputs[int(m.group(2))], m.group(3))), value
         )
     if isinstance(value, dict):
         return {k: resolve(v, inputs) for k, v in value.items()}

@@ -11,7 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 NUMBER = re.compile(r"(?<![\w.$])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.$])-?\.\d+(?![\w])")
-QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<!\w)'([^']+)'(?!\w)")
+#: A quoted string: "double", “typographic double”, ‘typographic single’ or 'single'. Inside
+#: single quotes an apostrophe between two word characters belongs to the text ('don't stop'),
+#: but only when the plain reading finds no closing quote ("how many a's are in 'banana'").
+QUOTED = re.compile(
+    r"\"([^\"]+)\""
+    r"|“([^”]+)”"
+    r"|‘((?:[^’]|(?<=\w)’(?=\w))+?)’(?!\w)"
+    r"|(?<!\w)'([^']+)'(?!\w)"
+    r"|(?<!\w)'((?:[^']|(?<=\w)'(?=\w))+?)'(?!\w)"
+)
 STEP_REFERENCE = re.compile(r"\b(?:step|result)\s+(?:#|no\.?\s*)?(\d+)\b", re.I)
 
 
@@ -24,7 +33,15 @@ def numbers(text: str) -> list[Decimal]:
 
 def quoted(text: str) -> list[str]:
     """The strings quoted in ``text`` ("double", “curly” or 'single'), as written."""
-    return [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
+    return [value for _, _, value in quoted_spans(text)]
+
+
+def quoted_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each quoted string of ``text`` as ``(start, end, value)``: ``text[start:end]`` is the
+    string with its quotes, ``value`` what is between them, byte for byte. The one rule of
+    what a quote is, for the offline planner and every parser (a parser that slots quoted
+    strings out of a clause before reading its words uses this)."""
+    return [(m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in QUOTED.finditer(text)]
 
 
 

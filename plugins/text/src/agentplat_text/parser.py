@@ -17,10 +17,8 @@ import functools
 import re
 from collections.abc import Callable
 
-from agentplat import Clause, ToolCall, ref
+from agentplat import Clause, ToolCall, quoted_spans, ref
 
-#: The same quoted-string rule as the core's offline planner (``Clause.quoted``).
-_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<!\w)'([^']+)'(?!\w)")
 _SLOT = re.compile(r"⟨(\d+)⟩")
 
 _LEADING = re.compile(
@@ -243,11 +241,11 @@ def frame(text: str) -> tuple[str, list[str]]:
     quoted: list[str] = []
     pieces: list[str] = []
     last = 0
-    for match in _QUOTED.finditer(text):
-        pieces.append(text[last : match.start()].lower())
+    for start, end, value in quoted_spans(text):  # the core's rule of what a quote is
+        pieces.append(text[last:start].lower())
         pieces.append(f"⟨{len(quoted)}⟩")
-        quoted.append(next(g for g in match.groups() if g))
-        last = match.end()
+        quoted.append(value)
+        last = end
     pieces.append(text[last:].lower())
     framed = " ".join("".join(pieces).replace("’", "'").split())
     framed = framed.rstrip(" ?.!")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from ..._common.errors import NoCapableAgent, PlanningError
 from ..._common.wording import in_quotes
 from ..._plan.graph import Plan, Step
-from ..._plan.refs import references
+from ..._plan.refs import REFERENCE, literal, references
 from ..._plugin.registry import Registry
 from . import reading
 from ..._plugin.parsing import Clause, Produced, ToolCall
@@ -39,6 +39,8 @@ class _State:
 class OfflinePlanner:
     def __init__(self, registry: Registry):
         self.registry = registry
+        self._masked = reading.Masked("")  # the request being planned, its quoted text masked
+        self._why: list[str] = []  # why tools that would fit a clause cannot take it (said on refusal)
         # an agent with its own parser has said what it serves: the generic router does not
         # second-guess it ("reverse the order of my meetings" is not text.reverse)
         self._descriptions: dict[tuple[str, str | None], set[str]] = {}
@@ -53,11 +55,13 @@ class OfflinePlanner:
             raise PlanningError("the request is empty")
         state = _State()
         previous: tuple[reading.Segment, _State] | None = None  # last segment, state before it
-        pieces = reading.segments(request)
+        self._masked = masked = reading.mask(request)  # quoted text is opaque to every rule below
+        pieces = reading.segments(masked.text)
         position = 0
         while position < len(pieces):
             segment = pieces[position]
             position += 1
+            self._why = []
             routed = self._route_span(segment.text, segment.chained, state)
             # "the sum of 4, 5 and 6": a piece that serves nothing alone may go on after its comma
             ahead = position
@@ -78,14 +82,17 @@ class OfflinePlanner:
                     segment, routed, state = joined, merged, previous[1]
             if routed is None:
                 whole = " ".join(request.split())
-                part = "" if segment.text == whole.rstrip(".?! ") else f" (the part {in_quotes(segment.text)})"
+                shown = masked.restore(segment.text)
+                alone = segment.text == " ".join(masked.text.split()).rstrip(".?! ")
+                part = "" if alone else f" (the part {in_quotes(shown)})"
                 withheld = "".join(
                     f"; agent {name!r} is withheld: registered by both {' and '.join(owners)}, choose one with "
                     f"[agents] {name} = " + " or ".join(f'"{o}"' for o in owners) + " in config.toml"
                     for name, owners in self.registry.contested.items())
+                reasons = "".join(f"; {reason}" for reason in list(dict.fromkeys(self._why))[:3])
                 raise NoCapableAgent(
                     f"no installed agent can handle {in_quotes(whole)}{part} "
-                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'}){withheld}"
+                    f"(installed agents: {', '.join(sorted(self.registry.agents)) or 'none'}){withheld}{reasons}"
                 )
             previous = (segment, state)
             state = routed
@@ -138,12 +145,14 @@ class OfflinePlanner:
         return None
 
     def route_clause(self, text: str, chained: bool, state: _State) -> Step | None:
+        """One clause (masked: its quoted strings are tokens) as one step, or ``None``."""
         index = len(state.steps)
         previous = state.previous
         # only a clause that names a result ("the word count") needs what earlier steps made
         described = self._described(state) if reading.NAMED_REFERENCE.search(text) else None
+        restore = self._masked.restore
         clause = Clause(
-            text=reading.plain_references(text, described) if described else text,
+            text=restore(reading.plain_references(text, described) if described else text),
             index=index,
             references=reading.resolve_references(
                 text, index=index, previous=previous, frontier=state.frontier, earlier=described
@@ -151,8 +160,8 @@ class OfflinePlanner:
             earlier=list(state.produced),
             previous=previous,
             chained=chained,
-            numbers=reading.numbers(text),
-            quoted=reading.quoted(text),
+            numbers=reading.numbers(restore(text)),
+            quoted=reading.quoted(restore(text)),
         )
         call = self.parse(clause)
         if call is None:
@@ -185,5 +194,26 @@ class OfflinePlanner:
             except Exception:  # noqa: BLE001 - a faulty parser must not break planning
                 call = None
             if call is not None:
-                return replace(call, agent=call.agent or parser.agent)
-        return route(clause, self.index)
+                return _literal(replace(call, agent=call.agent or parser.agent), clause)
+        call = route(clause, self.index, self._why)
+        return None if call is None else _literal(call, clause)
+
+
+def _literal(call: ToolCall, clause: Clause) -> ToolCall | None:
+    """``call`` with the quoted text in its arguments kept literal: "$0" a user quoted is
+    text, written ``$$0`` in the plan, never step 0's result. ``None`` when that cannot be
+    told apart (a quoted "$0" in a clause that also points at step 0, or quoted "$N" text
+    inside a longer argument a parser made)."""
+    risky = [q for q in clause.quoted if "$" in q and literal(q) != q]
+    if not risky:
+        return call
+    if clause.references and any(REFERENCE.match(q) for q in risky):
+        return None
+    args = {}
+    for name, value in call.args.items():
+        if isinstance(value, str) and value in risky:
+            value = literal(value)
+        elif isinstance(value, str) and any(q in value for q in risky):
+            return None
+        args[name] = value
+    return replace(call, args=args)

@@ -1,11 +1,17 @@
-"""Reading a request: clauses, numbers, quoted strings and references to earlier results."""
+"""Reading a request: clauses, numbers, quoted strings and references to earlier results.
+
+Quoted text is the user's literal text: ``mask`` turns each quoted string into one opaque
+token before anything splits or rewrites the request (sentence ends, commas, "and", "then",
+runs of spaces inside quotes are not the request's), and ``Masked.restore`` puts it back
+byte for byte in the clause a parser sees.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from ..._plugin.parsing import STEP_REFERENCE, numbers, quoted  # noqa: F401 - the planner reads them from here
+from ..._plugin.parsing import STEP_REFERENCE, numbers, quoted, quoted_spans  # noqa: F401 - the planner reads them from here
 
 SEQUENCE_WORDS = r"(?:and\s+then|then|after\s+that|afterwards|next|finally|and\s+finally)"
 _DELIMITER = re.compile(
@@ -29,6 +35,41 @@ ONE_REFERENCE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Masked:
+    """A request whose quoted strings are opaque tokens: ``text`` has ``marker`` + one
+    private-use character per quoted string + ``marker`` where ``spans[i]`` (quotes included)
+    stood. No rule of the planner reads such a token as a word, number or delimiter."""
+
+    text: str
+    spans: tuple[str, ...] = ()
+    marker: str = ""
+
+    def restore(self, text: str) -> str:
+        """``text`` (a piece of ``self.text``) with its quoted strings back as written."""
+        if not self.spans:
+            return text
+        return re.sub(re.escape(self.marker) + r"(.)" + re.escape(self.marker),
+                      lambda m: self.spans[ord(m.group(1)) - _SLOT_BASE], text, flags=re.S)
+
+
+_SLOT_BASE = 0xF0000  # supplementary private use plane A: 65,534 quoted strings per request
+
+
+def mask(request: str) -> Masked:
+    """``request`` with each quoted string replaced by an opaque token (see ``Masked``)."""
+    spans = quoted_spans(request)
+    if not spans:
+        return Masked(request)
+    marker = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in request)
+    pieces, last = [], 0
+    for i, (start, end, _) in enumerate(spans[: 0xFFFE]):
+        pieces += [request[last:start], marker, chr(_SLOT_BASE + i), marker]
+        last = end
+    pieces.append(request[last:])
+    return Masked("".join(pieces), tuple(request[a:b] for a, b, _ in spans[: 0xFFFE]), marker)
+
+
 @dataclass
 class Segment:
     """A piece of the request between sequencing words; ``chained`` if one led into it."""
@@ -38,7 +79,10 @@ class Segment:
 
 
 def segments(request: str) -> list[Segment]:
-    """Split on sentence ends, commas and sequencing words ("then", "after that", ...)."""
+    """Split on sentence ends, commas and sequencing words ("then", "after that", ...).
+
+    Give it a masked request (``mask(request).text``): quoted text is not the request's
+    punctuation. The pieces are masked too."""
     text = " ".join(request.split()).rstrip(".?! ")
     pieces = _DELIMITER.split(text)  # text, delimiter, text, delimiter, ...
     out: list[Segment] = []

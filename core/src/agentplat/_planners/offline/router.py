@@ -6,31 +6,14 @@ third-party tool is routed with no extra code.
 
 from __future__ import annotations
 
-import re
 import typing
 from decimal import Decimal
 from typing import Any
 
 from ..._plugin.tools import Tool
 from ..._plugin.parsing import Clause, ToolCall, ref
-
-STOPWORDS = frozenset(
-    """a an the of to in on at for from by with and or is are was be what whats what's how
-    please can could would you me my i it its this that these those then now some any
-    do does tell give get show calculate compute find about like as into than current""".split()
-)
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")  # letters of any script: "más" is one word, not "m" + "s"
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "es", "s", "ed"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+from . import arguments
+from .arguments import STOPWORDS, stem as _stem, words  # noqa: F401 - one rule of words for the router
 
 
 class ToolIndex:
@@ -107,22 +90,46 @@ def free_text(text: str, vocabulary: set[str], examples: list[str] = ()) -> str:
     if start == 0:
         while start < len(tokens) and stems[start] and all(w in vocabulary or w in STOPWORDS for w in stems[start]):
             start += 1
+    if start == 0:
+        return ""  # no trigger word of the tool's leads to it: the clause is not the tool's text
     end = len(tokens)
     while end > start and all(w in STOPWORDS for w in words(tokens[end - 1])):
         end -= 1
     return " ".join(tokens[start:end]).strip(" ,.?!\"'")
 
 
-def fill_arguments(tool: Tool, clause: Clause, vocabulary: set[str]) -> dict[str, Any] | None:
-    """Arguments for ``tool`` from the clause, by parameter type; ``None`` if one is missing."""
+def fill_arguments(tool: Tool, clause: Clause, vocabulary: set[str], why: list[str] | None = None) -> dict[str, Any] | None:
+    """Arguments for ``tool`` from the clause; ``None`` if one is missing or cannot be settled
+    (``why`` then gets the reason when it is worth telling the user).
+
+    The clause's values (quoted strings, URLs, paths) go to string parameters by the words that
+    lead to them (``arguments.assign``); numbers to number parameters in order; a required
+    string left over takes the clause's other words (a tool that reads, with no values in the
+    clause) or an earlier result the clause points at. A tool that acts takes only what the
+    request names: no leftover words, no order, each value once.
+    """
     fields = tool.args_model.model_fields
+    why = why if why is not None else []
+    label = f"{tool.agent}.{tool.name}" if tool.agent else tool.name
+    strings = [n for n, f in fields.items() if _kind(f.annotation) == "string"]
+    required = {n for n, f in fields.items() if f.is_required()}
+    found = arguments.values(clause.text)
+    args: dict[str, Any] = {}
+    if found:
+        own = own_words(tool) | (set() if tool.acts else vocabulary)
+        settled = arguments.assign(tool, strings, required, found,
+                                   {n: f.description or "" for n, f in fields.items()}, own)
+        if isinstance(settled, arguments.Unsettled):
+            if strings:
+                why.append(settled.reason)
+            return None
+        args.update(settled)
     numbers = list(clause.numbers)
-    quoted = list(clause.quoted)
     needed_numbers = [n for n, f in fields.items() if _kind(f.annotation) in ("number", "integer")]
     missing_numbers = max(0, sum(1 for n in needed_numbers if fields[n].is_required()) - len(numbers))
     inputs = clause.inputs(missing_numbers) if missing_numbers else []
-    args: dict[str, Any] = {}
     text_used = False
+    by_order = 0
     for name, field in fields.items():
         kind = _kind(field.annotation)
         if kind in ("number", "integer"):
@@ -133,16 +140,28 @@ def fill_arguments(tool: Tool, clause: Clause, vocabulary: set[str]) -> dict[str
                 if kind == "integer" and value != value.to_integral_value():
                     return None
                 args[name] = int(value) if kind == "integer" else value
-        elif kind == "string":
-            if quoted:
-                args[name] = quoted.pop(0)
-            elif not text_used and (text := free_text(clause.text, vocabulary, tool.examples)):
+                by_order += 1
+        elif kind == "string" and name not in args:
+            if not found and not tool.acts and not text_used and (text := free_text(clause.text, vocabulary, tool.examples)):
                 args[name], text_used = text, True
-            elif clause.references and field.is_required():
+            elif clause.references and field.is_required() and not (tool.acts and _open(strings, required, args) > 1):
                 args[name] = ref(clause.references[-1])
         if name not in args and field.is_required():
+            if tool.acts and kind in ("string", "number", "integer"):
+                why.append(f"{label} changes something, so the request must name its {name} "
+                           f"(say \"{arguments.example_cue(name)}\")")
+            elif tool.acts:
+                why.append(f"{label} changes something and needs its {name} written out in full, "
+                           f"which the offline planner does not build from words")
             return None
+    if tool.acts and by_order > 1:
+        why.append(f"the request does not say which of its numbers is which argument of {label}")
+        return None
     return args
+
+
+def _open(strings: list[str], required: set[str], args: dict[str, Any]) -> int:
+    return sum(1 for n in strings if n in required and n not in args)
 
 
 def attached(param: str, text: str, value: Decimal) -> bool:
@@ -173,12 +192,61 @@ def _understood(tool: Tool, clause: Clause, vocabulary: set[str]) -> bool:
     return all(_stem(w) in own for w in content)
 
 
-def route(clause: Clause, index: ToolIndex) -> ToolCall | None:
-    """The best-matching tool whose required arguments the clause can fill."""
-    for _score, tool, vocabulary in index.rank(clause.text):
-        if not _understood(tool, clause, vocabulary):
+def own_words(tool: Tool) -> set[str]:
+    """The stems of a tool's own words: its name, description, examples and parameters."""
+    fields = tool.args_model.model_fields
+    texts = (tool.name.replace("_", " "), tool.description, *tool.examples,
+             *(n.replace("_", " ") for n in fields), *(f.description or "" for f in fields.values()))
+    return {_stem(w) for text in texts for w in words(text)}
+
+
+def _foreign(tool: Tool, clause: Clause) -> list[str]:
+    """The words of the clause (outside its values) that are neither the tool's own nor words
+    that name one of its parameters ("named", "file" for a path). A tool that acts is chosen only for a clause that
+    reads entirely in its terms: "create an entity named 'Alice'" is not a request to create a
+    directory."""
+    fields = tool.args_model.model_fields
+    own = own_words(tool) | arguments.NAMING_VERBS
+    for name, field in fields.items():  # and the words that name one of its parameters ("file" for a path)
+        own |= set().union(*arguments.cues_of(name, field.description or ""))
+    content = [w for w in words(arguments.without_values(clause.text))
+               if w not in STOPWORDS and not w.replace(".", "").isdigit()]
+    return [w for w in dict.fromkeys(content) if _stem(w) not in own]
+
+
+#: Verbs that ask for a change: a clause that says one is served by a tool that acts, or by a
+#: tool whose own words include the verb ("add 3 and 4"), never by another tool that reads
+#: ("save it to the file 'x'" is not ``read_file``).
+CHANGE_VERBS = frozenset(_stem(w) for w in """save write create delete remove erase move rename add make
+    update set put send post upload overwrite append insert edit modify store register submit publish
+    deploy install uninstall drop truncate copy archive""".split())
+
+
+def _asks_a_change(tool: Tool, clause: Clause, vocabulary: set[str]) -> bool:
+    asked = {_stem(w) for w in words(arguments.without_values(clause.text))} & CHANGE_VERBS
+    return bool(asked - own_words(tool) - vocabulary)
+
+
+def route(clause: Clause, index: ToolIndex, why: list[str] | None = None) -> ToolCall | None:
+    """The best-matching tool whose required arguments the clause can fill. The words the
+    user quoted (or wrote as a URL or path) are data: they do not choose the tool."""
+    why = why if why is not None else []
+    floor = 0.0
+    for score, tool, vocabulary in index.rank(arguments.without_values(clause.text)):
+        if score < floor:
+            break
+        if not _understood(tool, clause, vocabulary) or (not tool.acts and _asks_a_change(tool, clause, vocabulary)):
             continue
-        args = fill_arguments(tool, clause, vocabulary)
+        told = len(why)
+        if tool.acts and (foreign := _foreign(tool, clause)):
+            label = f"{tool.agent}.{tool.name}" if tool.agent else tool.name
+            why.append(f"{label} changes something, and the request asks for more than it does "
+                       f"({', '.join(foreign[:5])})")
+            args = None
+        else:
+            args = fill_arguments(tool, clause, vocabulary, why)
+        if args is None and tool.acts and len(why) > told:
+            floor = score  # the request reads best as this act: a tool it fits less well is a guess
         if args is not None:
             return ToolCall(tool=tool.name, args=args, agent=tool.agent)
     return None
