@@ -12,7 +12,18 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from agentplat import Agent, AgentplatError, Registry, run_request, tool
+from agentplat import Agent, AgentplatError, Approvals, Registry, ToolError, run_request, tool
+
+#: the one folder the notes tools may touch (set by the test): a wrong argument fails the call
+#: instead of writing a file where the tests run
+FOLDER: list[Path] = []
+
+
+def inside(path: str) -> Path:
+    resolved = Path(path).resolve()
+    if not FOLDER or FOLDER[0] not in resolved.parents:
+        raise ToolError(f"{path!r} is not a note in the notes folder")
+    return resolved
 
 
 @tool(effect="write")
@@ -23,7 +34,7 @@ async def write_note(path: str, content: str) -> str:
         path: The note file to write.
         content: The text to put in the note.
     """
-    Path(path).write_text(content, encoding="utf-8")
+    inside(path).write_text(content, encoding="utf-8")
     return f"wrote {len(content)} characters"
 
 
@@ -35,7 +46,7 @@ async def move_note(source: str, destination: str) -> str:
         source: The note file to move.
         destination: Where the note goes.
     """
-    Path(source).rename(destination)
+    inside(source).rename(inside(destination))
     return "moved"
 
 
@@ -46,7 +57,7 @@ async def delete_note(path: str) -> str:
     Args:
         path: The note file to delete.
     """
-    Path(path).unlink()
+    inside(path).unlink()
     return "deleted"
 
 
@@ -93,6 +104,7 @@ def cases(folder: Path) -> list[tuple[str, dict[str, str], dict[str, str] | None
 def test_requests_that_name_writing_tools_act_as_named_or_are_refused(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
+    FOLDER[:] = [folder.resolve()]
     loaded = Registry.load()
     notes = Agent(name="notes", description="Keeps note files.", tools=[write_note, move_note, delete_note])
     registry = Registry(agents={**loaded.agents, "notes": notes}, models=loaded.models, parsers=loaded.parsers)
@@ -103,7 +115,9 @@ def test_requests_that_name_writing_tools_act_as_named_or_are_refused(tmp_path):
         for name, text in before.items():
             (folder / name).write_text(text, encoding="utf-8")
         try:
-            result = asyncio.run(run_request(request, model="offline", engine="inline", registry=registry))
+            # what is planned is the question here: every call is approved (approval has its own tests)
+            result = asyncio.run(run_request(request, model="offline", engine="inline", registry=registry,
+                                             approvals=Approvals(yes=True)))
             succeeded = result.status == "succeeded"
         except AgentplatError:
             succeeded = False
