@@ -272,3 +272,20 @@ def test_the_reference_filesystem_server_from_npm(home, tmp_path):
     assert "[" not in marks["read_text_file"].split(":")[0] and "[" not in marks["list_directory"].split(":")[0]
     ran = agentplat(home, "run", f"Read the text file '{project / 'files' / 'a.txt'}'", cwd=tmp_path, timeout=180)
     assert ran.code == 0 and "hello from a file" in ran.stdout, ran.stderr
+
+    # a tool that writes is never run on a vague request, nor without approval
+    files = project / "files"
+    target = files / "new.txt"
+    for vague in ("Create an entity named Alice of type person", f"Write 'hello' '{target}'",
+                  "Make a directory for the report", f"Write 'hello' to '{target}' and 'other'"):
+        refused = agentplat(home, "run", vague, cwd=tmp_path, timeout=180)
+        assert refused.code != 0 and "Traceback" not in refused.stderr, (vague, refused.stdout)
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert sorted(p.name for p in files.iterdir()) == ["a.txt"] and not (tmp_path / "hello").exists()
+    unapproved = agentplat(home, "run", f"Write 'hello' to the file '{target}'", cwd=tmp_path, timeout=180)
+    assert unapproved.code != 0 and "fs.write_file" in unapproved.stderr and "--approve" in unapproved.stderr
+    assert not target.exists()
+    approved = agentplat(home, "run", f"Write 'hello' to the file '{target}'", "--approve", "fs.write_file",
+                         cwd=tmp_path, timeout=180)
+    assert approved.code == 0, approved.stderr
+    assert target.read_text() == "hello"
