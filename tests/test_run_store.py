@@ -228,11 +228,12 @@ def test_a_damaged_run_store_names_itself_and_does_not_stop_a_run(home):
     env = {"AGENTPLAT_MODEL": "offline", "AGENTPLAT_ENGINE": "inline"}
     result = run_cli("run", "What is 2 plus 3", env=env)
     assert result.code == 0 and "Answer: 5" in result.stdout
-    assert f"the run store {home / 'runs.db'} cannot be used" in result.stderr and "not recorded" in result.stderr
+    assert f"the run store {home / 'runs.db'} is damaged" in result.stderr and "not recorded" in result.stderr
     listed = run_cli("runs", env=env)
     assert listed.code == 1
     assert listed.stderr.strip().splitlines() == [
-        f"agentplat: error: the run store {home / 'runs.db'} cannot be used (file is not a database); move it "
+        f"agentplat: error: the run store {home / 'runs.db'} is damaged (file is not a database); recover it with: "
+        f"sqlite3 {home / 'runs.db'} \".recover\" | sqlite3 fixed.db (then put fixed.db in its place), or move it "
         "aside (e.g. to runs.db.bad) and agentplat starts a new one"]
 
 

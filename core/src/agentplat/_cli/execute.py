@@ -25,12 +25,15 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     Ctrl-C or SIGTERM cancels running steps, marks the run interrupted and says how to resume it.
     """
     from .printing import RunPrinter
-    from .._run.recorded import DamagedStore, open_store
+    from .._run.recorded import DamagedStore, best_effort, open_store
+
+    def unrecorded(exc: DamagedStore) -> None:  # a run does not need the history to work
+        click.echo(f"agentplat: warning: {redact(_first_line(exc))}; this run is not recorded", err=True)
 
     try:
-        store = open_store()
-    except DamagedStore as exc:  # a run does not need the history to work
-        click.echo(f"agentplat: warning: {exc}; this run is not recorded", err=True)
+        store = best_effort(open_store(), on_failure=unrecorded)
+    except DamagedStore as exc:
+        unrecorded(exc)
         store = None
     live = not as_json and sys.stdout.isatty()
     if live:

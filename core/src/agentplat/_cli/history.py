@@ -144,6 +144,6 @@ def resume(run_id: str, as_json: bool, model: str | None, approve: tuple[str, ..
             click.echo(json.dumps(recorded.to_json(), indent=2, ensure_ascii=False))
         click.echo(f"Run {recorded.run_id} already finished (succeeded); nothing to resume.", err=as_json)
         return
-    execute_and_report(lambda listener, store_, approvals: resume_run(recorded.run_id, store=store, model=model,
+    execute_and_report(lambda listener, store_, approvals: resume_run(recorded.run_id, store=store_, model=model,
                                                                       listener=listener, approvals=approvals),
                        run_id=recorded.run_id, as_json=as_json, approve=approve, yes=yes)

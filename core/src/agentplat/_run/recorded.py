@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from .._store.runs import DamagedStore, RunStore, run_store
+from .._store.runs import DamagedStore, RunStore, best_effort, run_store
 
-__all__ = ["DamagedStore", "open_store"]
+__all__ = ["DamagedStore", "best_effort", "open_store"]
 
 
 def open_store() -> RunStore:

@@ -27,7 +27,7 @@ from .._models.select import exact_spec, select_model
 from .._plan.graph import Plan, Step
 from .._planners.planned import Planned
 from .._plugin.registry import Registry, get_registry
-from .._store.runs import StoreRecorder
+from .._store.runs import StoreRecorder, best_effort
 from .result import RunResult, call_log
 
 __all__ = ["ActionCall", "Approvals", "NotApproved", "RunResult", "StepResult", "abandoned_calls", "load_result", "new_run_id", "plan_request", "resume_run", "run_request"]
@@ -71,7 +71,9 @@ async def run_request(
     ``model`` is a name (``offline``, ``openai:gpt-4o``) or a ``Model`` object; it is chosen
     once and serves the whole run. With a ``store`` the run is recorded as it goes (plan,
     steps, LLM calls, the exact model) so it can be inspected and resumed, by one process at a
-    time (``RunBusy`` otherwise); an interruption marks it ``interrupted`` and re-raises.
+    time (``RunBusy`` otherwise); an interruption marks it ``interrupted`` and re-raises. A store
+    that fails while recording (damaged, locked, read-only, full) warns once (``StoreWarning``)
+    and the run goes on unrecorded.
 
     A tool call that writes or destroys runs only if ``approvals`` allows it (default: the
     ``[approvals]`` table of config.toml, and no one to ask: an unapproved call fails its step).
@@ -81,6 +83,7 @@ async def run_request(
     registry = registry or get_registry()
     chosen = select_model(registry, model)  # once per run, and a misconfigured model fails fast
     run_id = run_id or new_run_id()
+    store = best_effort(store)  # a store that fails warns once; the run goes on unrecorded
     with store.lease(run_id) if store is not None else contextlib.nullcontext():  # one process per run
         if store is not None:
             store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
@@ -122,6 +125,7 @@ async def resume_run(
                                  refused=r["refused"], approvals=r["approvals"])
             for r in rows if r["status"] == "succeeded" and plan is not None
         }
+        store = best_effort(store)  # from here on the run is recorded as well as the store allows
         if plan is None:
             store.forget_steps(run_id)
         paid = store.llm_calls(run_id)

@@ -1,6 +1,9 @@
 """The run store: every run, its plan, steps and LLM calls in SQLite, safe across processes.
 
-WAL mode and a busy timeout let several ``agentplat`` processes write at once. LLM calls
+WAL mode and a bounded busy timeout (``AGENTPLAT_STORE_TIMEOUT`` seconds) let several
+``agentplat`` processes write at once. Any SQLite error becomes ``DamagedStore``, whose one line
+names the file, the real cause (damaged, locked, read-only, disk full) and the way out; a run
+records through ``BestEffortStore``, which warns once and goes on unrecorded. LLM calls
 are stored with their responses so a resumed run replays them instead of paying again.
 Secrets never reach the store: request headers are not recorded, and values that look
 like API keys are masked before anything is written.
@@ -8,12 +11,16 @@ like API keys are masked before anything is written.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, overload
@@ -21,7 +28,7 @@ from typing import Any, Iterator, overload
 from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
 from .._common.secrets import redact
-from .._common.settings import data_dir
+from .._common.settings import data_dir, number
 from .lease import run_lease, unless_held
 
 SCHEMA = """
@@ -97,13 +104,60 @@ def store_path() -> Path:
     return data_dir() / "runs.db"
 
 
-class DamagedStore(AgentplatError):
-    """The run store's file cannot be used; the message says which file and what to do."""
+def store_timeout() -> float:
+    """How long a write waits for another process's lock before giving up (seconds)."""
+    return number("AGENTPLAT_STORE_TIMEOUT", 10.0, unit="seconds")
 
-    def __init__(self, path: Path, exc: Exception):
-        super().__init__(f"the run store {path} cannot be used ({exc}); move it aside (e.g. to {path.name}.bad) "
-                         "and agentplat starts a new one")
+
+def _cause(path: Path, exc: BaseException) -> tuple[str, str]:
+    """(cause, what to do) for an error of the store at ``path``, from SQLite's words or errno."""
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return "damaged", (f'recover it with: sqlite3 {path} ".recover" | sqlite3 fixed.db (then put fixed.db in '
+                           f"its place), or move it aside (e.g. to {path.name}.bad) and agentplat starts a new one")
+    if "locked" in text or "busy" in text:
+        return "locked", (f"another process holds it longer than {store_timeout():g} s; wait for it, or raise "
+                          "AGENTPLAT_STORE_TIMEOUT")
+    if "readonly" in text or "read-only" in text or code in (errno.EROFS, errno.EACCES, errno.EPERM) or (
+            "unable to open" in text and not os.access(path.parent, os.W_OK)):
+        return "read-only", ("make the file and its folder writable, or set AGENTPLAT_HOME to a writable folder")
+    if "full" in text or code in (errno.ENOSPC, errno.EDQUOT) or _no_space(path):
+        return "disk full", "free space on its disk, or set AGENTPLAT_HOME to a folder on another disk"
+    return "unusable", f"move it aside (e.g. to {path.name}.bad) and agentplat starts a new one"
+
+
+def _no_space(path: Path) -> bool:
+    """The store's disk has no block left (SQLite then often says only "disk I/O error")."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except (OSError, AttributeError):  # no folder, or no statvfs (Windows)
+        return False
+
+
+class DamagedStore(AgentplatError):
+    """The run store cannot be used; the message says which file, why (``cause``: damaged,
+    locked, read-only, disk full, unusable) and what to do, in one line."""
+
+    def __init__(self, path: Path, exc: BaseException):
+        self.cause, advice = _cause(path, exc)
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        state = {"disk full": "is on a full disk", "unusable": "cannot be used"}.get(self.cause, f"is {self.cause}")
+        super().__init__(f"the run store {path} {state} ({reason}); {advice}")
         self.path = path
+
+
+def _sqlite_errors(method):
+    """Any SQLite (or file) error of ``method`` becomes a ``DamagedStore`` naming the file."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise DamagedStore(self.path, exc) from exc
+
+    return wrapper
 
 
 class RunStore:
@@ -111,14 +165,18 @@ class RunStore:
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = store_timeout()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DamagedStore(self.path, exc) from exc
         self._local = threading.local()
         self._initialise()
 
     def _initialise(self) -> None:
         """Create the schema. Switching a new file to WAL takes an exclusive lock that SQLite
         may refuse at once (no busy wait) while other processes create it too: retry."""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.timeout
         while True:
             try:
                 self._connection().executescript(SCHEMA)  # idempotent
@@ -129,7 +187,7 @@ class RunStore:
                     raise DamagedStore(self.path, exc) from exc
                 self._local.conn = None
                 time.sleep(0.05)
-            except sqlite3.DatabaseError as exc:  # a truncated or overwritten file
+            except (sqlite3.Error, OSError) as exc:  # a truncated or overwritten file, a read-only disk
                 raise DamagedStore(self.path, exc) from exc
 
     def _add_columns(self) -> None:
@@ -147,11 +205,11 @@ class RunStore:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
+            conn.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
@@ -164,10 +222,11 @@ class RunStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to report
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     # -- runs ---------------------------------------------------------------------------
 
@@ -175,6 +234,7 @@ class RunStore:
         """Hold the run for this process (see ``lease``): ``RunBusy`` if another has it."""
         return run_lease(self.path.parent, run_id)
 
+    @_sqlite_errors
     def create_run(self, run_id: str, request: str, *, model: str, max_parallel: int,
                    tags: dict[str, str] | None = None) -> None:
         with self.connect() as db:
@@ -186,21 +246,25 @@ class RunStore:
             for key, value in (tags or {}).items():
                 db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", (run_id, key, value))
 
+    @_sqlite_errors
     def mark_running(self, run_id: str) -> None:
         with self.connect() as db:
             db.execute("UPDATE runs SET status='running', ended_at=NULL, error=NULL, pid=? WHERE run_id=?",
                        (os.getpid(), run_id))
 
+    @_sqlite_errors
     def forget_steps(self, run_id: str) -> None:
         """Drop the steps of an incomplete plan before the run is planned again."""
         with self.connect() as db:
             db.execute("DELETE FROM steps WHERE run_id=?", (run_id,))
 
+    @_sqlite_errors
     def save_plan(self, run_id: str, plan_json: dict, complete: bool) -> None:
         with self.connect() as db:
             db.execute("UPDATE runs SET plan_json=?, plan_complete=? WHERE run_id=?",
                        (redact(dumps(plan_json)), int(complete), run_id))
 
+    @_sqlite_errors
     def finish_run(self, run_id: str, *, status: str, answer: str | None, error: str | None,
                    usage: dict[str, int]) -> None:
         with self.connect() as db:
@@ -218,6 +282,7 @@ class RunStore:
                            " error=COALESCE(error, ?) WHERE run_id=? AND status IN ('running', 'waiting')",
                            (f"cancelled: the run {status}" + (f": {redact(error)}" if error else ""), run_id))
 
+    @_sqlite_errors
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         """A run by id or by a unique prefix of it."""
         conn = self._connection()
@@ -244,10 +309,12 @@ class RunStore:
                 run.update(status="interrupted", error=error)
         return run
 
+    @_sqlite_errors
     def tags(self, run_id: str) -> dict[str, str]:
         rows = self._connection().execute("SELECT key, value FROM tags WHERE run_id=?", (run_id,)).fetchall()
         return {r["key"]: r["value"] for r in rows}
 
+    @_sqlite_errors
     def list_runs(self, *, limit: int = 20, status: str | None = None,
                   tags: dict[str, str] | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM runs"
@@ -270,6 +337,7 @@ class RunStore:
 
     # -- steps --------------------------------------------------------------------------
 
+    @_sqlite_errors
     def save_step(self, run_id: str, index: int, step_json: dict) -> None:
         with self.connect() as db:
             db.execute(
@@ -278,6 +346,7 @@ class RunStore:
                 (run_id, index, redact(dumps(step_json))),
             )
 
+    @_sqlite_errors
     def update_step(self, run_id: str, index: int, outcome, inputs: Any = None) -> None:
         with self.connect() as db:
             db.execute(
@@ -292,6 +361,7 @@ class RunStore:
                  run_id, index),
             )
 
+    @_sqlite_errors
     def steps(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._connection().execute(
             "SELECT * FROM steps WHERE run_id=? ORDER BY idx", (run_id,)).fetchall()
@@ -309,6 +379,7 @@ class RunStore:
 
     # -- LLM calls ----------------------------------------------------------------------
 
+    @_sqlite_errors
     def record_llm_call(self, run_id: str, *, step_index: int | None, role: str, model: str,
                         request: dict[str, Any], response: dict[str, Any], latency: float) -> None:
         with self.connect() as db:
@@ -321,6 +392,7 @@ class RunStore:
                  int(response.get("completion_tokens") or 0), latency, time.time()),
             )
 
+    @_sqlite_errors
     def recorded_responses(self, run_id: str, request: dict[str, Any]) -> list[dict[str, Any]]:
         """Responses already received for this exact request in this run, oldest first."""
         rows = self._connection().execute(
@@ -328,6 +400,7 @@ class RunStore:
             (run_id, request_hash(request))).fetchall()
         return [json.loads(r["response_json"]) for r in rows]
 
+    @_sqlite_errors
     def llm_calls(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._connection().execute(
             "SELECT id, step_index, role, model, prompt_tokens, completion_tokens, latency, created_at"
@@ -351,6 +424,68 @@ class StoreRecorder:
     def step_event(self, index: int, outcome) -> None:
         """``outcome`` is the step's ``StepResult``; its inputs are written as it starts."""
         self.store.update_step(self.run_id, index, outcome, outcome.inputs if outcome.status == "running" else None)
+
+
+class StoreWarning(UserWarning):
+    """A run's recording stopped: the store failed (the message says which file and why)."""
+
+
+#: What a read returns once the store failed: nothing recorded.
+_NOTHING = {"steps": list, "llm_calls": list, "recorded_responses": list, "list_runs": list, "tags": dict}
+
+
+class BestEffortStore:
+    """A run's view of a store: the first store error is reported once (``on_failure``, by
+    default a ``StoreWarning``) and from then on the run goes on unrecorded, so finished work
+    and the answer are never lost to a damaged, locked, read-only or full store."""
+
+    def __init__(self, store: RunStore, on_failure=None):
+        self.store = store
+        self.path = store.path
+        self.failure: DamagedStore | None = None
+        self._on_failure = on_failure or _warn
+
+    def _failed(self, exc: DamagedStore) -> None:
+        if self.failure is None:
+            self.failure = exc
+            self._on_failure(exc)
+
+    @contextmanager
+    def lease(self, run_id: str):
+        """The run's lease; a lock folder that cannot be written is a store failure too."""
+        with contextlib.ExitStack() as stack:
+            if self.failure is None:
+                try:
+                    stack.enter_context(self.store.lease(run_id))
+                except OSError as exc:
+                    self._failed(DamagedStore(self.path, exc))
+            yield
+
+    def __getattr__(self, name: str):
+        attr = getattr(self.store, name)
+        if not callable(attr):
+            return attr
+
+        def guarded(*args, **kwargs):
+            if self.failure is None:
+                try:
+                    return attr(*args, **kwargs)
+                except DamagedStore as exc:
+                    self._failed(exc)
+            return _NOTHING[name]() if name in _NOTHING else None
+
+        return guarded
+
+
+def _warn(exc: DamagedStore) -> None:
+    warnings.warn(f"{exc}; the run goes on unrecorded", StoreWarning, stacklevel=2)
+
+
+def best_effort(store, on_failure=None):
+    """``store`` for recording a run (``None`` stays ``None``; one already wrapped is kept)."""
+    if store is None or isinstance(store, BestEffortStore):
+        return store
+    return BestEffortStore(store, on_failure)
 
 
 _stores: dict[Path, RunStore] = {}
