@@ -139,8 +139,15 @@ class OpenAIChatClient:
         text: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         usage_seen = False
+        cap, received = reply_cap(kwargs.get("max_tokens")), 0
         try:
             async for chunk in stream:
+                received += sum(len(c.delta.content or "") + sum(len(t.function.arguments or "") + len(
+                    t.function.name or "") for t in c.delta.tool_calls or [] if t.function is not None)
+                    for c in chunk.choices)
+                if received > cap:  # a server that ignores max_tokens: stop reading, pay no more
+                    raise ModelError(f"the reply from {self.base_url} passed {cap} characters, more than "
+                                     f"max_tokens allows (AGENTPLAT_MAX_REPLY_BYTES); it was cut off")
                 if chunk.usage:
                     usage_seen = True
                     response.prompt_tokens = chunk.usage.prompt_tokens
@@ -173,6 +180,14 @@ class OpenAIChatClient:
         if not usage_seen:
             _estimate_usage(response, request)
         return response
+
+
+def reply_cap(max_tokens: int | None) -> int:
+    """How much streamed reply (characters of text and tool calls) is read before the call
+    fails: ``AGENTPLAT_MAX_REPLY_BYTES``, else 32 per token of ``max_tokens`` (a token is ~4),
+    at least 1 MB; so a stream that ignores its limit cannot grow without bound."""
+    default = max(1_000_000, 32 * (max_tokens or 0))
+    return number("AGENTPLAT_MAX_REPLY_BYTES", default, kind=int, unit="bytes")
 
 
 def _estimate_usage(response: ChatResponse, request: ChatRequest) -> None:

@@ -18,6 +18,7 @@ Usage::
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import socket
@@ -104,6 +105,9 @@ class Reply:
     ``"cut"`` ends a streamed reply with no finish at all (a server that let another request
     interrupt it does that).
     ``chunk_size`` / ``chunk_delay`` override the server's streaming settings for this reply.
+    ``overrun`` (streamed replies): that many more characters of filler after the content,
+    whatever ``max_tokens`` says, as a server that ignores the limit sends; made as they are
+    sent, and the stream stops when the client hangs up.
     """
 
     content: str | None = None
@@ -111,6 +115,7 @@ class Reply:
     finish_reason: str | None = None
     chunk_size: int | None = None
     chunk_delay: float | None = None
+    overrun: int = 0
 
     @property
     def effective_finish_reason(self) -> str:
@@ -697,7 +702,7 @@ class OpenAIServer:
         limit = body.get("max_tokens")
         if isinstance(limit, int) and reply.content and estimate_tokens(reply.content) > limit:
             reply = Reply(content=reply.content[: limit * 4], tool_calls=reply.tool_calls, finish_reason="length",
-                          chunk_size=reply.chunk_size, chunk_delay=reply.chunk_delay)
+                          chunk_size=reply.chunk_size, chunk_delay=reply.chunk_delay, overrun=reply.overrun)
         completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
         calls = [(tc.id or "call_" + uuid.uuid4().hex[:24], tc) for tc in reply.tool_calls]
@@ -767,14 +772,17 @@ class OpenAIServer:
                 for i in range(0, len(args), size)
             ]
         events = [chunk(d) for d in deltas]
+        filler = "x" * size  # the overrun's chunks are made one at a time as they are sent
+        overrun = (chunk({"content": filler[: min(size, reply.overrun - i)]}) for i in range(0, reply.overrun, size))
+        ending: list[dict] = []
         if reply.finish_reason != "cut":  # "cut": the stream stops short, as an interrupted one does
-            events.append(chunk({}, reply.effective_finish_reason))
+            ending.append(chunk({}, reply.effective_finish_reason))
         if include_usage:
-            events.append(chunk(None, usage=usage))
+            ending.append(chunk(None, usage=usage))
 
         rec.status = 200
         h.start_stream()
-        for n, event in enumerate(events):
+        for n, event in enumerate(itertools.chain(events, overrun, ending)):
             if n > 1:  # the role chunk and the first content chunk go out together
                 self._sleep(gap)
             h.send_chunk(b"data: " + json.dumps(event).encode() + b"\n\n")
