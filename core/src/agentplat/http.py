@@ -114,6 +114,7 @@ async def refuse_untrusted_targets(request: "httpx.Request") -> None:
     reason = grounds.why_not_request(str(request.url))
     if reason:
         raise ToolError(f"refused: {reason}")
+    grounds.requests += 1  # what the tool returns came from outside: data, whatever it declared
 
 
 def origin(url: str) -> str:

@@ -109,7 +109,7 @@ def test_an_injected_exfiltration_to_the_trusted_host_is_refused(http):
     assert collect == []  # only /notes was requested
     assert [seen.path for seen in server.requests] == ["/notes"]
     assert result.steps[0].status == "succeeded"
-    assert "is not in the request, the task or an earlier step's results" in result.steps[0].refused[0]
+    assert "is not in the request or a trusted result" in result.steps[0].refused[0]
 
 
 @pytest.mark.parametrize("engine", ["inline", "flyte"])

@@ -86,6 +86,7 @@ class RunContext:
     step: int | None = None  # the step's index; ``None``: the planner, or a run-level call
     usage: Any = None  # the ``Usage`` every LLM call in this scope adds to
     grounds: "Grounds | None" = None  # what a task step's tool calls may reach
+    sources: dict[int, str] | None = None  # where each of the step's inputs came from (``provenance`` kinds)
     pending: Callable[[], Awaitable[Any]] | None = None  # the call a tracer wraps: a traced function's inputs must be plain data
     decisions: list | None = None  # approval decisions of this step's calls that act, as recorded
 

@@ -17,6 +17,24 @@ def in_quotes(text: str, limit: int = 160) -> str:
     return repr(one)
 
 
+#: how much of a tool's or an agent's description a model reads
+DESCRIPTION_LIMIT = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """A third party's description as a model reads it: control characters (terminal escapes,
+    bidirectional marks) removed, on one line, at most ``limit`` characters. A description is
+    data about a tool, so it cannot bring its own paragraphs, headings or screens of text."""
+    text = " ".join(_CONTROL.sub(" ", str(text or "")).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quoted_description(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """``one_line(text)`` in double quotes (JSON's escapes): visibly a quotation, not prompt text."""
+    return json.dumps(one_line(text, limit), ensure_ascii=False)
+
+
 def describe(error: BaseException, *, first_line: bool = False) -> str:
     """``TypeName: message`` (just ``TypeName`` when there is no message): how an unexpected
     error reads in one line; ``first_line`` keeps only the message's first line."""

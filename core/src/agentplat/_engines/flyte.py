@@ -98,16 +98,19 @@ def approvals_json(ctx: RunContext) -> str:
 
 @env.task
 async def run_step(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1,
-                   request: str = "", approvals_json: str = "") -> str:
+                   request: str = "", approvals_json: str = "", sources_json: str = "") -> str:
     """One step; failures come back as data so the driver keeps other branches going."""
-    return await step_body(step_json, inputs_json, model, run_id, index, request, approvals_json)
+    return await step_body(step_json, inputs_json, model, run_id, index, request, approvals_json, sources_json)
 
 
 async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = "", index: int = -1,
-                    request: str = "", approvals_json: str = "") -> str:
+                    request: str = "", approvals_json: str = "", sources_json: str = "") -> str:
     """The body of every step task: this module's ``run_step`` and, on a cluster, each
-    agent's own ``run_step_<agent>`` (``agentplat.cluster.tasks``)."""
+    agent's own ``run_step_<agent>`` (``agentplat.cluster.tasks``). ``sources_json``: where each
+    input came from (none given: every input is untrusted)."""
     ctx = _task_context(model, run_id, request, approvals_json)
+    if sources_json:
+        ctx = ctx.narrowed(sources={int(k): v for k, v in jsondata.loads(sources_json).items()})
     step = Step.model_validate_json(step_json)
     inputs = {int(k): v for k, v in jsondata.loads(inputs_json).items()}
     return jsondata.dumps((await execute_step(step, index, inputs, ctx)).to_state())
@@ -131,12 +134,12 @@ async def drive_body(
     steps: locally ``run_step`` for all; on a cluster each agent's own environment."""
     ctx = _task_context(model, run_id, request, approvals_json)
 
-    async def execute(step: Step, index: int, inputs: dict[int, Any], _ctx: RunContext) -> StepResult:
+    async def execute(step: Step, index: int, inputs: dict[int, Any], step_ctx: RunContext) -> StepResult:
         # the step's own context reaches a local task through the context variable (``current``)
         task = route(step.agent) if route is not None else run_step
         with flyte.group(f"step {index}: {step.agent}.{step.tool or 'task'}"):
             state = jsondata.loads(await task(step.model_dump_json(), jsondata.dumps(inputs), model, run_id, index,
-                                              request, approvals_json))
+                                              request, approvals_json, jsondata.dumps(step_ctx.sources or {})))
         return StepResult.from_state(state)
 
     done = ({int(i): StepResult.from_state(o) for i, o in jsondata.loads(done_json).items()}

@@ -14,6 +14,7 @@ from .._common import errors
 from .._common.errors import AgentplatError
 from .._common.log import log
 from .._common.context import RunContext, entered
+from .._common.provenance import TRUSTED, UNTRUSTED, URLS, source_of
 from .._common.resources import resource_scope
 from .._llm.usage import Usage, collecting
 from .._plan.graph import Plan, Step
@@ -23,6 +24,38 @@ from .scheduler import PlanFeed, run_dag
 #: Runs one step where the engine runs it: ``execute(step, index, inputs, ctx) -> StepResult``
 #: (``ctx``: the run's context, with its resources).
 ExecuteStep = Callable[[Step, int, dict[int, Any], RunContext], Awaitable[StepResult]]
+
+
+def input_sources(steps: list[Step], index: int, registry: Any) -> dict[int, str]:
+    """Where each dependency's result of step ``index`` came from (``_common.provenance``):
+    ``trusted`` for a closed-world tool fed only trusted results; ``urls`` for an open-world
+    tool that vouches for the URLs it returns (a search); ``untrusted`` for the rest (a page, a
+    remote or MCP answer, a task step of an agent with an open-world tool, and whatever was
+    computed from those)."""
+    known: dict[int, str] = {}
+
+    def source(i: int) -> str:
+        if i not in known:
+            known[i] = UNTRUSTED  # a broken plan's cycle is never trusted
+            known[i] = _source(steps[i], [source(d) for d in steps[i].dependencies if 0 <= d < i], registry)
+        return known[i]
+
+    return {d: source(d) for d in steps[index].dependencies if 0 <= d < len(steps)}
+
+
+def _source(step: Step, inherited: list[str], registry: Any) -> str:
+    try:
+        tools = [registry.tool(step.agent, step.tool)] if step.is_direct else list(registry.agent(step.agent).tools)
+    except Exception:  # noqa: BLE001 - an unknown agent or tool fails in its own step; its result is not trusted
+        return UNTRUSTED
+    outside = [t for t in tools if t.untrusted_results]
+    if not outside:
+        return TRUSTED if all(kind == TRUSTED for kind in inherited) else UNTRUSTED
+    if step.is_direct and not any(kind != TRUSTED for kind in inherited):
+        return source_of(untrusted=True, returns_urls=outside[0].returns_urls)
+    if not step.is_direct and all(t.returns_urls for t in outside) and all(kind == TRUSTED for kind in inherited):
+        return URLS  # a task step's result is its last call's: only URL-vouching tools reach outside
+    return UNTRUSTED
 
 
 class RunListener(Protocol):
@@ -148,7 +181,8 @@ async def drive(
         ctx = ctx.narrowed(resources=resources, step=None, usage=None, grounds=None)
 
         async def by_index(index: int, inputs: dict[int, Any]) -> StepResult:
-            return await execute(steps[index], index, inputs, ctx)
+            sources = input_sources(steps, index, ctx.registry)  # what a task step may trust of its inputs
+            return await execute(steps[index], index, inputs, ctx.narrowed(sources=sources))
 
         with entered(ctx):
             planner = asyncio.ensure_future(planning())

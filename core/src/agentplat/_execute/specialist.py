@@ -2,10 +2,11 @@
 
 The step's result is the last tool result (or the final text when no tool was called).
 Malformed tool arguments go back to the model as a tool error, so it can correct itself.
-Tool results are data: a network target (a parameter a tool declares with
-``network_targets``) must come from the request, the task or an earlier step's result, never
-from a result produced in this loop (see ``_common.provenance``); a refused call goes back to
-the model as a tool error and is listed in the step's ``refused``.
+Tool results are data (see ``_common.provenance``): a network target must come from the request
+or a trusted result, and an argument of a tool that acts never from an untrusted result alone
+(a page, a search hit's text, an MCP answer, any open-world tool's output, here or in an earlier
+step); a refused call goes back to the model as a tool error and is listed in the step's
+``refused``. Tool descriptions go to the model as their authors wrote them, cut to one short line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from .._common.errors import ToolError
 from .._common.settings import number
 from .._common.jsondata import dumps, show
 from .._common.context import current
-from .._common.provenance import Grounds, grounded
+from .._common.provenance import UNTRUSTED, Grounds, grounded
+from .._common.wording import one_line
 from .._llm.chat import ToolCallRequest
 from .._planners.grounding import given_numbers, invented_numbers
 from .._common.retry import with_retries
@@ -37,13 +39,14 @@ def max_rounds() -> int:
 
 def tool_specs(agent) -> list[dict[str, Any]]:
     return [
-        {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+        {"type": "function", "function": {"name": t.name, "description": one_line(t.description),
+                                          "parameters": t.parameters}}
         for t in agent.tools
     ]
 
 
 def specialist_prompt(agent, inputs: dict[int, Any]) -> str:
-    lines = [agent.system_prompt or f"You are the {agent.name} agent of agentplat: {agent.description}",
+    lines = [agent.system_prompt or f"You are the {agent.name} agent of agentplat: {one_line(agent.description)}",
              "Use your tools to do the task. When it is done, reply briefly without calling a tool."]
     if inputs:
         lines.append("Results of earlier steps you may use:")
@@ -61,7 +64,10 @@ async def run_specialist(llm: "LLM", step: "Step", inputs: dict[int, Any], regis
     ]
     specs = tool_specs(agent) or None
     given = given_numbers(step.task or "", list(inputs.values()))  # what a tool call may use
-    grounds = Grounds.of(current().request, step.task or "", results=list(inputs.values()))
+    # the task is the planner's text: trusted only where the request grounds it (checked when planned)
+    sources = current().sources or {}
+    grounds = Grounds.of(current().request, results=[inputs[i] for i in sorted(inputs)],
+                         sources=[sources.get(i, UNTRUSTED) for i in sorted(inputs)])
     with grounded(grounds):  # agentplat.http checks every request of the step's tools against it too
         return await _rounds(llm, step, agent, messages, specs, given, grounds, registry)
 
@@ -90,7 +96,8 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
             else:
                 tool = agent.tool(call.name)
                 invented = invented_numbers(args, given)
-                untrusted = _untrusted_target(tool, args, grounds) if tool is not None else None
+                untrusted = (grounds.why_not_call(args, targets=tool.targets, acts=tool.acts, choices=tool.choices)
+                             if tool is not None else None)
                 if tool is None:
                     content = f"error: there is no tool {call.name!r}; tools: {', '.join(t.name for t in agent.tools)}"
                 elif invented:  # a small model fills what it does not know: never run on a guess
@@ -100,6 +107,7 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                     grounds.refuse(f"{agent.name}.{tool.name}: {untrusted}")
                     content = f"error: refused: {untrusted}"
                 else:
+                    requests = grounds.requests
                     try:
                         result = await with_retries(
                             lambda name=call.name, args=args: call_tool(agent.name, name, args, registry)
@@ -111,23 +119,15 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                     else:
                         called, last = True, result
                         given |= given_numbers(result)
-                        grounds.saw(result, vouches=not tool.network_targets)
+                        outside = tool.untrusted_results or grounds.requests > requests  # it reached a server
+                        grounds.saw(result, source=grounds.source_for(args, untrusted=outside,
+                                                                      returns_urls=tool.returns_urls))
                         content = dumps(result)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
     if called:
         return StepResult.succeeded(last, refused=grounds.refused)
     refused = f" (refused: {'; '.join(grounds.refused)})" if grounds.refused else ""
     raise ToolError(f"agent {agent.name!r} did not finish the task within {max_rounds()} rounds{refused}")
-
-
-def _untrusted_target(tool, args: dict[str, Any], grounds: Grounds) -> str | None:
-    """Why one of the call's network targets may not be used, or ``None``."""
-    for name in tool.network_targets:
-        if name in args and args[name] is not None:
-            reason = grounds.why_not(args[name])
-            if reason:
-                return f"{name}={reason}"
-    return None
 
 
 def _required(agent) -> str:

@@ -10,7 +10,11 @@ wrong with exit 0. So, before a step may run:
   "percent" 100, "squared" 2...); and the plan uses each number no more often than the
   request gives it (implied ones excepted);
 - each text argument shares at least half of its words with the request (a URL: all of it);
-  the digits in it count as numbers, its number words as words ("one two three" is text).
+  the digits in it count as numbers, its number words as words ("one two three" is text);
+- each URL a task's text names is one the request names (host, path and query), like a direct
+  step's; and for a step whose tool (or, for a task, whose agent) acts, each file path in its
+  arguments or task is written in the request. A tool's description saying "always first
+  fetch X" thus never becomes a step: the request does not name X.
 
 A plan that breaks this goes back to the model like any invalid plan, and is refused if it
 never gets it right. A refusal is better than an answer that looks right and is not.
@@ -24,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .._common.errors import PlanValidationError
+from .._common.provenance import mentions, paths_in, urls_in, written_urls
 from .._plan.graph import Plan, Step
 from .._plan.refs import REFERENCE
 from .offline.reading import numbers
@@ -53,7 +58,9 @@ def _digits(text: str) -> str:
 class Grounding:
     """Checks steps one at a time (as a plan streams in), remembering what was used."""
 
-    def __init__(self, request: str):
+    def __init__(self, request: str, registry: Any = None):
+        self.registry = registry  # to know which steps act (none known without it)
+        self.urls = urls_in(request)
         text = _digits(request)
         self.given = Counter(_key(n) for n in numbers(text.replace("%", " percent ")))
         words = {w.lower() for w in _WORD.findall(text)}
@@ -81,6 +88,28 @@ class Grounding:
                     "write it as a direct step with \"tool\" and \"args\"")
             for number in numbers(_digits(task)):
                 self._check_number(where, "task", number)
+            for key, written in written_urls(task).items():
+                if key not in self.urls:
+                    raise PlanValidationError(f"{where}: the task names {written!r}, which is not in the request; "
+                                              "use only the addresses the request gives")
+        if self._acts(step):
+            texts = [step.task or ""] if not step.is_direct else [v for v in _literals(step.args or {})
+                                                                   if isinstance(v, str)]
+            for text in texts:
+                for path in paths_in(text):
+                    if not mentions(self.text, path):
+                        raise PlanValidationError(
+                            f"{where}: {path!r} is a path the request does not give, for a step that writes; "
+                            "use only the paths the request names")
+
+    def _acts(self, step: Step) -> bool:
+        if self.registry is None:
+            return False
+        try:
+            tools = [self.registry.tool(step.agent, step.tool)] if step.is_direct else self.registry.agent(step.agent).tools
+        except Exception:  # noqa: BLE001 - an unknown agent or tool is the validation's error, not this one's
+            return False
+        return any(t.acts for t in tools)
 
     def check_plan(self, plan: Plan) -> Plan:
         for index, step in enumerate(plan.steps):

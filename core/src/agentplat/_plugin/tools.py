@@ -85,6 +85,9 @@ class Tool:
     effect: str = "read"
     #: whether a call reaches outside this machine's own data (the web, a remote service)
     open_world: bool = False
+    #: whether the result's values that are URLs by themselves are addresses the tool vouches
+    #: for (a search's hits), see ``tool(returns_urls=...)``
+    returns_urls: bool = False
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
     _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
@@ -101,6 +104,7 @@ class Tool:
         timeout: float | None = None,
         effect: str | None = None,
         open_world: bool | None = None,
+        returns_urls: bool | None = None,
     ) -> "Tool":
         if not inspect.iscoroutinefunction(function):
             raise TypeError(f"tool {function.__qualname__} must be an async def")
@@ -118,6 +122,7 @@ class Tool:
         timeout = timeout if timeout is not None else getattr(function, "__agentplat_timeout__", None)
         effect = effect if effect is not None else getattr(function, "__agentplat_effect__", "read")
         open_world = open_world if open_world is not None else getattr(function, "__agentplat_open_world__", False)
+        returns_urls = returns_urls if returns_urls is not None else getattr(function, "__agentplat_returns_urls__", False)
         return cls(
             name=name or function.__name__,
             description=description or summary,
@@ -127,6 +132,7 @@ class Tool:
             timeout=_seconds(function.__qualname__, timeout),
             effect=_effect(function.__qualname__, effect),
             open_world=bool(open_world),
+            returns_urls=bool(returns_urls),
             _param_docs=param_docs,
         )
 
@@ -143,6 +149,7 @@ class Tool:
         timeout: float | None = None,
         effect: str = "read",
         open_world: bool = False,
+        returns_urls: bool = False,
     ) -> "Tool":
         """A tool described by a JSON schema (``{"type": "object", "properties": ...}``)
         rather than a signature, for tools that live in another process or service.
@@ -150,7 +157,7 @@ class Tool:
         ``call(**args)`` gets the arguments the step gave, checked against the schema's
         top-level properties and types (the service checks the rest); parameters the step
         left out are not sent, so the service applies its own defaults. ``network_targets``,
-        ``timeout``, ``effect`` and ``open_world`` mean what they mean for :func:`tool`.
+        ``timeout``, ``effect``, ``open_world`` and ``returns_urls`` mean what they mean for :func:`tool`.
         """
         if not inspect.iscoroutinefunction(call):
             raise TypeError(f"tool {name}: call must be an async def")
@@ -166,13 +173,40 @@ class Tool:
         return cls(name=name, description=" ".join((description or name).split()), function=call,
                    examples=list(examples or []), network_targets=tuple(network_targets),
                    timeout=_seconds(name, timeout), effect=_effect(name, effect), open_world=bool(open_world),
-                   _schema=schema)
+                   returns_urls=bool(returns_urls), _schema=schema)
 
     @property
     def acts(self) -> bool:
         """Whether a call changes the world (``write`` or ``destructive``): such a call needs
         the user's approval and arguments the user gave."""
         return self.effect != "read"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The parameters whose values are network destinations: those declared
+        (``network_targets``), any of ``"format": "uri"``, and, for an open-world tool, any whose
+        name or description says it is an address (``url``, ``host``, ``target``, ``endpoint``...).
+        Inside a task step their values must come from trusted text (``_common.provenance``)."""
+        found = list(self.network_targets)
+        for name, prop in self.parameters.get("properties", {}).items():
+            prop = prop if isinstance(prop, dict) else {}
+            described = str(prop.get("description") or "")
+            if name not in found and (prop.get("format") in _URI_FORMATS or (
+                    self.open_world and (_ADDRESS_NAME.search(name) or _ADDRESS_WORD.search(described)))):
+                found.append(name)
+        return tuple(found)
+
+    @property
+    def untrusted_results(self) -> bool:
+        """Whether what a call returns is data from outside (a page, a remote service's answer):
+        an open-world tool's, or one that reaches a network target."""
+        return self.open_world or bool(self.targets)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Parameters that take one of a fixed set of values (an ``enum``): a choice, never a target."""
+        return tuple(name for name, prop in self.parameters.get("properties", {}).items()
+                     if isinstance(prop, dict) and prop.get("enum"))
 
     @property
     def args_model(self) -> type[pydantic.BaseModel]:
@@ -242,6 +276,12 @@ class Tool:
 
     async def __call__(self, **args: Any) -> Any:
         return await self.function(**self.validate_args(args))
+
+
+_URI_FORMATS = ("uri", "uri-reference", "iri", "iri-reference", "url")
+_ADDRESS_NAME = re.compile(r"(?i)(^|_)(url|uri|href|link|endpoint|address|target|host|hostname|website|site|domain)s?$"
+                           r"|(Url|Uri|URL|URI|Host|Target|Address|Endpoint|Link)s?$")
+_ADDRESS_WORD = re.compile(r"(?i)\b(url|uri|href|link|endpoint|address|target|host(name)?|website|domain)s?\b")
 
 
 def _seconds(name: str, timeout: Any) -> float | None:
@@ -329,6 +369,7 @@ def tool(
     timeout: float | None = None,
     effect: str | None = None,
     open_world: bool | None = None,
+    returns_urls: bool | None = None,
 ):
     """Mark an ``async def`` as a tool and attach example phrases the offline planner uses.
 
@@ -346,7 +387,11 @@ def tool(
     ``"destructive"`` (it deletes or overwrites). A ``write`` or ``destructive`` call runs only
     when the user approved it, and the offline planner fills its arguments only from values the
     request names explicitly. ``open_world`` says a call reaches beyond this machine (the web, a
-    remote service).
+    remote service): what it returns is data, never a source of targets for calls that act.
+
+    ``returns_urls`` says the tool returns addresses it vouches for (a search's hits): a value of
+    its result that is a URL by itself may be fetched next. Without it no result "is a URL",
+    whatever it looks like: a page whose whole text is a link vouches for nothing.
     """
 
     def mark(fn: ToolFunction) -> ToolFunction:
@@ -361,6 +406,8 @@ def tool(
             fn.__agentplat_effect__ = _effect(getattr(fn, "__qualname__", "tool"), effect)
         if open_world is not None:
             fn.__agentplat_open_world__ = bool(open_world)
+        if returns_urls is not None:
+            fn.__agentplat_returns_urls__ = bool(returns_urls)
         return fn
 
     return mark(function) if function is not None else mark

@@ -36,8 +36,9 @@ STEP_TASKS: dict[str, Any] = {}
 
 def _step_task(env_spec: environments.EnvironmentSpec):
     async def step(step_json: str, inputs_json: str, model: str = "", run_id: str = "", index: int = -1,
-                   request: str = "", approvals_json: str = "") -> str:
-        return await engine.step_body(step_json, inputs_json, model, run_id, index, request, approvals_json)
+                   request: str = "", approvals_json: str = "", sources_json: str = "") -> str:
+        return await engine.step_body(step_json, inputs_json, model, run_id, index, request, approvals_json,
+                                      sources_json)
 
     step.__name__ = step.__qualname__ = env_spec.task
     step.__module__ = __name__

@@ -17,7 +17,8 @@ from .models import CurrentWeather, Forecast
         "what's the weather like in New York",
         "temperature in Tokyo",
         "how cold is it in Oslo right now",
-    ]
+    ],
+    open_world=True,
 )
 async def current_weather(place: str) -> CurrentWeather:
     """Current weather at a place: temperature (°C and °F), feels-like, sky, humidity and wind.
@@ -34,7 +35,8 @@ async def current_weather(place: str) -> CurrentWeather:
         "forecast for São Paulo",
         "will it rain in London tomorrow",
         "weather forecast for Berlin this week",
-    ]
+    ],
+    open_world=True,
 )
 async def forecast(place: str, days: Annotated[int, Field(ge=1, le=3)] = 3) -> Forecast:
     """Weather forecast for the next days at a place: min/max temperature, sky and chance of rain.

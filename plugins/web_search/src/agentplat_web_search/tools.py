@@ -19,7 +19,9 @@ from .models import SearchResult
         "search the web for the tallest building in the world",
         "find articles about rust async runtimes",
         "what does the web say about quantum computing",
-    ]
+    ],
+    open_world=True,
+    returns_urls=True,  # its hits' addresses may be read next; their titles and snippets stay data
 )
 async def search(query: str, max_results: Annotated[int, Field(ge=1, le=20)] = 5) -> list[SearchResult]:
     """Search the web (or the local documents, per AGENTPLAT_SEARCH_BACKEND) and return the top hits.
@@ -44,6 +46,7 @@ async def search(query: str, max_results: Annotated[int, Field(ge=1, le=20)] = 5
         "open the first result",
     ],
     network_targets=["url"],
+    open_world=True,  # a page is data: it names no address and no value a later call acts on
 )
 async def fetch_page(url: str) -> str:
     """Download a web page and return its readable main text (no menus, banners or footers).
