@@ -332,3 +332,14 @@ def test_a_server_named_like_an_installed_agent_is_left_out_with_one_warning(hom
     assert listed.code == 0, listed.stderr
     assert {a["name"]: a["plugin"] for a in listed.json()}["math"] == "agentplat-mcp"
     assert warnings(listed) == []
+
+
+def test_an_mcp_json_that_is_not_utf8_or_not_json_names_its_line_and_column(home):
+    """A hand-edited mcp.json that is broken leaves the servers out, naming the place to fix."""
+    mcp_json = home / "mcp.json"
+    for content, where in [(b'{"mcpServers": {\n  "a": {"command": "x\xff"}}}', "2:22: not valid UTF-8 text (byte 0xff)"),
+                           (b'{"mcpServers": {\n  "a": {"command": }}}', "2:20: not valid JSON (Expecting value)")]:
+        mcp_json.write_bytes(content)
+        listed = agentplat(home, "agents")
+        assert listed.code == 0 and "Traceback" not in listed.stderr
+        assert listed.stderr.splitlines() == [f"agentplat: warning: MCP servers not loaded: {mcp_json}:{where}"]
