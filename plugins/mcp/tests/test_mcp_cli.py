@@ -325,6 +325,9 @@ def test_a_server_named_like_an_installed_agent_is_left_out_with_one_warning(hom
     plugins = {p["name"]: p for p in agentplat(home, "plugins", "--json").json()}
     assert plugins["agentplat-mcp"]["status"] == plugins["agentplat-math"]["status"] == "ok"
     assert plugins["agentplat-mcp"]["agents"] == ["other"]
+    servers = {s["name"]: s for s in agentplat(home, "mcp", "list", "--json").json()["servers"]}
+    assert servers["other"]["status"] == "ok" and servers["math"]["status"] == "error"
+    assert servers["math"]["error"] == "not loaded: the agent name 'math' is agentplat-math's (rename the server)"
 
     # only an explicit choice gives the name to the server
     (home / "config.toml").write_text('[agents]\nmath = "agentplat-mcp"\n')
