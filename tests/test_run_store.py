@@ -399,7 +399,8 @@ def test_one_store_accessor_raises_for_a_damaged_file_unless_told_it_may_do_with
     assert run_store(damaged_ok=True) is None
 
 
-def test_a_resumed_run_asks_every_role_the_model_it_started_with(openai_server, home):
+@pytest.mark.parametrize("override, asked", [((), "specialist-v1"), (("--model", "base-model-v2"), "specialist-v2")])
+def test_a_resumed_run_asks_every_role_the_model_it_started_with(override, asked, openai_server, home):
     """config.toml's per-role models may change between a failure and its resume: the resume
     still asks the models the run used (recorded when it started), unless --model says otherwise."""
     from agentplat.testing import Fail, ScriptedToolCall
@@ -422,7 +423,7 @@ def test_a_resumed_run_asks_every_role_the_model_it_started_with(openai_server, 
         return ScriptedToolCall("add", {"a": 42, "b": 1}) if not tool_results else "43"
 
     openai_server.handler = model
-    openai_server.models += ["planner-v1", "specialist-v1", "planner-v2", "specialist-v2"]
+    openai_server.models += ["planner-v1", "specialist-v1", "planner-v2", "specialist-v2", "base-model-v2"]
     env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test", "AGENTPLAT_ENGINE": "inline",
            "AGENTPLAT_RETRY_WAIT": "0.01"}
     config = home / "config.toml"
@@ -434,8 +435,26 @@ def test_a_resumed_run_asks_every_role_the_model_it_started_with(openai_server, 
 
     config.write_text('[models]\ndefault = "base-model-v2"\nplanner = "planner-v2"\nspecialist = "specialist-v2"\n')
     broken["now"] = False
-    resumed = run_cli("resume", first.json()["run_id"], "--json", env=env)
+    resumed = run_cli("resume", first.json()["run_id"], "--json", *override, env=env)
     assert resumed.code == 0, resumed.stderr
     assert [s["result"] for s in resumed.json()["steps"]] == [42, 43]
     new = openai_server.chat_requests[before:]
-    assert new and {r.body["model"] for r in new} == {"specialist-v1"}
+    assert new and {r.body["model"] for r in new} == {asked}  # --model: the roles as configured now
+
+
+def test_a_store_made_before_role_models_were_recorded_gains_the_column_and_keeps_its_runs(home):
+    """The column is added when an older store is opened (additive: older versions still read it);
+    its runs have no role models, and a resume then takes them from config as before."""
+    import sqlite3
+
+    from agentplat._store.runs import SCHEMA, RunStore
+
+    with sqlite3.connect(home / "runs.db") as old:
+        old.executescript(SCHEMA)
+        old.execute("INSERT INTO runs (run_id, request, status, model, started_at) VALUES ('old1', 'x', 'failed', "
+                    "'openai:gpt-4o', 0)")
+    store = RunStore(home / "runs.db")
+    assert store.get_run("old1")["role_models"] == {}
+    store.create_run("new1", "y", model="openai:gpt-4o", max_parallel=2,
+                     role_models={"planner": "gpt-4o", "specialist": "gpt-4o-mini"})
+    assert store.get_run("new1")["role_models"] == {"planner": "gpt-4o", "specialist": "gpt-4o-mini"}
