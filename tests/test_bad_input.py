@@ -42,3 +42,15 @@ def test_a_config_toml_that_is_not_utf8_or_not_toml_names_its_line_and_column(co
     (tmp_path / "config.toml").write_bytes(config)
     line = one_line_error(run_cli("run", "Add 3 and 4", home=tmp_path))
     assert line == f"agentplat: error: {tmp_path / 'config.toml'}:{where}: {what}"
+
+
+def test_a_batch_on_stdin_that_is_not_utf8_names_its_line_and_column(tmp_path):
+    import os
+    import subprocess
+
+    from agentplat.testing import cli_command
+
+    done = subprocess.run([*cli_command(), "batch", "-"], input=b"Add 3 and 4\n\xfe\n", capture_output=True,
+                          env={**os.environ, "AGENTPLAT_HOME": str(tmp_path)}, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == ["agentplat: error: <stdin>:2:1: not valid UTF-8 text (byte 0xfe)"]

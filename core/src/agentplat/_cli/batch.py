@@ -17,7 +17,12 @@ from .support import fail, handles_errors, parse_tags
 def read_batch(path: str) -> list[dict[str, Any]]:
     """One request per line, or JSONL objects with ``request`` (and optional ``tags``)."""
     try:
-        text = decode_file(sys.stdin.buffer.read(), "<stdin>") if path == "-" else read_text_file(path)
+        if path != "-":
+            text = read_text_file(path)
+        elif (raw := getattr(sys.stdin, "buffer", None)) is not None:
+            text = decode_file(raw.read(), "<stdin>")
+        else:  # a text stream a caller put in place of stdin
+            text = sys.stdin.read()
     except OSError as exc:
         raise AgentplatError(f"cannot read {path}: {exc.strerror}") from None
     items = []
