@@ -72,3 +72,26 @@ def test_a_plugin_cannot_add_tools_to_another_plugins_agent(plugin_site):
     assert "belongs to agentplat-math" in plugins["agentplat-squatter"]["error"]
     tools = {t["name"] for a in run_cli("agents", "--json", env=env).json() if a["name"] == "math" for t in a["tools"]}
     assert "add" in tools and run_cli("run", "add 3 and 4", env=env).stdout.count("Answer: 7") == 1
+
+
+YIELDING = IMPOSTOR.replace('tools=[add]))', 'tools=[add]), yields="the name in imp.json is not loaded: rename it there")')
+
+
+@pytest.mark.parametrize("dist", ["agentplat-imp-aaa", "agentplat-imp-zzz"])
+def test_a_claim_that_yields_loses_to_the_installed_agent_with_one_warning(dist, plugin_site, home):
+    """A name a user typed into a plugin's own file (``register(agent, yields=...)``, as the MCP
+    plugin does) never takes an installed agent, whichever sorts first, nor withholds it."""
+    site, env = plugin_site
+    install_fake_distribution(site, dist, dist.replace("-", "_"), YIELDING)
+    env = {**env, "AGENTPLAT_MODEL": "offline", "AGENTPLAT_ENGINE": "inline"}
+    result = run_cli("run", "add 3 and 4", env=env)
+    assert result.code == 0 and "Answer: 7" in result.stdout, result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert "'math' belongs to agentplat-math, so the name in imp.json is not loaded: rename it there" in warning
+    assert f'[agents] math = "{dist}"' in warning
+    plugins = {p["name"]: p for p in run_cli("plugins", "--json", env=env).json()}
+    assert plugins["agentplat-math"]["status"] == plugins[dist]["status"] == "ok"
+
+    (home / "config.toml").write_text(f'[agents]\nmath = "{dist}"\n')
+    chosen = run_cli("run", "add 3 and 4", env=env)
+    assert "Answer: -1" in chosen.stdout and "warning" not in chosen.stderr

@@ -398,3 +398,64 @@ def test_one_store_accessor_raises_for_a_damaged_file_unless_told_it_may_do_with
     with pytest.raises(DamagedStore):
         run_store()
     assert run_store(damaged_ok=True) is None
+
+
+@pytest.mark.parametrize("override, asked", [((), "specialist-v1"), (("--model", "base-model-v2"), "specialist-v2")])
+def test_a_resumed_run_asks_every_role_the_model_it_started_with(override, asked, openai_server, home):
+    """config.toml's per-role models may change between a failure and its resume: the resume
+    still asks the models the run used (recorded when it started), unless --model says otherwise."""
+    from agentplat.testing import Fail, ScriptedToolCall
+
+    plan = {"steps": [
+        {"agent": "math", "task": "Multiply 6 by 7", "dependencies": []},
+        {"agent": "math", "task": "Add 1 to the result", "dependencies": [0]},
+    ]}
+    broken = {"now": True}
+
+    def model(body):
+        messages = body["messages"]
+        tool_results = [m for m in messages if m["role"] == "tool"]
+        if messages[0]["content"].startswith("You are the planner"):
+            return json.dumps(plan)
+        if "Multiply" in messages[1]["content"]:
+            return ScriptedToolCall("multiply", {"a": 6, "b": 7}) if not tool_results else "42"
+        if broken["now"]:
+            return Fail(400, message="the model is overloaded")
+        return ScriptedToolCall("add", {"a": 42, "b": 1}) if not tool_results else "43"
+
+    openai_server.handler = model
+    openai_server.models += ["planner-v1", "specialist-v1", "planner-v2", "specialist-v2", "base-model-v2"]
+    env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test", "AGENTPLAT_ENGINE": "inline",
+           "AGENTPLAT_RETRY_WAIT": "0.01"}
+    config = home / "config.toml"
+    config.write_text('[models]\ndefault = "base-model"\nplanner = "planner-v1"\nspecialist = "specialist-v1"\n')
+    first = run_cli("run", "--json", "Multiply 6 by 7, then add 1 to the result", env=env)
+    assert first.code != 0 and first.json()["status"] == "failed", first.stdout + first.stderr
+    before = len(openai_server.chat_requests)
+    assert {r.body["model"] for r in openai_server.chat_requests} == {"planner-v1", "specialist-v1"}
+
+    config.write_text('[models]\ndefault = "base-model-v2"\nplanner = "planner-v2"\nspecialist = "specialist-v2"\n')
+    broken["now"] = False
+    resumed = run_cli("resume", first.json()["run_id"], "--json", *override, env=env)
+    assert resumed.code == 0, resumed.stderr
+    assert [s["result"] for s in resumed.json()["steps"]] == [42, 43]
+    new = openai_server.chat_requests[before:]
+    assert new and {r.body["model"] for r in new} == {asked}  # --model: the roles as configured now
+
+
+def test_a_store_made_before_role_models_were_recorded_gains_the_column_and_keeps_its_runs(home):
+    """The column is added when an older store is opened (additive: older versions still read it);
+    its runs have no role models, and a resume then takes them from config as before."""
+    import sqlite3
+
+    from agentplat._store.runs import SCHEMA, RunStore
+
+    with sqlite3.connect(home / "runs.db") as old:
+        old.executescript(SCHEMA)
+        old.execute("INSERT INTO runs (run_id, request, status, model, started_at) VALUES ('old1', 'x', 'failed', "
+                    "'openai:gpt-4o', 0)")
+    store = RunStore(home / "runs.db")
+    assert store.get_run("old1")["role_models"] == {}
+    store.create_run("new1", "y", model="openai:gpt-4o", max_parallel=2,
+                     role_models={"planner": "gpt-4o", "specialist": "gpt-4o-mini"})
+    assert store.get_run("new1")["role_models"] == {"planner": "gpt-4o", "specialist": "gpt-4o-mini"}

@@ -23,7 +23,8 @@ imported on first use, so importing this module costs nothing.
   run): ``await run_resources().get(key, opener, timeout=...)`` opens ``opener()`` (an async
   context manager) once per run, shares it with every step, and closes it when the run ends.
   ``data_dir()`` is ``$AGENTPLAT_HOME`` (default: the per-user data folder), for a plugin's
-  own files. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``
+  own files; ``read_text_file(path)`` reads one as UTF-8, or fails with one line naming the
+  file, line and column of the first byte that is not. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``
   (``run_store(damaged_ok=True)``: ``None`` rather than an error when its file is damaged).
   ``Agent(local_only=True)`` (in ``agentplat``) keeps an agent's steps off a cluster.
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
@@ -56,6 +57,7 @@ _EXPORTS = {
     "RunResources": "_common.resources",
     "run_store": "_store.runs",
     "data_dir": "_common.settings",
+    "read_text_file": "_common.textinput",
     "run_job_remote": "cluster.engine",
     "serve_remote": "_cluster.apps",
 }
@@ -78,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._common.context import group, in_flyte_task
     from ._common.resources import RunResources, run_resources
     from ._common.settings import data_dir
+    from ._common.textinput import read_text_file
     from ._store.runs import run_store
     from ._engines.base import Engine, JobFailed
     from ._engines.current import current_engine

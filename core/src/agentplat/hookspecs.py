@@ -52,8 +52,11 @@ def register_agents(register: Callable[[Agent], None]) -> None:
         (what the planners read), its tools, and optionally a Flyte ``Environment``.
 
     An agent name belongs to one distribution: when two plugins register the same name,
-    neither gets it until the user chooses (``[agents]`` in config.toml). Registering no
-    agent is fine (a plugin may only add commands or models).
+    neither gets it until the user chooses (``[agents]`` in config.toml). An agent whose name
+    a user typed into the plugin's own file (an MCP server's) is registered with
+    ``register(agent, yields="the sentence saying how to fix it")``: it loses to any other
+    plugin's agent of that name unless ``[agents]`` chooses it, and the sentence is shown as a
+    warning. Registering no agent is fine (a plugin may only add commands or models).
     """
 
 

@@ -80,9 +80,11 @@ def client(user_agent: str, *, public_only: bool = False, **options: Any) -> "ht
     goes to ``httpx.AsyncClient`` unchanged. Connecting waits at most 5 seconds.
 
     ``public_only=True`` is for URLs that a model or a user picked: every connection, each
-    redirect's too, goes only to public addresses, checked at the moment of connecting (no
-    loopback, link-local/cloud metadata, private or reserved ranges, nor IPv6 forms that
-    carry one), unless ``AGENTPLAT_FETCH_ALLOW_PRIVATE=1``. Such a client uses no proxy.
+    redirect's too, goes only to public addresses, checked at the moment of connecting against
+    the IANA special-purpose address registries (no loopback, link-local/cloud metadata,
+    private, shared, documentation, reserved or site-local ranges, nor an IPv6 form that
+    carries one: mapped, translated, NAT64, 6to4, Teredo), unless
+    ``AGENTPLAT_FETCH_ALLOW_PRIVATE=1``. Such a client uses no proxy.
 
     Inside an agent's task step, a request to a URL that only a tool result of that step
     gave (a page saying "now fetch X") is refused with a ``ToolError``: tool results are data.

@@ -289,3 +289,60 @@ def test_the_reference_filesystem_server_from_npm(home, tmp_path):
                          cwd=tmp_path, timeout=180)
     assert approved.code == 0, approved.stderr
     assert target.read_text() == "hello"
+
+
+# A server name typed into mcp.json by hand never takes an installed plugin's agent: `mcp add`
+# refuses such a name, and a hand edit must not get around it. The installed agent keeps its
+# name, the server is left out with one warning line saying how to fix it, the other servers
+# load as before; only an explicit [agents] choice gives the name to the server.
+
+def hand_written(home, *names: str) -> None:
+    """mcp.json as a person writes it: servers whose ``add`` tool always answers 666."""
+    entry = {"command": sys.executable, "args": [str(SERVER)], "env": {"SHOUT_WRONG_ADD": "1"}}
+    (home / "mcp.json").write_text(json.dumps({"mcpServers": {name: entry for name in names}}))
+
+
+def warnings(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if "warning" in line]
+
+
+def test_a_server_named_like_an_installed_agent_is_left_out_with_one_warning(home):
+    hand_written(home, "math", "other")
+
+    ran = agentplat(home, "run", "--json", "Add 3 and 4")
+    assert ran.code == 0, ran.stderr
+    assert ran.json()["answer"] == "7"
+    assert [(s["agent"], s["tool"]) for s in ran.json()["plan"]["steps"]] == [("math", "add")]
+    mcp_json = home / "mcp.json"
+    [warning] = warnings(ran)
+    assert f"the MCP server 'math' in {mcp_json} is not loaded" in warning
+    assert "rename it in mcp.json" in warning and "agentplat mcp remove math" in warning
+
+    listed = agentplat(home, "agents", "--json")
+    assert listed.code == 0 and len(warnings(listed)) == 1
+    owners = {a["name"]: a["plugin"] for a in listed.json()}
+    assert owners["math"] == "agentplat-math" and owners["other"] == "agentplat-mcp"
+    plugins = {p["name"]: p for p in agentplat(home, "plugins", "--json").json()}
+    assert plugins["agentplat-mcp"]["status"] == plugins["agentplat-math"]["status"] == "ok"
+    assert plugins["agentplat-mcp"]["agents"] == ["other"]
+    servers = {s["name"]: s for s in agentplat(home, "mcp", "list", "--json").json()["servers"]}
+    assert servers["other"]["status"] == "ok" and servers["math"]["status"] == "error"
+    assert servers["math"]["error"] == "not loaded: the agent name 'math' is agentplat-math's (rename the server)"
+
+    # only an explicit choice gives the name to the server
+    (home / "config.toml").write_text('[agents]\nmath = "agentplat-mcp"\n')
+    listed = agentplat(home, "agents", "--json")
+    assert listed.code == 0, listed.stderr
+    assert {a["name"]: a["plugin"] for a in listed.json()}["math"] == "agentplat-mcp"
+    assert warnings(listed) == []
+
+
+def test_an_mcp_json_that_is_not_utf8_or_not_json_names_its_line_and_column(home):
+    """A hand-edited mcp.json that is broken leaves the servers out, naming the place to fix."""
+    mcp_json = home / "mcp.json"
+    for content, where in [(b'{"mcpServers": {\n  "a": {"command": "x\xff"}}}', "2:22: not valid UTF-8 text (byte 0xff)"),
+                           (b'{"mcpServers": {\n  "a": {"command": }}}', "2:20: not valid JSON (Expecting value)")]:
+        mcp_json.write_bytes(content)
+        listed = agentplat(home, "agents")
+        assert listed.code == 0 and "Traceback" not in listed.stderr
+        assert listed.stderr.splitlines() == [f"agentplat: warning: MCP servers not loaded: {mcp_json}:{where}"]

@@ -235,6 +235,8 @@ def test_a_redirect_to_a_local_address_is_refused(http, data, internet):
     "http://[::a9fe:a9fe]/",  # IPv4-compatible
     "http://[::ffff:169.254.169.254]/",  # IPv4-mapped
     "http://[::ffff:127.0.0.1]:8080/",
+    "http://[::ffff:0:a9fe:a9fe]/",  # IPv4-translated (RFC 2765)
+    "http://[fec0::1]/",  # deprecated site-local
 ])
 def test_ipv6_forms_that_carry_a_private_ipv4_address_are_refused(url, monkeypatch):
     monkeypatch.delenv("AGENTPLAT_FETCH_ALLOW_PRIVATE", raising=False)

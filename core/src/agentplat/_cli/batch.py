@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .._common.errors import AgentplatError
+from .._common.textinput import decode_file, read_text_file
 from .approving import approval_options
 from .support import fail, handles_errors, parse_tags
 
@@ -16,7 +17,12 @@ from .support import fail, handles_errors, parse_tags
 def read_batch(path: str) -> list[dict[str, Any]]:
     """One request per line, or JSONL objects with ``request`` (and optional ``tags``)."""
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+        if path != "-":
+            text = read_text_file(path)
+        elif (raw := getattr(sys.stdin, "buffer", None)) is not None:
+            text = decode_file(raw.read(), "<stdin>")
+        else:  # a text stream a caller put in place of stdin
+            text = sys.stdin.read()
     except OSError as exc:
         raise AgentplatError(f"cannot read {path}: {exc.strerror}") from None
     items = []

@@ -8,7 +8,7 @@ import json
 import click
 
 from .approving import approval_options
-from .support import handles_errors, parse_tags
+from .support import fail, handles_errors, parse_tags
 
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
 # They are imported only when invoked, so ``agentplat --help`` stays instant.
@@ -184,11 +184,14 @@ def main() -> None:
 
     from .._common.log import to_stderr
     from .._common.secrets import MaskedStream
+    from .._common.textinput import invalid_argument
     from .eventloop import exit_without_waiting_for_abandoned_work
 
     sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
     to_stderr()
     try:
+        if (invalid := invalid_argument(sys.argv[1:])) is not None:
+            fail(invalid, code=2)  # else it fails deep in a run, as "surrogates not allowed"
         cli(prog_name="agentplat")
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)

@@ -3,7 +3,7 @@
 Why at the connection and not in a request hook: a hook resolves the name on its own, and
 the connection resolves it again; a name that answers a public address the first time and
 127.0.0.1 the second (DNS rebinding) passes the check and reaches this machine. Here the
-name is resolved once, every address is checked (IPv4 carried inside IPv6 too), and the
+name is resolved once, every address is checked against the IANA registries (IPv4 carried inside IPv6 too), and the
 connection goes to the very addresses that were checked. TLS still verifies the site's name.
 """
 
@@ -16,37 +16,21 @@ from typing import Any
 
 import httpcore
 
+from .addresses import why_not_public
 from .errors import ToolError
 
 
-def embedded_ipv4(address) -> list:
-    """The IPv4 addresses an IPv6 address carries, which is where it really leads: mapped
-    (``::ffff:a.b.c.d``), IPv4-compatible (``::a.b.c.d``), 6to4 (``2002:AABB:CCDD::``), Teredo,
-    and NAT64 (``64:ff9b::/96``, ``64:ff9b:1::/48``)."""
-    if not isinstance(address, ipaddress.IPv6Address):
-        return []
-    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
-    if address.teredo is not None:
-        found += list(address.teredo)
-    value = int(address)
-    low32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
-    if value >> 32 == 0 and value > 1:  # ::a.b.c.d (not :: or ::1, which is_global already refuses)
-        found.append(low32)
-    if address in ipaddress.IPv6Network("64:ff9b::/96") or address in ipaddress.IPv6Network("64:ff9b:1::/48"):
-        found.append(low32)
-    return found
-
-
 def check_public(host: str, addresses: list[str]) -> None:
-    """A ``ToolError`` unless every address of ``host`` (and any IPv4 inside one) is public."""
+    """A ``ToolError`` unless every address of ``host`` (and any IPv4 inside one) is globally
+    reachable by the IANA special-purpose registries (``_common.addresses``)."""
     for text in addresses:
-        address = ipaddress.ip_address(text.split("%")[0])
-        for candidate in (address, *embedded_ipv4(address)):
-            if not candidate.is_global or candidate.is_multicast:
-                raise ToolError(
-                    f"{host} is a private or local address ({candidate}); only public sites are fetched "
-                    "(set AGENTPLAT_FETCH_ALLOW_PRIVATE=1 to allow)"
-                )
+        refused = why_not_public(ipaddress.ip_address(text.split("%")[0]))
+        if refused is not None:
+            candidate, why = refused
+            raise ToolError(
+                f"{host} is a private or local address ({candidate}) [{why}]; only public sites are fetched "
+                "(set AGENTPLAT_FETCH_ALLOW_PRIVATE=1 to allow)"
+            )
 
 
 async def resolve(host: str, port: int) -> list[str]:

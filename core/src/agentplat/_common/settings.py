@@ -17,6 +17,7 @@ per role; ``--model``/``AGENTPLAT_MODEL`` override the default for every role::
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tomllib
 from functools import lru_cache
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from .errors import AgentplatError
+from .textinput import read_text_file
 
 N = TypeVar("N", int, float)
 
@@ -73,8 +75,24 @@ def config_path() -> Path:
 
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> dict:
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
+    text = read_text_file(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AgentplatError(toml_error(path, exc, text)) from None
+
+
+def toml_error(path: str, exc: "tomllib.TOMLDecodeError", text: str) -> str:
+    """``path:LINE:COLUMN: not valid TOML (Invalid value)``: the place first, as compilers say it."""
+    message = str(exc)
+    if found := re.fullmatch(r"(.*?) ?\(at line (\d+), column (\d+)\)", message, re.S):
+        what, line, column = found.group(1), found.group(2), found.group(3)
+    elif found := re.fullmatch(r"(.*?) ?\(at end of document\)", message, re.S):
+        lines = text.split("\n")
+        what, line, column = found.group(1) + " at the end", len(lines), len(lines[-1]) + 1
+    else:
+        return f"{path}: not valid TOML ({message})"
+    return f"{path}:{line}:{column}: not valid TOML ({what})"
 
 
 def load_config() -> dict:
@@ -83,5 +101,3 @@ def load_config() -> dict:
         return _load(str(path), path.stat().st_mtime)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise AgentplatError(f"{path} is not valid TOML: {exc}") from None

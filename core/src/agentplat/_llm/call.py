@@ -25,13 +25,20 @@ from .usage import spent
 class LLM:
     """A chat client with agentplat's calling conventions (roles, replay, retries, traces)."""
 
-    def __init__(self, client: ChatClient, *, default_model: str | None = None, fallback_model: str = "gpt-4o-mini"):
+    def __init__(self, client: ChatClient, *, default_model: str | None = None, fallback_model: str = "gpt-4o-mini",
+                 pinned: dict[str, str] | None = None):
         self.client = client
         self.default_model = default_model
         self.fallback_model = fallback_model
+        self.pinned = dict(pinned or {})  # role -> model name a run fixed (config.toml may change meanwhile)
 
     def model_for(self, role: str) -> str:
-        return model_for_role(role, self.default_model) or self.fallback_model
+        return self.pinned.get(role) or model_for_role(role, self.default_model) or self.fallback_model
+
+    def with_models(self, pinned: dict[str, str]) -> "LLM":
+        """This LLM with each role in ``pinned`` fixed to the model named there."""
+        return LLM(self.client, default_model=self.default_model, fallback_model=self.fallback_model,
+                   pinned={**self.pinned, **pinned})
 
     async def call(
         self,

@@ -40,6 +40,15 @@ class ChatModel:
     def model_for(self, role: str) -> str:
         return self.chat.model_for(role)
 
+    def with_models(self, pinned: dict[str, str]) -> "ChatModel":
+        """The same model with each role in ``pinned`` fixed to the model named there (a run's
+        own, recorded when it started)."""
+        import copy
+
+        pinned_model = copy.copy(self)
+        pinned_model.chat = self.chat.with_models(pinned)
+        return pinned_model
+
     async def llm(self, role: str, messages: list[dict[str, Any]], **options: Any) -> ChatResponse:
         """One chat call for ``role`` (see ``LLM.call`` for the options), for writers and tools of plugins."""
         return await self.chat.call(role, messages, **options)

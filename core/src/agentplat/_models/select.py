@@ -60,6 +60,23 @@ def select_model(registry: Registry, requested: "Model | str | None" = None) -> 
     return registry.models["offline"].create(None)
 
 
+def role_models(model: Model) -> dict[str, str]:
+    """The model name each role's calls go to (``{"planner": "gpt-4o", "specialist": ...}``),
+    for a model that names them (chat models; the offline one has none)."""
+    from .._llm.config import ROLES
+
+    model_for = getattr(model, "model_for", None)
+    if model_for is None:
+        return {}
+    return {role: name for role in ROLES if isinstance(name := model_for(role), str) and name}
+
+
+def pin_roles(model: Model, pinned: dict[str, str]) -> Model:
+    """``model`` with each role fixed to the model in ``pinned`` (a model without roles as it is)."""
+    with_models = getattr(model, "with_models", None)
+    return with_models(pinned) if pinned and with_models is not None else model
+
+
 def exact_spec(registry: Registry, requested: "Model | str | None", chosen: Model) -> str:
     """How to select ``chosen`` again (stored with a run, so a resume asks the very same model):
     a bare model name gets the backend that served it (``fake`` -> ``openai:fake``)."""

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from .agents import Agent
+from .._common.log import log
 from .._common.errors import AgentplatError
 from .loader import PluginInfo, PluginLoader
 from .tools import Tool, ToolFunction, as_tool
@@ -116,41 +117,65 @@ class Registry:
     def _add_agent(self, info: PluginInfo, agent: Agent, options: dict) -> None:
         if not isinstance(agent, Agent):
             raise TypeError(f"register_agents expects Agent, got {type(agent).__name__}")
+        yields = options.get("yields")
+        if yields is not None and not (isinstance(yields, str) and yields.strip()):
+            raise TypeError("register(agent, yields=...) takes the sentence to show when the name is taken")
         agent.plugin = info.name
-        self._claims.setdefault(agent.name, []).append((info, agent))
+        self._claims.setdefault(agent.name, []).append((info, agent, yields))
 
     def _settle_claims(self, loader: PluginLoader) -> None:
         """An agent name belongs to one distribution. Two claiming it is never settled by
         installation order: the one chosen in config.toml (``[agents] math = "agentplat-math"``)
-        gets it; with no choice, neither does, both plugins show why in ``agentplat plugins``,
-        and requests for that agent are refused until the user chooses."""
+        gets it; else a claim that yields (a name a user typed into a plugin's own file, such as
+        an MCP server's) loses to one that does not, with one warning line saying how to fix it;
+        else neither gets it, both plugins show why in ``agentplat plugins``, and requests for
+        that agent are refused until the user chooses."""
         from .._common.settings import load_config
 
         chosen = load_config().get("agents", {})
         for name, claims in self._claims.items():
-            owners = list(dict.fromkeys(info.name for info, _ in claims))
-            if len(owners) == 1:
-                info, agent = claims[0]
-                self.agents[name] = agent
-                info.agents.append(name)
-                continue
+            owners = list(dict.fromkeys(info.name for info, _, _ in claims))
             pick = chosen.get(name) if isinstance(chosen, dict) else None
-            if pick in owners:
-                info, agent = next(c for c in claims if c[0].name == pick)
+            if len(owners) == 1 or pick in owners:
+                pick = pick if pick in owners else owners[0]
+                info, agent, _ = next(c for c in claims if c[0].name == pick)
                 self.agents[name] = agent
                 info.agents.append(name)
-                for other, _ in claims:
+                for other, _, yields in claims:
                     if other.name != pick:
-                        other.fail(f"agent {name!r} is {pick}'s (chosen in config.toml [agents])")
+                        self._lose(other, name, yields, f"is {pick}'s (chosen in config.toml [agents])")
                 continue
-            both = " and ".join(owners)
-            self.contested[name] = owners
-            for info, _ in claims:
-                choices = " or ".join(f'"{o}"' for o in owners)
+            firm = list(dict.fromkeys(info.name for info, _, yields in claims if yields is None))
+            for info, _, yields in claims:
+                if yields is not None and firm:
+                    self._lose(info, name, yields,
+                               f"belongs to {firm[0]}" if len(firm) == 1 else f"is claimed by {' and '.join(firm)}")
+            if len(firm) == 1:
+                info, agent, _ = next(c for c in claims if c[0].name == firm[0])
+                self.agents[name] = agent
+                info.agents.append(name)
+                continue
+            contenders = firm or owners
+            both = " and ".join(contenders)
+            self.contested[name] = contenders
+            for info, _, yields in claims:
+                if info.name not in contenders:
+                    continue
+                choices = " or ".join(f'"{o}"' for o in contenders)
                 info.fail(f"agent {name!r} is registered by both {both}: agentplat serves neither until you "
                           f"choose one, with [agents] {name} = {choices} in config.toml, or by loading only "
                           "one of them (AGENTPLAT_LOAD_PLUGINS)")
         self._claims = {}
+
+    @staticmethod
+    def _lose(info: PluginInfo, name: str, yields: str | None, why: str) -> None:
+        """A claim that lost ``name``: a yielding one is one warning line (its plugin keeps its
+        other agents); any other fails its plugin, as ``agentplat plugins`` shows."""
+        if yields is None:
+            info.fail(f"agent {name!r} {why}")
+            return
+        log.warning("agentplat: warning: the agent name %r %s, so %s (or keep it for %s with [agents] %s = \"%s\" "
+                    "in config.toml)", name, why, yields.strip().rstrip("."), info.name, name, info.name)
 
     def _add_tool(self, info: PluginInfo, fn: ToolFunction | Tool, options: dict) -> None:
         agent_name = options.get("agent") or info.name.removeprefix("agentplat-").replace("-", "_")

@@ -23,7 +23,7 @@ from .._execute.toolcall import abandoned_calls
 from .._execute.outcome import StepResult
 from .._llm.recording import LLMRecording
 from .._models.base import Model
-from .._models.select import exact_spec, select_model
+from .._models.select import exact_spec, pin_roles, role_models, select_model
 from .._plan.graph import Plan, Step
 from .._planners.planned import Planned
 from .._plugin.registry import Registry, get_registry
@@ -82,12 +82,14 @@ async def run_request(
         raise PlanningError("the request is empty")
     registry = registry or get_registry()
     chosen = select_model(registry, model)  # once per run, and a misconfigured model fails fast
+    roles = role_models(chosen)
+    chosen = pin_roles(chosen, roles)  # each role keeps its model for the whole run, and on resume
     run_id = run_id or new_run_id()
     store = best_effort(store)  # a store that fails warns once; the run goes on unrecorded
     with store.lease(run_id) if store is not None else contextlib.nullcontext():  # one process per run
         if store is not None:
             store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
-                             max_parallel=max_parallel, tags=tags)
+                             max_parallel=max_parallel, tags=tags, role_models=roles)
         return await _run(request, chosen=chosen, requested=model, registry=registry, max_parallel=max_parallel,
                           listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan,
                           approvals=approvals)
@@ -134,6 +136,8 @@ async def resume_run(
         requested = model or run["model"] or None  # exactly what the run used ("openai:fake"), unless overridden
         registry = registry or get_registry()
         chosen = select_model(registry, requested)
+        # and each role's very model (config.toml may name others by now), unless overridden
+        chosen = pin_roles(chosen, role_models(chosen) if model else run.get("role_models") or role_models(chosen))
         store.mark_running(run_id)
         return await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
                           max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,

@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS tags (
 
 #: Columns added since the first release: a store made before gets them when opened
 #: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
-ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT"}}
+ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT"}, "runs": {"role_models_json": "TEXT"}}
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -236,12 +236,15 @@ class RunStore:
 
     @_sqlite_errors
     def create_run(self, run_id: str, request: str, *, model: str, max_parallel: int,
-                   tags: dict[str, str] | None = None) -> None:
+                   tags: dict[str, str] | None = None, role_models: dict[str, str] | None = None) -> None:
+        """``role_models``: the model name each role's calls use (``{"planner": "gpt-4o", ...}``),
+        so a resume asks the very same models whatever config.toml says by then."""
         with self.connect() as db:
             db.execute(
-                "INSERT INTO runs (run_id, request, status, model, max_parallel, started_at, pid)"
-                " VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (run_id, redact(request), model, max_parallel, time.time(), os.getpid()),
+                "INSERT INTO runs (run_id, request, status, model, max_parallel, started_at, pid, role_models_json)"
+                " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                (run_id, redact(request), model, max_parallel, time.time(), os.getpid(),
+                 dumps(role_models) if role_models else None),
             )
             for key, value in (tags or {}).items():
                 db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", (run_id, key, value))
@@ -291,6 +294,7 @@ class RunStore:
             return None
         run = dict(rows[0])
         run["tags"] = self.tags(run["run_id"])
+        run["role_models"] = loads(run.pop("role_models_json")) if run.get("role_models_json") else {}
         return self._settled(run)
 
     def _settled(self, run: dict[str, Any]) -> dict[str, Any]:

@@ -60,8 +60,12 @@ def configured_agents() -> list:
 
 @hookimpl
 def register_agents(register):
+    from .config import config_path
+
     for agent in configured_agents():
-        register(agent)
+        # a name typed into mcp.json never takes an installed plugin's agent (`mcp add` refuses it)
+        register(agent, yields=f"the MCP server {agent.name!r} in {config_path()} is not loaded: rename it in "
+                               f"mcp.json or run `agentplat mcp remove {agent.name}`")
 
 
 @hookimpl

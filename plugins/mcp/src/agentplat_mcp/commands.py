@@ -38,15 +38,22 @@ def list_servers(refresh: bool, as_json: bool) -> None:
     from . import cache, config
     from .agents import declared_effect
 
+    from agentplat import get_registry
+
     specs = config.load_servers()
     lists = cache.tool_lists(specs, refresh=refresh) if specs else {}
+    agents = get_registry().agents
     rows = []
     for spec in specs:
         listed = lists[spec.name]
+        owner = agents[spec.name].plugin if spec.name in agents else None
+        error = listed.get("error") or (
+            f"not loaded: the agent name {spec.name!r} is {owner}'s (rename the server)"
+            if owner not in (None, "agentplat-mcp") else None)
         rows.append({
             "name": spec.name, "transport": spec.transport, "where": spec.mask(spec.where()),
-            "env": sorted(spec.env), "status": "error" if listed.get("error") else "ok",
-            "error": listed.get("error"), "listed_at": listed.get("at"),
+            "env": sorted(spec.env), "status": "error" if error else "ok",
+            "error": error, "listed_at": listed.get("at"),
             "tools": [{"name": t["name"], "description": t["description"], "effect": effect, "open_world": world,
                        "annotations": t.get("annotations", {})}
                       for t in listed.get("tools", []) for effect, world in [declared_effect(spec, t)]],

@@ -152,11 +152,15 @@ def resolved(command: str, args: list[str], here: str | None = None) -> tuple[st
 
 
 def read_raw() -> dict[str, Any]:
+    from agentplat.extend import read_text_file
+
     path = config_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text_file(path))
     except FileNotFoundError:
         return {"mcpServers": {}}
+    except json.JSONDecodeError as exc:
+        raise AgentplatError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
     except (OSError, ValueError) as exc:
         raise AgentplatError(f"cannot read {path}: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict) or not isinstance(data.setdefault("mcpServers", {}), dict):

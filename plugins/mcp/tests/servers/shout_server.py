@@ -73,6 +73,15 @@ def mystery(text: str) -> str:
     return text
 
 
+def wrong_add(a: float, b: float) -> float:
+    """Add two numbers (wrongly on purpose: always 666)."""
+    return 666
+
+
+if os.environ.get("SHOUT_WRONG_ADD"):  # a server whose tool must never answer for an installed agent
+    server.tool(name="add", annotations=READS)(wrong_add)
+
+
 if __name__ == "__main__":
     if os.environ.get("SHOUT_STARTS"):
         with open(os.environ["SHOUT_STARTS"], "a") as fh:
