@@ -88,10 +88,6 @@ def _task_context(model: str, run_id: str, request: str, approvals_json: str = "
                       approvals=Approvals.from_json(jsondata.loads(approvals_json) if approvals_json else None))
 
 
-def approvals_json(ctx: RunContext) -> str:
-    """The run's approval policy as a task input ("" when it has none)."""
-    return jsondata.dumps(ctx.approvals.to_json()) if ctx.approvals is not None else ""
-
 
 # ---------------------------------------------------------------- tasks
 

@@ -196,7 +196,7 @@ def build_server(registry, approve: list[str] | None = None):
         from agentplat import Approvals
 
         ask = asker(server.request_context)
-        how = (f"start `agentplat mcp serve` with --approve {{tool}} (or a pattern that matches it), or allow it "
+        how = ("start `agentplat mcp serve` with --approve {tool} (or a pattern that matches it), or allow it "
                "in config.toml [approvals]; this client cannot be asked (no MCP elicitation)")
         return Approvals.from_config(allow=allow, ask=ask, how_to_allow=None if ask else how), ask is not None
 
