@@ -184,7 +184,8 @@ class RunStore:
                 (run_id, redact(request), model, max_parallel, time.time(), os.getpid()),
             )
             for key, value in (tags or {}).items():
-                db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", (run_id, key, value))
+                db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)",
+                           (run_id, redact(key), redact(value)))
 
     def mark_running(self, run_id: str) -> None:
         with self.connect() as db:
@@ -257,7 +258,7 @@ class RunStore:
             params.append(status)
         for key, value in (tags or {}).items():
             where.append("run_id IN (SELECT run_id FROM tags WHERE key=? AND value=?)")
-            params += [key, value]
+            params += [redact(key), redact(value)]  # stored masked: a tag holding a key is found by it
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_at DESC, rowid DESC LIMIT ?"
