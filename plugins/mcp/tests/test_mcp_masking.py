@@ -40,6 +40,8 @@ def test_a_secret_given_to_a_server_and_echoed_back_is_masked_everywhere(home):
     assert listed.code == 0, listed.stderr
     assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout, "a description cannot act on the terminal"
     assert "Whisper the token back.\\x1b]0;owned\\x07" in listed.stdout
+    agents = agentplat(home, "agents")
+    assert agents.code == 0 and "\x1b" not in agents.stdout and "back.\\x1b]0;owned\\x07" in agents.stdout
 
     ran = agentplat(home, "run", "Whisper the token")
     assert ran.code == 0, ran.stderr
@@ -70,7 +72,28 @@ def test_serve_masks_an_endpoint_error_that_echoes_the_key(home, openai_server):
                 await session.initialize()
                 return await session.call_tool("run", {"request": "Add 2 and 3"})
 
-    failed = asyncio.run(asyncio.wait_for(main(), 90))
+    check_masked(asyncio.run(asyncio.wait_for(main(), 90)), home)
+
+
+def test_serve_over_http_masks_what_it_sends_too(home, openai_server, spawn, port):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    openai_server.fail(400, message=f"invalid api key {KEY} (also {KEY.upper()})")
+    env = serve_env(home) | {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": KEY,
+                             "AGENTPLAT_RETRY_WAIT": "0.01"}
+    spawn([sys.executable, *cli_command()[1:], "mcp", "serve", "--http", str(port)], port, env=env)
+
+    async def main():
+        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await session.call_tool("run", {"request": "Add 2 and 3"})
+
+    check_masked(asyncio.run(asyncio.wait_for(main(), 90)), home)
+
+
+def check_masked(failed, home) -> None:
     assert failed.isError
     text = " ".join(c.text for c in failed.content)
     assert "invalid api key" in text, text

@@ -138,8 +138,7 @@ def _matcher() -> re.Pattern | None:
         return pattern
 
 
-def _redact_text(text: str) -> str:
-    matcher = _matcher()
+def _redact_text(text: str, matcher: re.Pattern | None) -> str:
     if matcher is not None:
         text = matcher.sub(MASK, text)
     text = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)
@@ -151,14 +150,18 @@ def _redact_text(text: str) -> str:
 def redact(value: Any) -> Any:
     """Mask every known secret in ``value``: a text, or JSON-like data (dicts, lists; keys and
     string values are masked, other values kept). The one door every output passes."""
+    return _redact(value, _matcher())
+
+
+def _redact(value: Any, matcher: re.Pattern | None) -> Any:
     if isinstance(value, str):
-        return _redact_text(value) if value else value
+        return _redact_text(value, matcher) if value else value
     if isinstance(value, dict):
-        return {redact(k) if isinstance(k, str) else k: redact(v) for k, v in value.items()}
+        return {_redact(k, matcher): _redact(v, matcher) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [_redact(v, matcher) for v in value]
     if isinstance(value, tuple):
-        return tuple(redact(v) for v in value)
+        return tuple(_redact(v, matcher) for v in value)
     return value
 
 
