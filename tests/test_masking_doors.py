@@ -134,3 +134,39 @@ def test_visible_shows_controls_as_text_and_keeps_layout():
     from agentplat.extend import visible
 
     assert visible("a\x1b]0;t\x07b\x1b[8mc\x9bd\re\u202ef\tg\nh") == "a\\x1b]0;t\\x07b\\x1b[8mc\\x9bd\\x0de\\u202ef\tg\nh"
+
+
+def test_the_live_view_on_a_terminal_shows_escapes_as_text(leaky):
+    """The live table (stdout is a terminal): a result's escapes are drawn as text, never sent
+    to the terminal raw (the view's own styling is the only escape on screen)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    from agentplat.testing import cli_command
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*cli_command(), "run", "Leak the key"], stdout=slave, stderr=slave,
+                            stdin=subprocess.DEVNULL, env={**os.environ, **leaky, "COLUMNS": "200", "TERM": "xterm"})
+    os.close(slave)
+    chunks, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert proc.returncode == 0, screen
+    assert "\x1b]" not in screen and "\x07" not in screen and "\x1b[8m" not in screen and "\x9b" not in screen
+    assert "\\x1b]0;pwned\\x07" in screen
+    assert _holding(screen) == []
