@@ -99,3 +99,15 @@ def check_masked(failed, home) -> None:
     assert "invalid api key" in text, text
     assert KEY not in text and KEY.upper() not in text and KEY[len("sk-live-"):] not in text
     assert files_holding(home, KEY) == []
+
+
+def test_a_failing_servers_last_words_cannot_act_on_the_terminal(home):
+    """The warning about a server that did not start quotes its stderr: escapes in it are shown."""
+    import json
+
+    script = "read line; printf '\\033]0;pwned\\007 \\033[8mboom\\n' >&2; exit 2"
+    (home / "mcp.json").write_text(json.dumps({"mcpServers": {"grim": {"command": "/bin/sh", "args": ["-c", script]}}}))
+    listed = agentplat(home, "agents")
+    assert "grim" in listed.stderr, listed.stderr
+    assert "\x1b" not in listed.stderr and "\x07" not in listed.stderr
+    assert "\\x1b]0;pwned\\x07" in listed.stderr
