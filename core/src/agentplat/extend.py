@@ -33,6 +33,12 @@ imported on first use, so importing this module costs nothing.
   a job whose output is a folder; ``serve_remote(...)`` deploys your web app serving it. Both
   return what happened as a dict and print nothing: progress lines go to ``on_event``, and
   your command prints (and fails on a run that did not succeed).
+- Secrets and terminals: ``redact(value)`` masks every secret agentplat knows in a text or in
+  JSON-like data: pass through it whatever your plugin writes or serves (files, pages).
+  ``add_secret(value)`` adds a secret your plugin holds (a server's token) to what is masked
+  in every output of the process (values too short or plain to be secrets are ignored).
+  ``visible(text)`` shows the control characters and escape sequences of untrusted text as
+  text (``\\x1b``), for printing it on a terminal.
 - The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
   ``ChatCritic``...).
 """
@@ -60,6 +66,9 @@ _EXPORTS = {
     "read_text_file": "_common.textinput",
     "run_job_remote": "cluster.engine",
     "serve_remote": "_cluster.apps",
+    "redact": "_common.secrets",
+    "add_secret": "_common.secrets",
+    "visible": "_common.terminal",
 }
 
 __all__ = list(_EXPORTS)
@@ -79,6 +88,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._cluster.apps import serve_remote
     from ._common.context import group, in_flyte_task
     from ._common.resources import RunResources, run_resources
+    from ._common.secrets import add_secret, redact
+    from ._common.terminal import visible
     from ._common.settings import data_dir
     from ._common.textinput import read_text_file
     from ._store.runs import run_store

@@ -14,6 +14,8 @@ from typing import Any, Callable, ContextManager
 
 import click
 
+from .support import for_screen
+
 APPROVE_HELP = ("Allow tool calls that write or delete for TOOL (agent.tool; wildcards like 'fs.*'); "
                 "repeatable.")
 YES_HELP = "Allow every tool call that writes or deletes, without asking (config.toml [approvals] deny still wins)."
@@ -53,7 +55,7 @@ class TerminalQuestion:
         effect = "deletes or overwrites" if call.effect == "destructive" else "writes"
         where = f"step {call.step}: " if call.step is not None else ""
         with self.pause():
-            click.echo(f"\n{where}{call.name} {effect}:\n  {call.describe()}", err=True)
+            click.echo(for_screen(f"\n{where}{call.name} {effect}:\n  {call.describe()}"), err=True)
             for _ in range(3):
                 click.echo(f"Allow it? [y]es / [n]o / [a]lways for {call.name} in this run: ", err=True, nl=False)
                 try:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .._common.errors import AgentplatError
+from .._common.secrets import redact
 from .._common.textinput import decode_file, read_text_file
 from .approving import approval_options
 from .support import fail, handles_errors, parse_tags
@@ -67,7 +68,7 @@ def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags:
     outcomes = event_loop.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
                                      fail_fast=fail_fast, tags=parse_tags(tags), model=model,
                                      approvals=build_approvals(approve, yes, interactive=False),
-                                     emit=lambda line: click.echo(json.dumps(line, ensure_ascii=False))))
+                                     emit=lambda line: click.echo(json.dumps(redact(line), ensure_ascii=False))))
     failed = [o for o in outcomes if o["status"] != "succeeded"]
     if failed:
         fail(f"{len(failed)} of {len(outcomes)} requests did not succeed")

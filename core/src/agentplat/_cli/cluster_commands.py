@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .support import fail, handles_errors
+from .support import fail, for_screen, handles_errors
 
 if TYPE_CHECKING:
     from .._cluster.environments import ClusterSpec, EnvironmentSpec
@@ -140,15 +140,15 @@ def print_result(result, *, as_json: bool, extra: dict[str, Any]) -> None:
         click.echo(json.dumps({**result.to_json(), **extra}, indent=2, ensure_ascii=False))
         return
     if result.plan.steps:
-        click.echo(format_plan(result.plan))
+        click.echo(for_screen(format_plan(result.plan)))
     for step in result.steps:
         label = result.plan.steps[step.index].label()
         if step.status == "succeeded":
             took = (step.ended_at or 0) - (step.started_at or 0)
             text = " ".join(show(step.result).split())[:200]
-            click.echo(f"  [{step.index}] {label} -> {text}  ({took:.2f}s)")
+            click.echo(for_screen(f"  [{step.index}] {label} -> {text}  ({took:.2f}s)"))
         else:
-            click.echo(f"  [{step.index}] {label} {step.status}: {step.error}")
+            click.echo(for_screen(f"  [{step.index}] {label} {step.status}: {step.error}"))
     RunPrinter().finish(result)
 
 
@@ -168,7 +168,7 @@ def runs_remote(*, limit: int, status: str | None, config: str | None, as_json: 
         click.echo(f"No agentplat runs on {endpoint} yet. Try: agentplat run \"Calculate 5 factorial\" --remote")
     for run in found:
         when = (run["started_at"] or "")[:19].replace("T", " ")
-        click.echo(f"{run['run']}  {when:<19}  {run['phase']:<11} {(run['request'] or '')[:60]}  {run['url']}")
+        click.echo(for_screen(f"{run['run']}  {when:<19}  {run['phase']:<11} {(run['request'] or '')[:60]}  {run['url']}"))
 
 
 def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bool) -> None:
@@ -184,7 +184,7 @@ def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bo
     if mermaid:
         if result is None or not result.plan.steps:
             raise AgentplatError(f"run {found.name} has no plan to draw ({phase})")
-        click.echo(result.plan.mermaid({s.index: s.status for s in result.steps}))
+        click.echo(for_screen(result.plan.mermaid({s.index: s.status for s in result.steps})))
         return
     if as_json:
         click.echo(json.dumps({**summary, **(result.to_json() if result else {})}, indent=2, ensure_ascii=False))
@@ -193,7 +193,7 @@ def show_remote(run_name: str, *, config: str | None, as_json: bool, mermaid: bo
     if found.task != DRIVER_TASK_NAME:
         click.echo(f"Task: {found.task} (not an agentplat request run)")
     if found.request:
-        click.echo(f"Request: {found.request}")
+        click.echo(for_screen(f"Request: {found.request}"))
     if result is not None:
         print_result(result, as_json=False, extra={})
     elif found.error:

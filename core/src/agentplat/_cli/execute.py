@@ -13,7 +13,7 @@ import click
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
 from . import eventloop as event_loop
-from .support import fail
+from .support import fail, for_screen
 
 
 def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None,
@@ -60,7 +60,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         if as_json:
             from .._run.request import load_result
 
-            click.echo(redact(json.dumps(load_result(store, run_id).to_json(), indent=2, ensure_ascii=False)))
+            click.echo(json.dumps(redact(load_result(store, run_id).to_json()), indent=2, ensure_ascii=False))
         message = _first_line(exc)
         raise AgentplatError(message if run_id in message else f"{message} (run {run_id})") from exc
     printer = RunPrinter() if live else listener
@@ -77,7 +77,7 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     elif not as_json:
         printer.finish(result)
     if as_json:
-        click.echo(redact(json.dumps(result.to_json(), indent=2, ensure_ascii=False)))
+        click.echo(json.dumps(redact(result.to_json()), indent=2, ensure_ascii=False))
     if result.status != "succeeded":
         fail((result.error or f"run {result.status}") + f" (run {result.run_id})")
 
@@ -115,4 +115,4 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _stream_out(text: str) -> None:
-    click.echo(text, nl=False)
+    click.echo(for_screen(text), nl=False)

@@ -9,8 +9,9 @@ import click
 
 from .execute import execute_and_report
 from .approving import approval_options
-from .support import handles_errors, parse_tags
+from .support import for_screen, handles_errors, parse_tags
 from .._common.errors import AgentplatError
+from .._common.secrets import redact
 from .._common.clock import iso as _iso
 
 
@@ -55,7 +56,7 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
     store = open_store()
     found = [run_summary(r) for r in store.list_runs(limit=limit, status=status, tags=parse_tags(tags))]
     if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(redact(found), indent=2, ensure_ascii=False))
         return
     if not found and (status or tags) and store.list_runs(limit=1):
         wanted = " and ".join([f"status {status}"] * bool(status) + [f"tag {t}" for t in tags])
@@ -65,7 +66,7 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
     for run in found:
         when = (run["started_at"] or "")[:19].replace("T", " ")
         tags_text = " ".join(f"{k}={v}" for k, v in run["tags"].items())
-        click.echo(f"{run['run_id']}  {when}  {run['status']:<11} {run['request'][:60]}  {tags_text}".rstrip())
+        click.echo(for_screen(f"{run['run_id']}  {when}  {run['status']:<11} {run['request'][:60]}  {tags_text}".rstrip()))
 
 
 @click.command()
@@ -94,33 +95,36 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
     detail = result.to_json()
     plan = result.plan if result.plan.steps else None
     if as_json:
-        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(redact(detail), indent=2, ensure_ascii=False))
         return
     if mermaid:
         if plan is None:
             raise AgentplatError(f"run {detail['run_id']} has no plan yet")
-        click.echo(plan.mermaid({s["index"]: s["status"] for s in detail["steps"]}))
+        click.echo(for_screen(plan.mermaid({s["index"]: s["status"] for s in detail["steps"]})))
         return
-    click.echo(f"Run {detail['run_id']}  [{detail['status']}]  model {detail['model']}")
-    click.echo(f"Request: {detail['request']}")
+    def say(text: str) -> None:
+        click.echo(for_screen(text))
+
+    say(f"Run {detail['run_id']}  [{detail['status']}]  model {detail['model']}")
+    say(f"Request: {detail['request']}")
     if plan is not None:
-        click.echo(format_plan(plan) + ("" if detail["plan_complete"] else "\n  (plan incomplete)"))
+        say(format_plan(plan) + ("" if detail["plan_complete"] else "\n  (plan incomplete)"))
     for step in detail["steps"]:
         took = f"{step['seconds']:.2f}s" if step["seconds"] is not None else "-"
         outcome = readable(step["result"]) if step["status"] == "succeeded" else (step["error"] or "")
         outcome = " ".join(str(outcome).split())[:160]
-        click.echo(f"  [{step['index']}] {step['status']:<11} {took:>7}  attempts {step['attempts']}  {outcome}")
+        say(f"  [{step['index']}] {step['status']:<11} {took:>7}  attempts {step['attempts']}  {outcome}")
         for reason in step["refused"]:  # a tool result tried to steer a call
-            click.echo(f"      refused {' '.join(str(reason).split())[:200]}")
+            say(f"      refused {' '.join(str(reason).split())[:200]}")
         for decision in step["approvals"]:  # a call that writes or deletes, and who allowed it
-            click.echo(f"      {decision['decision']} {decision['tool']} ({decision['how']})")
+            say(f"      {decision['decision']} {decision['tool']} ({decision['how']})")
     usage = detail["usage"]
-    click.echo(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
+    say(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
                f"{usage['completion_tokens']} completion tokens")
     if detail["answer"]:
-        click.echo(f"Answer: {detail['answer']}")
+        say(f"Answer: {detail['answer']}")
     if detail["error"]:
-        click.echo(f"Error: {detail['error']}")
+        say(f"Error: {detail['error']}")
 
 
 @click.command()
@@ -141,7 +145,7 @@ def resume(run_id: str, as_json: bool, model: str | None, approve: tuple[str, ..
     recorded = load_result(store, run_id)
     if recorded.status == "succeeded":
         if as_json:
-            click.echo(json.dumps(recorded.to_json(), indent=2, ensure_ascii=False))
+            click.echo(json.dumps(redact(recorded.to_json()), indent=2, ensure_ascii=False))
         click.echo(f"Run {recorded.run_id} already finished (succeeded); nothing to resume.", err=as_json)
         return
     execute_and_report(lambda listener, store_, approvals: resume_run(recorded.run_id, store=store_, model=model,

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._common.jsondata import show
-from .._common.secrets import redact
+from .support import for_screen
 
 STYLES = {
     "waiting": "dim",
@@ -90,12 +90,12 @@ class LiveView:
                 if status == "succeeded":
                     detail = show(outcome.result)
                 elif status in ("failed", "skipped", "interrupted"):
-                    detail = redact(outcome.error or "")
+                    detail = outcome.error or ""
                 else:
                     detail = ""
-                detail = " ".join(detail.split())
+                detail = for_screen(" ".join(str(detail).split()))
                 table.add_row(
-                    str(self.depth[index] + 1), str(index), Text(step.label(), overflow="ellipsis"),
+                    str(self.depth[index] + 1), str(index), Text(for_screen(step.label()), overflow="ellipsis"),
                     Text(LABELS.get(status, status), style=STYLES.get(status, "")), elapsed,
                     Text(detail[:80] + ("…" if len(detail) > 80 else "")),
                 )

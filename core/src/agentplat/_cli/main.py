@@ -8,7 +8,7 @@ import json
 import click
 
 from .approving import approval_options
-from .support import fail, handles_errors, parse_tags
+from .support import fail, for_screen, handles_errors, parse_tags
 
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
 # They are imported only when invoked, so ``agentplat --help`` stays instant.
@@ -129,9 +129,9 @@ def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
     if as_json:
         click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False))
     elif mermaid:
-        click.echo(planned.plan.mermaid())
+        click.echo(for_screen(planned.plan.mermaid()))
     else:
-        click.echo(format_plan(planned.plan, registry))
+        click.echo(for_screen(format_plan(planned.plan, registry)))
 
 
 @cli.command()
@@ -149,10 +149,10 @@ def agents(as_json: bool) -> None:
     if not described:
         click.echo("No agents installed. Install a plugin, e.g. `agentplat install agentplat-math`.")
     for agent in described:
-        click.echo(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}")
+        click.echo(for_screen(f"{agent['name']}  ({agent['plugin']})\n  {agent['description']}"))
         for tool in agent["tools"]:
             params = ", ".join(tool["parameters"].get("properties", {}))
-            click.echo(f"    - {tool['name']}({params}){effect_mark(tool['effect'])}: {tool['description']}")
+            click.echo(for_screen(f"    - {tool['name']}({params}){effect_mark(tool['effect'])}: {tool['description']}"))
 
 
 @cli.command()
@@ -172,7 +172,7 @@ def plugins(as_json: bool) -> None:
         line = f"{p['name']} {p['version'] or ''}  [{p['status']}]"
         click.echo(line)
         if p["error"]:
-            click.echo(f"  error: {p['error']}")
+            click.echo(for_screen(f"  error: {p['error']}"))
         if p["agents"]:
             click.echo(f"  agents: {', '.join(p['agents'])}")
         if p["hooks"]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .._common.jsondata import show
-from .._common.secrets import redact
+from .support import for_screen
 
 if TYPE_CHECKING:
     from .._plan.graph import Plan
@@ -69,7 +69,7 @@ class RunPrinter:
         from .._plugin.registry import get_registry
 
         with self.lock:
-            click.echo(format_plan(plan, get_registry()))
+            click.echo(for_screen(format_plan(plan, get_registry())))
             self.shown = True
             for line in self.pending:
                 click.echo(line)
@@ -94,7 +94,7 @@ class RunPrinter:
             line = f"  [{index}] {label} {outcome.status}: {outcome.error}"
         for reason in getattr(outcome, "refused", None) or []:  # a tool result tried to steer a call
             line += f"\n      refused {_one_line(reason)}"
-        return redact(line)
+        return for_screen(line)
 
     def finish(self, result, *, between=None) -> None:
         """The answer and the run's summary line (``between()`` prints anything in between)."""
@@ -105,15 +105,15 @@ class RunPrinter:
                 click.echo(line)
             self.pending.clear()
         if result.answer:
-            click.echo(f"Answer: {result.answer}")
+            click.echo(for_screen(f"Answer: {result.answer}"))
         if between is not None:
             between()
         usage = result.usage
         tokens = f", {usage.prompt_tokens}+{usage.completion_tokens} tokens" if usage.llm_calls else ""
-        click.echo(
+        click.echo(for_screen(
             f"({result.status}; {len(result.steps)} steps; {usage.llm_calls} LLM calls{tokens}; "
             f"{result.ended_at - result.started_at:.2f}s; model {result.model})"
-        )
+        ))
 
 
 def _one_line(text: str, limit: int = 200) -> str:

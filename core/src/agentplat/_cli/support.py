@@ -11,12 +11,20 @@ import click
 
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
+from .._common.terminal import visible
 from .._common.wording import describe
+
+
+def for_screen(text: str) -> str:
+    """Text for a person to read: secrets masked, control characters and escape sequences
+    shown as text (``\\x1b``), never acted on by the terminal. Every printer of text that came
+    from a tool, a model, a server or the store passes through it."""
+    return visible(redact(str(text)))
 
 
 def fail(message: str, *, code: int = 1) -> None:
     """One line on stderr (whatever ``message`` holds), then exit with ``code``."""
-    line = redact(" ".join(message.split()))  # an endpoint's error may quote the key it was sent
+    line = for_screen(" ".join(message.split()))  # an endpoint's error may quote the key it was sent
     click.echo(f"agentplat: error: {line if len(line) <= 1000 else line[:999] + '…'}", err=True)
     sys.exit(code)
 

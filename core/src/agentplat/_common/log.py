@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from .terminal import visible
+
 log = logging.getLogger("agentplat")
 
 
@@ -16,7 +18,7 @@ class _Stderr(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.write(visible(self.format(record)) + "\n")  # a message may quote a server's words
             sys.stderr.flush()
         except Exception:  # noqa: BLE001 - a diagnostic must never break the command
             self.handleError(record)

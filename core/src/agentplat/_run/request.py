@@ -83,7 +83,8 @@ async def run_request(
     registry = registry or get_registry()
     chosen = select_model(registry, model)  # once per run, and a misconfigured model fails fast
     roles = role_models(chosen)
-    chosen = pin_roles(chosen, roles)  # each role keeps its model for the whole run, and on resume
+    if model is None or isinstance(model, str):  # a Model object the caller made is used as it is
+        chosen = pin_roles(chosen, roles)  # each role keeps its model for the whole run, and on resume
     run_id = run_id or new_run_id()
     store = best_effort(store)  # a store that fails warns once; the run goes on unrecorded
     with store.lease(run_id) if store is not None else contextlib.nullcontext():  # one process per run

@@ -247,7 +247,8 @@ class RunStore:
                  dumps(role_models) if role_models else None),
             )
             for key, value in (tags or {}).items():
-                db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)", (run_id, key, value))
+                db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)",
+                           (run_id, redact(key), redact(value)))
 
     @_sqlite_errors
     def mark_running(self, run_id: str) -> None:
@@ -328,7 +329,7 @@ class RunStore:
             params.append(status)
         for key, value in (tags or {}).items():
             where.append("run_id IN (SELECT run_id FROM tags WHERE key=? AND value=?)")
-            params += [key, value]
+            params += [redact(key), redact(value)]  # stored masked: a tag holding a key is found by it
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_at DESC, rowid DESC LIMIT ?"

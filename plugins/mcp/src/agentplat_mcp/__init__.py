@@ -24,6 +24,8 @@ def configured_agents() -> list:
     stderr (``agentplat mcp list`` says more) and left out, never fatal to other plugins."""
     import os
 
+    from agentplat.extend import visible
+
     from . import cache, config
     from .agents import make_agent
     from .client import NESTED
@@ -33,14 +35,14 @@ def configured_agents() -> list:
     try:
         raw = config.read_raw()["mcpServers"]
     except AgentplatError as exc:
-        print(f"agentplat: warning: MCP servers not loaded: {exc}", file=sys.stderr)
+        print(visible(f"agentplat: warning: MCP servers not loaded: {exc}"), file=sys.stderr)
         return []
     specs = []
     for name, entry in raw.items():
         try:
             specs.append(config.parse_server(name, entry))
         except AgentplatError as exc:
-            print(f"agentplat: warning: {exc}; skipped", file=sys.stderr)
+            print(visible(f"agentplat: warning: {exc}; skipped"), file=sys.stderr)
     if not specs:
         return []
     from .logs import quiet_sdk
@@ -51,8 +53,8 @@ def configured_agents() -> list:
     for spec in specs:
         listed = lists[spec.name]
         if listed.get("error"):  # retried after a while, or at once with --refresh
-            print(f"agentplat: warning: {listed['error']}; it is not an agent until it lists its tools "
-                  "(check with: agentplat mcp list --refresh)", file=sys.stderr)
+            print(visible(f"agentplat: warning: {listed['error']}; it is not an agent until it lists its tools "
+                          "(check with: agentplat mcp list --refresh)"), file=sys.stderr)  # its stderr's last words
             continue
         agents.append(make_agent(spec, listed))
     return agents

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from agentplat.extend import handles_errors
+from agentplat.extend import handles_errors, visible
 
 
 #: A tool that acts is marked as ``agentplat agents`` marks it; one that only reads is shown bare.
@@ -67,12 +67,12 @@ def list_servers(refresh: bool, as_json: bool) -> None:
         return
     for row in rows:
         env = f"  env: {', '.join(k + '=***' for k in row['env'])}" if row["env"] else ""
-        click.echo(f"{row['name']}  [{row['status']}]  {row['transport']}: {row['where']}{env}")
+        click.echo(visible(f"{row['name']}  [{row['status']}]  {row['transport']}: {row['where']}{env}"))
         if row["error"]:
-            click.echo(f"  error: {row['error']}")
+            click.echo(visible(f"  error: {row['error']}"))
         for tool in row["tools"]:
             mark = EFFECT_MARKS.get(tool["effect"], "")
-            click.echo(f"  - {tool['name']}{mark}: {' '.join(tool['description'].split())[:100]}")
+            click.echo(visible(f"  - {tool['name']}{mark}: {' '.join(tool['description'].split())[:100]}"))
     ages = [time.time() - r["listed_at"] for r in rows if r["listed_at"]]
     if ages and not refresh:
         click.echo(f"(tool lists cached up to {int(max(ages))} s ago; refresh with: agentplat mcp list --refresh)")
@@ -137,11 +137,11 @@ def add(name: str, command: tuple[str, ...], env: tuple[str, ...], url: str | No
     cache.remember(spec, found)
     where = "" if spec.url else f"\n  command: {spec.mask(spec.where())}"
     if isinstance(found, Exception):
-        click.echo(f"Added {name} to {config.config_path()}, but it did not list its tools: {found}{where}")
+        click.echo(visible(f"Added {name} to {config.config_path()}, but it did not list its tools: {found}{where}"))
         click.echo("Fix it and check with: agentplat mcp list --refresh")
         return
     tools = [t["name"] for t in found["tools"]]
-    click.echo(f"Added {name} to {config.config_path()}: {len(tools)} tools ({', '.join(tools)}){where}")
+    click.echo(visible(f"Added {name} to {config.config_path()}: {len(tools)} tools ({', '.join(tools)}){where}"))
 
 
 @mcp.command("remove")

@@ -61,6 +61,15 @@ class ServerSpec:
                  "headers": self.headers}
         return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
 
+    def register_secrets(self) -> None:
+        """Tell the core to mask this server's secrets in every output of the process: its
+        ``env`` and ``headers`` values and its URL's password (the core ignores values too
+        short or plain to be secrets)."""
+        from agentplat.extend import add_secret
+
+        for value in (*self.env.values(), *self.headers.values(), *([self.url] if self.url else [])):
+            add_secret(value)
+
     def secrets(self) -> list[str]:
         """Values to mask in anything shown: every env and header value."""
         return [v for v in (*self.env.values(), *self.headers.values()) if isinstance(v, str) and len(v) >= 4]
@@ -111,6 +120,12 @@ def _effects(value: Any, name: str) -> dict[str, str]:
 
 def parse_server(name: str, raw: Any) -> ServerSpec:
     """One entry of ``mcpServers``, checked; a clear error naming the server otherwise."""
+    spec = _parse_server(name, raw)
+    spec.register_secrets()  # from the moment it is read, whatever happens next
+    return spec
+
+
+def _parse_server(name: str, raw: Any) -> ServerSpec:
     where = f"{config_path()}: server {name!r}"
     if not NAME.match(name):
         raise AgentplatError(f"{where}: a name has letters, digits, '_' and '-' only (it becomes the agent's name)")

@@ -162,17 +162,58 @@ def run_annotations(registry) -> dict[str, bool]:
     return annotations_of(effect, any(t.open_world for t in tools))
 
 
+class MaskedWrites:
+    """The stream a session writes its messages to, masking every string in each message on
+    its way out (results, structured content, errors, questions, log notifications): the
+    protocol's output bypasses the CLI's masked stdout, so it has a door of its own."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    async def send(self, message) -> None:
+        from agentplat.extend import redact
+        from mcp.shared.message import SessionMessage
+        from mcp.types import JSONRPCMessage
+
+        data = message.message.model_dump(by_alias=True, mode="json", exclude_none=True)
+        masked = redact(data)
+        if masked != data:
+            message = SessionMessage(message=JSONRPCMessage.model_validate(masked), metadata=message.metadata)
+        await self._stream.send(message)
+
+    async def __aenter__(self):
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc):
+        return await self._stream.__aexit__(*exc)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def masked_server_class():
+    """The SDK's low-level ``Server`` whose sessions (stdio and HTTP alike) write through
+    ``MaskedWrites``."""
+    from mcp.server.lowlevel import Server
+
+    class MaskedServer(Server):
+        async def run(self, read_stream, write_stream, *args, **kwargs):
+            return await super().run(read_stream, MaskedWrites(write_stream), *args, **kwargs)
+
+    return MaskedServer
+
+
 def build_server(registry, approve: list[str] | None = None):
     """The MCP server object: its tool list and its tool calls. A call that writes or destroys
     (a served tool's, or one a ``run`` makes) runs when ``approve`` (``agent.tool`` patterns,
     globs) or config.toml's ``[approvals]`` allow it, else when the client, asked through MCP
     elicitation, says yes; a client that cannot be asked gets a refusal."""
     import mcp.types as types
-    from mcp.server.lowlevel import Server
 
     from agentplat import __version__
 
-    server = Server("agentplat", version=__version__,
+    server = masked_server_class()("agentplat", version=__version__,
                     instructions="agentplat's agents: call `run` with a request in plain words, or a tool directly.")
     tools = served_tools(registry)
     runnable = within(registry, approve)

@@ -45,7 +45,10 @@ class BatchResult:
 async def run_batch(topics: list[str], settings: Settings, on_event: OnEvent | None = None) -> BatchResult:
     """Report on every topic into ``settings.out``; ``index.json`` records each outcome."""
     out = Path(settings.out)
-    topics = list(dict.fromkeys(" ".join(t.split()) for t in topics if t.strip()))
+    from agentplat.extend import redact
+
+    # masked before anything sees them: the topic names folders, prompts, files and the index
+    topics = list(dict.fromkeys(redact(" ".join(t.split())) for t in topics if t.strip()))
     plan = index.assign(out, topics, resume=settings.resume)
     todo = [{"topic": e["topic"], "folder": e["folder"]} for e, skip in plan if not skip]
     result = BatchResult(out=out, skipped=[e["topic"] for e, skip in plan if skip])

@@ -156,9 +156,13 @@ def critiques_file(topic: str, refinement: Refinement, *, complete: bool = True,
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file, so a reader (the app) never sees half a file."""
+    """Write through a temporary file, so a reader (the app) never sees half a file. Every
+    file of the plugin is written here, so every one is masked here: a key typed into a topic
+    or echoed by a model never reaches a report or the index."""
+    from agentplat.extend import redact
+
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -24,7 +24,9 @@ async def write_report(topic: str) -> str:
     from . import index
     from .topic import report_topic
 
-    topic = " ".join(str(topic).split())
+    from agentplat.extend import redact
+
+    topic = redact(" ".join(str(topic).split()))  # it names the folder, the files and the index entry
     if not topic:
         raise ToolError("the report topic is empty: say what the report should be about")
     if len(topic) > MAX_TOPIC_LENGTH:

@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from agentplat.extend import redact
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -67,7 +68,7 @@ def create_app(reports: Path, *, model: str | None = None, python: str | None = 
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
         html = templates.get_template(name).render(reports_dir=str(reports), **context)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(redact(html), status_code=status)  # what the app shows passes the masking door
 
     def index_page(request: Request, status: int = 200, error: str | None = None, form=None) -> HTMLResponse:
         rows, problem = read_reports(reports)
@@ -95,7 +96,8 @@ def create_app(reports: Path, *, model: str | None = None, python: str | None = 
         form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         if not secrets.compare_digest(form.get("token", ""), token):
             return page("missing.html", 403, what="form (reload the page and try again)")
-        topics = list(dict.fromkeys(" ".join(t.split()) for t in form.get("topics", "").splitlines() if t.strip()))
+        topics = list(dict.fromkeys(redact(" ".join(t.split()))  # as the batch will know them: masked
+                                    for t in form.get("topics", "").splitlines() if t.strip()))
         try:
             max_iterations = int(form.get("max_iterations", 3))
             threshold = int(form.get("threshold", 8))
@@ -125,10 +127,10 @@ def create_app(reports: Path, *, model: str | None = None, python: str | None = 
         batch = batches.get(request.path_params["batch"])
         if batch is None:
             return JSONResponse({"error": "unknown batch"}, status_code=404)
-        return JSONResponse(batches.status(batch))
+        return JSONResponse(redact(batches.status(batch)))
 
     async def reports_json(request: Request) -> Response:
-        return JSONResponse({"reports": list_reports(reports)})
+        return JSONResponse(redact({"reports": list_reports(reports)}))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
