@@ -176,13 +176,13 @@ def test_a_server_that_hangs_is_cut_off(servers, tmp_path, monkeypatch):
 def test_a_call_that_hangs_is_cut_off_and_the_run_ends(servers, monkeypatch):
     servers.stdio("loud")
     registry = load()
-    monkeypatch.setenv("AGENTPLAT_MCP_CALL_TIMEOUT", "2")
+    monkeypatch.setenv("AGENTPLAT_MCP_CALL_TIMEOUT", "6")  # room for the other call on a busy machine
     started = time.monotonic()
     result = run("Snooze 'zzz' and shout 'awake'", registry)
-    assert result.status == "partial"
+    assert result.status == "partial", [s.error for s in result.steps]
     assert result.steps[1].result == "AWAKE!"
     assert "MCP server 'loud' (stdio) failed to run snooze" in result.steps[0].error
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 30
     assert gone(int(servers.starts()[-1])), "the run stops its server even with a call in flight"
 
 

@@ -184,12 +184,13 @@ def test_add_refuses_a_server_that_does_not_list_its_tools(home, tmp_path):
 
     started = time.monotonic()  # a server that never answers: cut off at the deadline, and stopped
     starts = tmp_path / "starts.txt"
-    hung = agentplat(home, "mcp", "add", "hung", "--timeout", "2", "--env", f"SHOUT_STARTS={starts}", "--",
+    hung = agentplat(home, "mcp", "add", "hung", "--timeout", "4", "--env", f"SHOUT_STARTS={starts}", "--",
                      sys.executable, str(SERVER), "hang")
-    assert hung.code == 1 and "did not list its tools within 2s" in hung.stderr
-    assert time.monotonic() - started < 20 and saved(home) == {}
-    pid = int(starts.read_text().split()[0])
-    assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    assert hung.code == 1 and "did not list its tools within 4s" in hung.stderr, hung.stderr
+    assert time.monotonic() - started < 30 and saved(home) == {}
+    if starts.exists():  # it got as far as starting (on a busy machine it may not have): it was stopped
+        pid = int(starts.read_text().split()[0])
+        assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
     forced = agentplat(home, "mcp", "add", "cat", "--force", "--", "/bin/cat")
     assert forced.code == 0 and "did not list its tools" in forced.stdout and list(saved(home)) == ["cat"]
