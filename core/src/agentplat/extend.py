@@ -27,6 +27,10 @@ imported on first use, so importing this module costs nothing.
   file, line and column of the first byte that is not. ``run_store()`` is the store ``agentplat runs`` reads, for ``run_request(store=...)``
   (``run_store(damaged_ok=True)``: ``None`` rather than an error when its file is damaged).
   ``Agent(local_only=True)`` (in ``agentplat``) keeps an agent's steps off a cluster.
+- Child processes: ``tethered(argv)`` is ``argv`` wrapped so the process it starts (and its
+  process group: the children it starts) dies with agentplat, even when agentplat is killed
+  with SIGKILL; pass it to ``subprocess``/``asyncio`` as the command. The MCP plugin starts its
+  servers this way.
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
   stderr, exit codes, ``--debug``).
 - Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
@@ -64,6 +68,7 @@ _EXPORTS = {
     "run_store": "_store.runs",
     "data_dir": "_common.settings",
     "read_text_file": "_common.textinput",
+    "tethered": "_common.tether",
     "run_job_remote": "cluster.engine",
     "serve_remote": "_cluster.apps",
     "redact": "_common.secrets",
@@ -92,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._common.terminal import visible
     from ._common.settings import data_dir
     from ._common.textinput import read_text_file
+    from ._common.tether import tethered
     from ._store.runs import run_store
     from ._engines.base import Engine, JobFailed
     from ._engines.current import current_engine

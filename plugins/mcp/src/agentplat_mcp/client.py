@@ -66,9 +66,13 @@ async def open_session(spec: ServerSpec) -> AsyncIterator[Connected]:
             from mcp import StdioServerParameters
             from mcp.client.stdio import stdio_client
 
+            from agentplat.extend import tethered
+
             stderr = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace"))
             env = {**(spec.env or {}), NESTED: "1"}  # an agentplat it starts serves no MCP servers itself
-            params = StdioServerParameters(command=spec.command or "", args=spec.args, env=env, cwd=spec.cwd)
+            # the server, and what it starts, dies with agentplat, however agentplat ends
+            command, *args = tethered([_executable(spec.command or "", spec.env, spec.cwd), *spec.args])
+            params = StdioServerParameters(command=command, args=args, env=env, cwd=spec.cwd)
             read, write = await stack.enter_async_context(stdio_client(params, errlog=stderr))
         try:
             session = await stack.enter_async_context(
@@ -78,6 +82,22 @@ async def open_session(spec: ServerSpec) -> AsyncIterator[Connected]:
             raise StartFailed(_reason(exc), _last_words(stderr)) from None
         yield Connected(session=session, server_name=init.serverInfo.name, instructions=init.instructions or "",
                         stderr=stderr)
+
+
+def _executable(command: str, env: dict | None, cwd: str | None) -> str:
+    """The command as the SDK would find it (on the server's PATH, or relative to its folder),
+    so a missing one is still "command not found" rather than the launcher's complaint."""
+    import os
+    import shutil
+
+    if os.sep in command:
+        path = os.path.join(cwd or os.getcwd(), command)
+        found = path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    else:
+        found = shutil.which(command, path=(env or {}).get("PATH") or os.environ.get("PATH"))
+    if not found:
+        raise FileNotFoundError(2, "No such file or directory", command)
+    return os.path.abspath(found) if os.sep in command else found
 
 
 class StartFailed(Exception):

@@ -49,6 +49,19 @@ async def snooze(text: str) -> str:
 
 
 @server.tool(annotations=READS)
+def burrow(text: str) -> str:
+    """Burrow on purpose: start a helper process, note its pid in SHOUT_HELPERS, block for good."""
+    import subprocess
+
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    if os.environ.get("SHOUT_HELPERS"):
+        with open(os.environ["SHOUT_HELPERS"], "a") as fh:
+            fh.write(f"{helper.pid}\n")
+    time.sleep(600)  # blocking: the server reads nothing more, end of input included
+    return text
+
+
+@server.tool(annotations=READS)
 def refuse(text: str) -> str:
     """Refuse on purpose: a tool error."""
     raise ValueError(f"refusing {text}")
