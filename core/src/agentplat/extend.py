@@ -29,8 +29,10 @@ imported on first use, so importing this module costs nothing.
   ``Agent(local_only=True)`` (in ``agentplat``) keeps an agent's steps off a cluster.
 - Child processes: ``tethered(argv)`` is ``argv`` wrapped so the process it starts (and its
   process group: the children it starts) dies with agentplat, even when agentplat is killed
-  with SIGKILL; pass it to ``subprocess``/``asyncio`` as the command. The MCP plugin starts its
-  servers this way.
+  with SIGKILL; pass it to ``subprocess``/``asyncio`` as the command. With ``max_line_bytes`` a
+  JSON-RPC line over that size is dropped as it arrives (an error answers its request). The MCP
+  plugin starts its servers this way, capped at a few times ``max_result_bytes()``
+  (``AGENTPLAT_MAX_RESULT_BYTES``, the most a tool's result keeps).
 - Commands: ``handles_errors`` gives a click command agentplat's error handling (one line on
   stderr, exit codes, ``--debug``).
 - Clusters: ``run_job_remote(entry, args, ...)`` runs ``entry(out, **args)`` on the cluster as
@@ -69,6 +71,7 @@ _EXPORTS = {
     "data_dir": "_common.settings",
     "read_text_file": "_common.textinput",
     "tethered": "_common.tether",
+    "max_result_bytes": "_execute.results",
     "run_job_remote": "cluster.engine",
     "serve_remote": "_cluster.apps",
     "redact": "_common.secrets",
@@ -98,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._common.settings import data_dir
     from ._common.textinput import read_text_file
     from ._common.tether import tethered
+    from ._execute.results import max_result_bytes
     from ._store.runs import run_store
     from ._engines.base import Engine, JobFailed
     from ._engines.current import current_engine

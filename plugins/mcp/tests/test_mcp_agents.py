@@ -46,8 +46,8 @@ def test_each_server_is_an_agent_with_the_servers_tools(servers):
     registry = load()
     agent = registry.agent("loud")
     assert agent.plugin == "agentplat-mcp" and agent.local_only
-    assert [t.name for t in agent.tools] == ["shout", "word_stats", "secret_length", "explode", "snooze", "burrow",
-                                             "refuse", "pin", "shred", "mystery"]
+    assert [t.name for t in agent.tools] == ["shout", "word_stats", "secret_length", "explode", "snooze", "flood",
+                                             "burrow", "refuse", "pin", "shred", "mystery"]
     shout = agent.tool("shout")
     assert shout.description == "Shout text: upper-case it and add an exclamation mark."
     assert shout.parameters["properties"]["text"]["type"] == "string"

@@ -62,3 +62,37 @@ def test_a_hung_server_and_its_children_die_with_agentplat(servers, home, tmp_pa
         for pid in lines(helpers) + [int(p) for p in servers.starts()]:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def peak_mib(pid: int) -> float:
+    """The process's own high-water mark of resident memory so far (VmHWM), in MiB."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
+def test_a_result_far_over_the_cap_is_dropped_as_it_arrives(servers, home, tmp_path):
+    """A 100 MB answer from an MCP server never sits in agentplat's memory: the launcher drops the
+    line as it arrives, the step fails with a line saying why, and agentplat's own peak memory
+    stays that of a small run."""
+    servers.stdio("loud", env={"SHOUT_FLOOD_BYTES": str(100_000_000)})
+    env = {**os.environ, "AGENTPLAT_MODEL": "offline", "AGENTPLAT_ENGINE": "inline"}
+    started = time.monotonic()
+    process = subprocess.Popen([*cli_command(), "run", "Flood 'x'"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    peak = 0.0
+    try:
+        while process.poll() is None and time.monotonic() - started < 120:
+            peak = max(peak, peak_mib(process.pid))
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    out, err = process.communicate(timeout=30)
+    seconds = time.monotonic() - started
+    print(f"100 MB MCP result: {seconds:.1f}s, agentplat peak {peak:.0f} MiB")
+    assert process.returncode != 0 and "over" in err and "AGENTPLAT_MAX_RESULT_BYTES" in err, out + err
+    assert seconds < 60, f"took {seconds:.1f}s: the message was not cut as it arrived"
+    assert peak < 250, f"agentplat's peak memory was {peak:.0f} MiB: the message was held"

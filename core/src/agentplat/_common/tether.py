@@ -15,16 +15,77 @@ the thread whose lifetime it should share (the event loop's, for a run's servers
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 
 
-def tethered(argv: list[str]) -> list[str]:
-    """``argv`` so that the process it starts, and its process group, end with this process."""
+def tethered(argv: list[str], *, max_line_bytes: int | None = None) -> list[str]:
+    """``argv`` so that the process it starts, and its process group, end with this process.
+
+    With ``max_line_bytes`` the command's output is JSON-RPC, one message a line (an MCP
+    server's): a line longer than that is never passed on whole; it is dropped as it arrives
+    (memory stays flat) and, when it answered a request, replaced by a JSON-RPC error that
+    says so."""
     if os.name == "nt":  # the MCP SDK puts its servers in a Job Object there
         return list(argv)
-    return [sys.executable, "-I", "-S", os.path.abspath(__file__), str(os.getpid()), *argv]
+    cap = [f"--max-line-bytes={int(max_line_bytes)}"] if max_line_bytes else []
+    return [sys.executable, "-I", "-S", os.path.abspath(__file__), str(os.getpid()), *cap, *argv]
+
+
+_ID = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30})')
+
+
+def _too_long(head: bytes, limit: int) -> bytes | None:
+    """The JSON-RPC error that stands for a message over ``limit`` bytes (``None`` for a
+    notification, which has no id to answer)."""
+    found = _ID.search(head)
+    if found is None:
+        return None
+    message = (f"the MCP server's message was over {limit} bytes: agentplat cut it off as it arrived "
+               "(AGENTPLAT_MAX_RESULT_BYTES bounds what a tool may return)")
+    return b'{"jsonrpc":"2.0","id":' + found.group(1) + b',"error":{"code":-32603,"message":"' + \
+        message.encode() + b'"}}\n'
+
+
+def _copy_lines(source: int, limit: int) -> None:
+    """Copy ``source`` to stdout line by line; a line over ``limit`` bytes is dropped as it
+    arrives (only its first 4 KiB are kept, to find the request it answers)."""
+    line = bytearray()
+    head = b""
+    over = False
+    while True:
+        chunk = os.read(source, 1 << 16)
+        if not chunk:
+            return
+        start = 0
+        while start < len(chunk):
+            end = chunk.find(b"\n", start)
+            piece = memoryview(chunk)[start:end if end >= 0 else len(chunk)]
+            if not over and len(line) + len(piece) > limit:
+                over, head = True, bytes(line[:4096]) + bytes(piece[:4096])
+                line.clear()
+            elif not over:
+                line += piece
+            if end < 0:
+                break
+            if over:
+                reply = _too_long(head, limit)
+                if reply is not None:
+                    _write(reply)
+                over, head = False, b""
+            else:
+                line += b"\n"
+                _write(bytes(line))
+            line.clear()
+            start = end + 1
+
+
+def _write(data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view):]
 
 
 def _kill_group(*_: object) -> None:
@@ -44,7 +105,7 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _main(parent: int, argv: list[str]) -> int:
+def _main(parent: int, argv: list[str], limit: int | None = None) -> int:
     try:
         os.setsid()  # a group of our own (already so when started with start_new_session)
     except OSError:
@@ -64,12 +125,18 @@ def _main(parent: int, argv: list[str]) -> int:
     if os.getppid() != parent:  # it died before the tie was made
         _kill_group()
     try:
-        child = subprocess.Popen(argv)
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE if limit else None)
     except OSError as exc:
         print(f"cannot start {argv[0]}: {exc.strerror or exc}", file=sys.stderr)
         return 127
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # passed on; the group gets them anyway
         signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
+    if limit:
+        try:
+            _copy_lines(child.stdout.fileno(), limit)
+        except OSError:  # agentplat stopped reading: the command sees its output closed
+            pass
+        child.stdout.close()
     while True:
         try:
             code = child.wait()
@@ -80,4 +147,8 @@ def _main(parent: int, argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_main(int(sys.argv[1]), sys.argv[2:]))
+    _args = sys.argv[2:]
+    _limit = None
+    if _args and _args[0].startswith("--max-line-bytes="):
+        _limit = int(_args.pop(0).split("=", 1)[1])
+    sys.exit(_main(int(sys.argv[1]), _args, _limit))

@@ -66,12 +66,14 @@ async def open_session(spec: ServerSpec) -> AsyncIterator[Connected]:
             from mcp import StdioServerParameters
             from mcp.client.stdio import stdio_client
 
-            from agentplat.extend import tethered
+            from agentplat.extend import max_result_bytes, tethered
 
             stderr = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace"))
             env = {**(spec.env or {}), NESTED: "1"}  # an agentplat it starts serves no MCP servers itself
             # the server, and what it starts, dies with agentplat, however agentplat ends
-            command, *args = tethered([_executable(spec.command or "", spec.env, spec.cwd), *spec.args])
+            # and a message far past the result cap is dropped as it arrives, never held whole
+            command, *args = tethered([_executable(spec.command or "", spec.env, spec.cwd), *spec.args],
+                                      max_line_bytes=4 * max_result_bytes() + (1 << 20))
             params = StdioServerParameters(command=command, args=args, env=env, cwd=spec.cwd)
             read, write = await stack.enter_async_context(stdio_client(params, errlog=stderr))
         try:

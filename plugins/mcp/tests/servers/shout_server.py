@@ -49,6 +49,12 @@ async def snooze(text: str) -> str:
 
 
 @server.tool(annotations=READS)
+def flood(text: str) -> str:
+    """Flood on purpose: answer with SHOUT_FLOOD_BYTES bytes of text (100 MB by default)."""
+    return text[:1] * int(os.environ.get("SHOUT_FLOOD_BYTES", 100_000_000))
+
+
+@server.tool(annotations=READS)
 def burrow(text: str) -> str:
     """Burrow on purpose: start a helper process, note its pid in SHOUT_HELPERS, block for good."""
     import subprocess
