@@ -7,7 +7,6 @@ step with one line naming the tool and how to allow it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from typing import Any, Callable, ContextManager
@@ -52,6 +51,8 @@ class TerminalQuestion:
         self.pause = pause or contextlib.nullcontext
 
     async def __call__(self, call) -> str:
+        import asyncio  # not at import time: ``--help`` loads this module for its options
+
         effect = "deletes or overwrites" if call.effect == "destructive" else "writes"
         where = f"step {call.step}: " if call.step is not None else ""
         with self.pause():

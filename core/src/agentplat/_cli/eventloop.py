@@ -8,28 +8,29 @@ it leaves that work behind and exits without waiting for it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Coroutine, TypeVar
 
 T = TypeVar("T")
 PREFIX = "agentplat-thread"
 
 
-class _NoWaitExecutor(ThreadPoolExecutor):
-    """The loop's default executor; at the loop's end it stops taking work but waits for none."""
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        super().shutdown(wait=False, cancel_futures=True)
-
-
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` whose end does not wait for threads still busy with timed-out work."""
+    """``asyncio.run`` whose end does not wait for threads still busy with timed-out work.
+    (asyncio is imported here, not with the module: ``--help`` needs none of it.)"""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    class _NoWaitExecutor(ThreadPoolExecutor):
+        """The loop's default executor; at the loop's end it stops taking work but waits for none."""
+
+        def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+            super().shutdown(wait=False, cancel_futures=True)
+
     with asyncio.Runner() as runner:
         runner.get_loop().set_default_executor(_NoWaitExecutor(thread_name_prefix=PREFIX))
         return runner.run(coro)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import click
@@ -125,6 +124,8 @@ def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
     if as_json and mermaid:
         raise click.UsageError("choose one of --json and --mermaid")
     registry = get_registry()
+    import asyncio
+
     planned = asyncio.run(plan_request(request, model=model, registry=registry))
     if as_json:
         click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False))
