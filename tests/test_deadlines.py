@@ -48,7 +48,8 @@ REGISTRY = Registry(agents={"slow": Agent(name="slow", description="Slow tools."
 def run(steps: list[dict], engine: str = "inline"):
     model = ScriptedModel([json.dumps({"steps": steps})])
     started = time.monotonic()
-    request = "exercise the slow tools: " + json.dumps(steps)  # every value of the plan is the user's
+    # every value of the plan is the user's (the arguments; not the plan's own step numbers)
+    request = "exercise the slow tools: " + json.dumps([step["args"] for step in steps])
     result = asyncio.run(run_request(request, model=model, engine=engine, registry=REGISTRY))
     return result, time.monotonic() - started
 

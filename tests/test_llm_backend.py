@@ -378,3 +378,26 @@ def test_a_streamed_plan_over_the_step_limit_is_cut_there_and_leaves_nothing_run
     sent, whole = len(endpoint.chat_requests[0].chunk_times), len(reply) // 64
     assert sent < whole * 0.95, f"the stream was read to its end ({sent} of {whole} chunks)"
     assert f"more than {MAX_STEPS} steps" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_plan_that_drops_a_number_of_the_request_is_repaired_never_answered(endpoint):
+    """A small model once planned only "add 12 and 30" for "... then multiply the result by 2"
+    and the run answered 42 with exit 0: a plan that leaves out a number the request gives
+    answers another question, so it goes back for repair, and is refused if it stays so."""
+    partial = json.dumps({"steps": [{"agent": "math", "tool": "add", "args": {"a": 12, "b": 30}, "dependencies": []}]})
+    whole = json.dumps({"steps": [
+        {"agent": "math", "tool": "add", "args": {"a": 12, "b": 30}, "dependencies": []},
+        {"agent": "math", "tool": "multiply", "args": {"a": "$0", "b": 2}, "dependencies": [0]}]})
+    request = "Add 12 and 30, then multiply the result by 2"
+    endpoint.reply(partial).reply(whole)
+    result = run(request)
+    assert result.answer == "84" and result.llm_calls == 2
+    assert "no step uses the request's 2" in endpoint.chat_requests[1].messages[-1]["content"]
+    for _ in range(3):
+        endpoint.reply(partial)
+    try:  # refused before any step ran, or (its step already streamed and ran) reported failed
+        result = run(request)
+    except PlanningError as exc:
+        assert "no step uses the request's 2" in str(exc)
+    else:
+        assert result.status == "failed" and "no step uses the request's 2" in result.error, result.error

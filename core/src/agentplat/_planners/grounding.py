@@ -112,8 +112,13 @@ class Grounding:
         return any(t.acts for t in tools)
 
     def check_plan(self, plan: Plan) -> Plan:
+        """The whole plan: every step grounded, and no number of the request left out (a plan
+        that drops one answers another question, and would do so with exit 0)."""
         for index, step in enumerate(plan.steps):
             self.check(index, step)
+        if dropped := unused_numbers(self.text, plan):
+            shown = ", ".join(format(n, "f") for n in dropped)
+            raise PlanValidationError(f"no step uses the request's {shown}; plan every part of the request")
         return plan
 
     def _check_number(self, where: str, name: str, value: Any) -> None:
@@ -182,8 +187,9 @@ def _show(value: Any) -> str:
 
 def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
     """Numbers the request gives that no step of ``plan`` uses (in an argument, or inside a
-    text argument or a task): a plan that drops one answers another question."""
-    given = Counter(_key(n) for n in numbers(_digits(request).replace("%", " percent ")))
+    text argument or a task): a plan that drops one answers another question. Digits inside a
+    URL are part of an address (a port, a path), not numbers asked about."""
+    given = Counter(_key(n) for n in numbers(_digits(_URL.sub(" ", request)).replace("%", " percent ")))
     used: Counter = Counter()
     for step in plan.steps:
         values = list(_literals(step.args or {})) + ([step.task] if step.task else [])
