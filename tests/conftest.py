@@ -23,6 +23,9 @@ def home(tmp_path, monkeypatch):
     path.mkdir()
     monkeypatch.setenv("AGENTPLAT_HOME", str(path))
     monkeypatch.setenv("AGENTPLAT_FLYTE_RECORDS", "0")
+    # tests that script a model script what it plans: the model plans every request they send
+    # (the exact offline plan that runs first by default is pinned in test_plan_first.py)
+    monkeypatch.setenv("AGENTPLAT_DETERMINISTIC_FIRST", "0")
     return path
 
 

@@ -137,7 +137,7 @@ class Timeline:
     def planned(self, index, step):
         pass
 
-    def plan_ready(self, plan):
+    def plan_ready(self, plan, planner=""):
         pass
 
     def step_event(self, index, outcome):
@@ -234,7 +234,8 @@ def test_a_wrong_key_is_one_clear_line(endpoint):
 
 
 def test_an_unreachable_endpoint_is_one_clear_line():
-    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "x", "AGENTPLAT_RETRY_WAIT": "0.01"}
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "x", "AGENTPLAT_RETRY_WAIT": "0.01",
+           "AGENTPLAT_DETERMINISTIC_FIRST": "0"}  # the offline plan would serve it with no call
     result = run_cli("run", REQUEST, env=env)
     assert result.code != 0
     assert "cannot get an answer from http://127.0.0.1:9/v1" in result.stderr
@@ -316,6 +317,7 @@ def test_a_stream_cut_off_mid_way_is_retried_without_dispatching_a_step_twice(mo
     from agentplat._plugin.registry import Registry, get_registry
 
     monkeypatch.setenv("AGENTPLAT_RETRY_WAIT", "0.01")
+    monkeypatch.setenv("AGENTPLAT_DETERMINISTIC_FIRST", "0")  # the model plans, as this test is about its stream
     text = json.dumps(PLAN)
     cut = text.index('{"agent": "math", "tool": "add"')  # two whole steps, then the connection drops
 
@@ -367,7 +369,7 @@ def test_a_streamed_plan_over_the_step_limit_is_cut_there_and_leaves_nothing_run
         {"agent": "math", "tool": "add", "args": {"a": i, "b": 1}, "dependencies": []} for i in range(count)]})
     for _ in range(3):  # what repairs would get
         endpoint.reply(reply)
-    result = run_cli("run", "Add " + ", ".join(f"{i} and 1" for i in range(count)), env=cli_env(endpoint))
+    result = run_cli("run", " ".join(f"Add {i} and 1." for i in range(count)), env=cli_env(endpoint))
     assert result.code == 1
     [run] = run_store().list_runs()
     assert run["status"] == "failed"

@@ -26,6 +26,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTPLAT_FLYTE_RECORDS", "0")
     monkeypatch.setenv("AGENTPLAT_MCP_START_TIMEOUT", "20")
     monkeypatch.setenv("AGENTPLAT_MCP_CALL_TIMEOUT", "20")
+    monkeypatch.setenv("AGENTPLAT_DETERMINISTIC_FIRST", "0")  # a scripted model plans what it is sent
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENTPLAT_MODEL"):
         monkeypatch.delenv(name, raising=False)
     return path

@@ -24,6 +24,7 @@ def home(tmp_path, monkeypatch):
     path.mkdir()
     monkeypatch.setenv("AGENTPLAT_HOME", str(path))
     monkeypatch.setenv("AGENTPLAT_FLYTE_RECORDS", "0")
+    monkeypatch.setenv("AGENTPLAT_DETERMINISTIC_FIRST", "0")  # a scripted model plans what it is sent
     return path
 
 

@@ -37,5 +37,6 @@ def search_env(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENTPLAT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("AGENTPLAT_HTTP_TIMEOUT", "5")
+    monkeypatch.setenv("AGENTPLAT_DETERMINISTIC_FIRST", "0")  # a scripted model plans what it is sent
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("AGENTPLAT_FETCH_ALLOW_PRIVATE", "1")  # the recorded pages are served on loopback

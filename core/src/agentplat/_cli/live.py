@@ -63,7 +63,7 @@ class LiveView:
             self.steps.append(step)
             self.depth.append(1 + max((self.depth[d] for d in step.dependencies), default=-1))
 
-    def plan_ready(self, plan) -> None:
+    def plan_ready(self, plan, planner: str = "") -> None:
         pass
 
     def step_event(self, index: int, outcome) -> None:

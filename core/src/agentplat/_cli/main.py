@@ -75,6 +75,8 @@ def cli(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
 @click.option("--max-parallel", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@click.option("--model-plans", is_flag=True,
+              help="Let the model plan even when the exact offline plan serves the whole request.")
 @click.option("--synthesize", is_flag=True, help="Add one LLM call that writes a prose answer from all results.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Label the run (filter with `runs --tag`).")
 @click.option("--remote", is_flag=True, help="Run on the Flyte cluster of your Flyte config (see docs/cluster.md).")
@@ -82,7 +84,7 @@ def cli(debug: bool) -> None:
 @click.option("--wait", is_flag=True, help="With --remote: follow the run and print its answer.")
 @approval_options
 @handles_errors
-def run(request: str, as_json: bool, max_parallel: int, model: str | None, synthesize: bool,
+def run(request: str, as_json: bool, max_parallel: int, model: str | None, model_plans: bool, synthesize: bool,
         tags: tuple[str, ...], remote: bool, config: str | None, wait: bool, approve: tuple[str, ...],
         yes: bool) -> None:
     """Plan REQUEST and run it (here, or on a Flyte cluster with --remote)."""
@@ -95,6 +97,9 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
             raise click.UsageError("--config and --wait go with --remote")
         if synthesize:
             raise click.UsageError("--synthesize is not available with --remote")
+        if model_plans:
+            raise click.UsageError("--model-plans is not available with --remote "
+                                   "(the cluster reads [planner] deterministic_first of its config.toml)")
         return run_remote(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
                           as_json=as_json, tags=parse_tags(tags), approve=approve, yes=yes)
     run_id = new_run_id()
@@ -104,6 +109,7 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
         lambda listener, store, approvals: run_request(
             request, model=model, max_parallel=max_parallel, listener=listener, store=store,
             run_id=run_id, tags=parse_tags(tags), approvals=approvals,
+            offline_first=False if model_plans else None,
         ),
         run_id=run_id, as_json=as_json, synthesize=synthesize, model=model, approve=approve, yes=yes,
     )
@@ -114,8 +120,10 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, synth
 @click.option("--json", "as_json", is_flag=True, help="Print the plan in the plan format.")
 @click.option("--mermaid", is_flag=True, help="Print the plan as a Mermaid flowchart.")
 @click.option("--model", help="Model backend or name ('offline' forces the embedded default).")
+@click.option("--model-plans", is_flag=True,
+              help="Let the model plan even when the exact offline plan serves the whole request.")
 @handles_errors
-def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
+def plan(request: str, as_json: bool, mermaid: bool, model: str | None, model_plans: bool) -> None:
     """Show how REQUEST would be planned, without running it."""
     from .printing import format_plan
     from .._plugin.registry import get_registry
@@ -126,7 +134,8 @@ def plan(request: str, as_json: bool, mermaid: bool, model: str | None) -> None:
     registry = get_registry()
     import asyncio
 
-    planned = asyncio.run(plan_request(request, model=model, registry=registry))
+    planned = asyncio.run(plan_request(request, model=model, registry=registry,
+                                       offline_first=False if model_plans else None))
     if as_json:
         click.echo(json.dumps(planned.plan.to_json(), indent=2, ensure_ascii=False))
     elif mermaid:

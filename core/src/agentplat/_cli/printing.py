@@ -63,7 +63,7 @@ class RunPrinter:
         with self.lock:
             self.steps.append(step)
 
-    def plan_ready(self, plan: "Plan") -> None:
+    def plan_ready(self, plan: "Plan", planner: str = "") -> None:
         if not self.enabled:
             return
         from .._plugin.registry import get_registry

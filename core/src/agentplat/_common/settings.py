@@ -56,6 +56,25 @@ def number(name: str, default: N, *, kind: Callable[[str], N] = float, unit: str
     return value
 
 
+_YES = {"1", "true", "yes", "on"}
+_NO = {"0", "false", "no", "off"}
+
+
+def switch(name: str, section: str, key: str, default: bool) -> bool:
+    """An on/off setting: the environment variable ``name`` (1/0, true/false, yes/no, on/off),
+    else ``[section] key`` of config.toml, else ``default``. Anything else is the user's to fix."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw:
+        if raw in _YES or raw in _NO:
+            return raw in _YES
+        raise AgentplatError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), not {raw!r}")
+    table = load_config().get(section)
+    value = table.get(key, default) if isinstance(table, dict) else default
+    if not isinstance(value, bool):
+        raise AgentplatError(f"[{section}] {key} in config.toml must be true or false, not {value!r}")
+    return value
+
+
 def data_dir() -> Path:
     """``AGENTPLAT_HOME``, else the platform's per-user data directory."""
     if home := os.environ.get("AGENTPLAT_HOME"):

@@ -18,6 +18,7 @@ from .._common.provenance import TRUSTED, UNTRUSTED, URLS, source_of
 from .._common.resources import resource_scope
 from .._llm.usage import Usage, collecting
 from .._plan.graph import Plan, Step
+from .._planners import first
 from .outcome import StepResult
 from .scheduler import PlanFeed, run_dag
 
@@ -63,7 +64,8 @@ class RunListener(Protocol):
 
     def planned(self, index: int, step: Step) -> None: ...
 
-    def plan_ready(self, plan: Plan) -> None: ...
+    def plan_ready(self, plan: Plan, planner: str = "") -> None:
+        """The whole plan is known; ``planner`` made it ("offline", "model"; "" for a given plan)."""
 
     def step_event(self, index: int, outcome: StepResult) -> None: ...
 
@@ -88,8 +90,8 @@ class FanOut:
     def planned(self, index: int, step: Step) -> None:
         self._each("planned", index, step)
 
-    def plan_ready(self, plan: Plan) -> None:
-        self._each("plan_ready", plan)
+    def plan_ready(self, plan: Plan, planner: str = "") -> None:
+        self._each("plan_ready", plan, planner)
 
     def step_event(self, index: int, outcome: StepResult) -> None:
         self._each("step_event", index, outcome)
@@ -102,6 +104,7 @@ class Driven:
     planner_usage: Usage = field(default_factory=Usage)
     error: AgentplatError | None = None
     complete: bool = False  # the whole plan was known and valid
+    planner: str = ""  # who planned: "offline" or "model" ("" for a plan given, or none)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +114,7 @@ class Driven:
             "error": str(self.error) if self.error else None,
             "error_type": type(self.error).__name__ if self.error else None,
             "complete": self.complete,
+            "planner": self.planner,
         }
 
     @classmethod
@@ -132,6 +136,7 @@ class Driven:
             planner_usage=usage,
             error=error,
             complete=raw["complete"],
+            planner=raw.get("planner", ""),
         )
 
 
@@ -164,12 +169,14 @@ async def drive(
                 complete = plan
             else:
                 with collecting(into=result.planner_usage):  # what planning spent, even when it fails
-                    planned = await ctx.model.plan(ctx.request, ctx.registry, on_step=on_step)
+                    planned = await first.plan(ctx.model, ctx.request, ctx.registry, on_step=on_step,
+                                               offline_first=ctx.offline_first)
                 result.planner_usage.add(planned.usage)
+                result.planner = planned.planner
                 complete = planned.plan
             result.complete = True
             if listener is not None:
-                listener.plan_ready(complete)
+                listener.plan_ready(complete, result.planner)
             feed.close()
         except BaseException as exc:
             feed.close(exc)

@@ -19,6 +19,7 @@ from .._llm.config import configured_max_tokens, planner_budget
 from .planned import Planned
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
 from .._plan.extract import StepScanner, extract_plan
+from . import agreement
 from .grounding import Grounding
 from .lenient import normalize_plan, normalize_step
 from .schema import plan_schema
@@ -150,8 +151,12 @@ class PlanTooLarge(PlanningError):
 class StreamedSteps:
     """Validates steps as they stream in and forwards the valid prefix to the scheduler."""
 
-    def __init__(self, registry: "Registry", on_step: OnStep, dispatched: list[Step], request: str = ""):
+    def __init__(self, registry: "Registry", on_step: OnStep, dispatched: list[Step], request: str = "",
+                 reading: agreement.Reading | None = None):
         self.registry = registry
+        self.reading = reading or agreement.Reading()
+        self.values: dict[int, object] = {}  # what the streamed computations come to
+        self.held = False  # a computation the offline reading does not have: the rest waits for the whole plan
         self.request = request
         self.grounding = Grounding(request, registry)
         self.on_step = on_step
@@ -167,6 +172,7 @@ class StreamedSteps:
         self.seen = []
         self.broken = None
         self.grounding = Grounding(self.request, self.registry)
+        self.values, self.held = {}, False
 
     def __call__(self, chunk: str) -> None:
         if self.broken is not None:
@@ -184,14 +190,27 @@ class StreamedSteps:
                 self.broken = exc
                 return
             index = len(self.seen) - 1
+            if self.reading.expected and not self.held and not self._agrees(index, step):
+                self.held = True
             if index < len(self.dispatched):
                 if self.dispatched[index] != step:
                     self.broken = PlanValidationError(
                         f"step {index} differs from the step already running under that number"
                     )
                 continue
+            if self.held:
+                continue
             self.dispatched.append(step)
             self.on_step(step)
+
+    def _agrees(self, index: int, step: Step) -> bool:
+        """Whether a streamed step may start before the whole plan is checked: it is no
+        computation, or one whose value the offline reading of the request has too."""
+        value = agreement.compute(step, self.values, self.registry)
+        if agreement.unknown(value):
+            return not (step.is_direct and self.registry.tool(step.agent, step.tool).pure)
+        self.values[index] = value
+        return self.reading.knows(value)
 
 
 class LLMPlanner:
@@ -214,8 +233,10 @@ class LLMPlanner:
         ]
         dispatched: list[Step] = []
         error: PlanValidationError | None = None
+        reading = agreement.read(request, self.registry)  # what the plan must compute alike
         for _ in range(max_repairs() + 1):
-            streamed = StreamedSteps(self.registry, on_step, dispatched, request) if on_step and stream else None
+            streamed = (StreamedSteps(self.registry, on_step, dispatched, request, reading)
+                        if on_step and stream else None)
             reply = await self.llm.call("planner", messages, json_schema=schema, max_tokens=budget,
                                         on_text=streamed)
             if reply.finish_reason == "length":
@@ -230,12 +251,13 @@ class LLMPlanner:
                 # read with what only the whole shows (a plan counted from 1), decides
                 data = normalize_plan(extract_plan(reply.text), self.registry)
                 plan = Grounding(request, self.registry).check_plan(validate_plan(Plan.parse(data), self.registry))
+                reading.check(plan, self.registry)
                 self._check_agrees(plan, dispatched)
                 if on_step is not None:
                     for step in plan.steps[len(dispatched):]:
                         dispatched.append(step)
                         on_step(step)
-                return Planned(plan)
+                return Planned(plan, planner="model")
             except PlanValidationError as exc:
                 error = exc
                 hint = (" Steps are numbered from 0: the first step's result is \"$0\", the second's \"$1\"."

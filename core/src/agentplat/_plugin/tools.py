@@ -88,6 +88,9 @@ class Tool:
     #: whether the result's values that are URLs by themselves are addresses the tool vouches
     #: for (a search's hits), see ``tool(returns_urls=...)``
     returns_urls: bool = False
+    #: a computation: same arguments, same result, and nothing touched outside the process
+    #: (see ``tool(pure=...)``); the planner may run it to check a model's plan
+    pure: bool = False
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
     _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
@@ -105,6 +108,7 @@ class Tool:
         effect: str | None = None,
         open_world: bool | None = None,
         returns_urls: bool | None = None,
+        pure: bool | None = None,
     ) -> "Tool":
         if not inspect.iscoroutinefunction(function):
             raise TypeError(f"tool {function.__qualname__} must be an async def")
@@ -123,6 +127,9 @@ class Tool:
         effect = effect if effect is not None else getattr(function, "__agentplat_effect__", "read")
         open_world = open_world if open_world is not None else getattr(function, "__agentplat_open_world__", False)
         returns_urls = returns_urls if returns_urls is not None else getattr(function, "__agentplat_returns_urls__", False)
+        pure = pure if pure is not None else getattr(function, "__agentplat_pure__", False)
+        if pure and (effect != "read" or open_world):
+            raise TypeError(f"tool {function.__qualname__}: a pure tool only computes (effect 'read', not open_world)")
         return cls(
             name=name or function.__name__,
             description=description or summary,
@@ -133,6 +140,7 @@ class Tool:
             effect=_effect(function.__qualname__, effect),
             open_world=bool(open_world),
             returns_urls=bool(returns_urls),
+            pure=bool(pure),
             _param_docs=param_docs,
         )
 
@@ -370,6 +378,7 @@ def tool(
     effect: str | None = None,
     open_world: bool | None = None,
     returns_urls: bool | None = None,
+    pure: bool | None = None,
 ):
     """Mark an ``async def`` as a tool and attach example phrases the offline planner uses.
 
@@ -392,6 +401,11 @@ def tool(
     ``returns_urls`` says the tool returns addresses it vouches for (a search's hits): a value of
     its result that is a URL by itself may be fetched next. Without it no result "is a URL",
     whatever it looks like: a page whose whole text is a link vouches for nothing.
+
+    ``pure`` says the tool only computes: the same arguments always give the same result, and a
+    call reads and changes nothing outside its process (no files, network, clock or randomness).
+    The planner may then run it while checking a model's plan: where the offline planner reads a
+    part of the request exactly, the model's plan must compute the same value for it.
     """
 
     def mark(fn: ToolFunction) -> ToolFunction:
@@ -408,6 +422,8 @@ def tool(
             fn.__agentplat_open_world__ = bool(open_world)
         if returns_urls is not None:
             fn.__agentplat_returns_urls__ = bool(returns_urls)
+        if pure is not None:
+            fn.__agentplat_pure__ = bool(pure)
         return fn
 
     return mark(function) if function is not None else mark

@@ -34,15 +34,18 @@ __all__ = ["ActionCall", "Approvals", "NotApproved", "RunResult", "StepResult", 
 
 
 async def plan_request(
-    request: str, *, model: Model | str | None = None, registry: Registry | None = None
+    request: str, *, model: Model | str | None = None, registry: Registry | None = None,
+    offline_first: bool | None = None,
 ) -> Planned:
-    """The plan for ``request``, without running it (what it cost is in ``usage``)."""
+    """The plan for ``request``, without running it (what it cost is in ``usage``; who made
+    it in ``planner``). ``offline_first``: see ``run_request``."""
     from .._llm.usage import collecting
+    from .._planners import first
 
     registry = registry or get_registry()
     chosen = select_model(registry, model)
     with collecting() as usage:
-        planned = await chosen.plan(request, registry)
+        planned = await first.plan(chosen, request, registry, offline_first=offline_first)
     planned.usage.add(usage)
     return planned
 
@@ -64,6 +67,7 @@ async def run_request(
     tags: dict[str, str] | None = None,
     plan: Plan | None = None,
     approvals: Approvals | None = None,
+    offline_first: bool | None = None,
 ) -> RunResult:
     """Plan ``request`` (or take ``plan``) and run the plan. A planning error before any step
     raises; step errors (and a plan that breaks after steps started) are reported in the result.
@@ -77,6 +81,11 @@ async def run_request(
 
     A tool call that writes or destroys runs only if ``approvals`` allows it (default: the
     ``[approvals]`` table of config.toml, and no one to ask: an unapproved call fails its step).
+
+    With a model configured, the exact offline plan runs when it serves the whole request (no
+    model call); ``offline_first=False`` always lets the model plan (default: the setting,
+    ``[planner] deterministic_first`` / ``AGENTPLAT_DETERMINISTIC_FIRST``). ``RunResult.planner``
+    says which planned.
     """
     if plan is None and not (request or "").strip():
         raise PlanningError("the request is empty")
@@ -93,7 +102,7 @@ async def run_request(
                              max_parallel=max_parallel, tags=tags, role_models=roles)
         return await _run(request, chosen=chosen, requested=model, registry=registry, max_parallel=max_parallel,
                           listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan,
-                          approvals=approvals)
+                          approvals=approvals, offline_first=offline_first)
 
 
 async def resume_run(
@@ -140,10 +149,12 @@ async def resume_run(
         # and each role's very model (config.toml may name others by now), unless overridden
         chosen = pin_roles(chosen, role_models(chosen) if model else run.get("role_models") or role_models(chosen))
         store.mark_running(run_id)
-        return await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
-                          max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,
-                          store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior,
-                          approvals=approvals)
+        result = await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
+                            max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,
+                            store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior,
+                            approvals=approvals)
+        result.planner = result.planner or run.get("planner") or ""  # a kept plan was made by the first attempt
+        return result
 
 
 def load_result(store, run_id: str) -> RunResult:
@@ -161,7 +172,8 @@ def _recorded(store, run_id: str) -> dict:
 async def _run(request: str, *, chosen: Model, requested: Model | str | None, registry: Registry,
                max_parallel: int, listener, engine: Engine | str | None, run_id: str, store,
                tags: dict[str, str] | None, plan: Plan | None = None, done: dict[int, StepResult] | None = None,
-               prior_usage: dict | None = None, approvals: Approvals | None = None) -> RunResult:
+               prior_usage: dict | None = None, approvals: Approvals | None = None,
+               offline_first: bool | None = None) -> RunResult:
     """Drive one attempt of a run (the store's lease is held) and build its result."""
     started = time.time()
     spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
@@ -171,7 +183,7 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
     ctx = current().narrowed(
         run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
-        approvals=approvals if approvals is not None else Approvals.from_config(),
+        approvals=approvals if approvals is not None else Approvals.from_config(), offline_first=offline_first,
     )
     try:
         driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done))

@@ -36,6 +36,7 @@ class RunResult:
     tags: dict[str, str] = field(default_factory=dict)
     llm_call_log: list[dict[str, Any]] = field(default_factory=list)  # recorded runs: every LLM call
     synthesized: str | None = None
+    planner: str = ""  # who made the plan: "offline" (exact, no model call) or "model"
 
     @property
     def answer(self) -> str | None:
@@ -79,7 +80,7 @@ class RunResult:
         return cls(run_id=run_id, request=request, plan=plan, steps=steps, model=model, usage=usage,
                    started_at=started, ended_at=ended, status=_status(plan, steps, planning_error),
                    error=planning_error or _first_failure(steps), plan_complete=driven.complete,
-                   tags=dict(tags or {}))
+                   tags=dict(tags or {}), planner=driven.planner)
 
     @classmethod
     def from_record(cls, store, run: dict[str, Any]) -> "RunResult":
@@ -99,7 +100,8 @@ class RunResult:
         return cls(run_id=run["run_id"], request=run["request"], plan=Plan(steps=plan_steps), steps=steps,
                    model=run["model"] or "", usage=usage, started_at=run["started_at"], ended_at=run["ended_at"],
                    status=run["status"], error=run["error"], plan_complete=bool(run["plan_complete"]),
-                   tags=dict(run.get("tags") or {}), llm_call_log=call_log(store, run["run_id"]))
+                   tags=dict(run.get("tags") or {}), llm_call_log=call_log(store, run["run_id"]),
+                   planner=run.get("planner") or "")
 
     @classmethod
     def unstarted(cls, request: str, *, run_id: str | None, status: str, error: str, model: str = "",
@@ -119,6 +121,7 @@ class RunResult:
             "answer": self.answer,
             "error": self.error,
             "model": self.model or None,
+            "planner": self.planner or None,
             "llm_calls": self.llm_calls,
             "usage": self.usage.as_dict(),
             "started_at": iso(self.started_at),

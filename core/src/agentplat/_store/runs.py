@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS tags (
 
 #: Columns added since the first release: a store made before gets them when opened
 #: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
-ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT"}, "runs": {"role_models_json": "TEXT"}}
+ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT"}, "runs": {"role_models_json": "TEXT", "planner": "TEXT"}}
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -263,10 +263,12 @@ class RunStore:
             db.execute("DELETE FROM steps WHERE run_id=?", (run_id,))
 
     @_sqlite_errors
-    def save_plan(self, run_id: str, plan_json: dict, complete: bool) -> None:
+    def save_plan(self, run_id: str, plan_json: dict, complete: bool, planner: str = "") -> None:
+        """``planner``: who made the plan ("offline", "model"); "" keeps what was recorded (a
+        resumed run's plan was made by its first attempt)."""
         with self.connect() as db:
-            db.execute("UPDATE runs SET plan_json=?, plan_complete=? WHERE run_id=?",
-                       (redact(dumps(plan_json)), int(complete), run_id))
+            db.execute("UPDATE runs SET plan_json=?, plan_complete=?, planner=COALESCE(NULLIF(?, ''), planner)"
+                       " WHERE run_id=?", (redact(dumps(plan_json)), int(complete), planner, run_id))
 
     @_sqlite_errors
     def finish_run(self, run_id: str, *, status: str, answer: str | None, error: str | None,
@@ -423,8 +425,8 @@ class StoreRecorder:
     def planned(self, index: int, step) -> None:
         self.store.save_step(self.run_id, index, step.to_json())
 
-    def plan_ready(self, plan) -> None:
-        self.store.save_plan(self.run_id, plan.to_json(), complete=True)
+    def plan_ready(self, plan, planner: str = "") -> None:
+        self.store.save_plan(self.run_id, plan.to_json(), complete=True, planner=planner)
 
     def step_event(self, index: int, outcome) -> None:
         """``outcome`` is the step's ``StepResult``; its inputs are written as it starts."""

@@ -49,7 +49,7 @@ def unit_name(text: str) -> str | None:
     return None
 
 
-@tool(examples=["convert 100 F to C", "how many minutes in 3 hours", "5 km in miles", "convert 2 pounds to kg"])
+@tool(examples=["convert 100 F to C", "how many minutes in 3 hours", "5 km in miles", "convert 2 pounds to kg"], pure=True)
 async def convert(value: Number, from_unit: str, to_unit: str) -> Decimal:
     """Convert a quantity from one unit to another (temperatures, time, length, mass, volume, speed...).
 

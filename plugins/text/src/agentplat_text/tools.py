@@ -81,7 +81,7 @@ def clusters(text: str) -> list[str]:
     return out
 
 
-@tool(examples=["count words in 'lorem ipsum dolor'", "word count of 'lorem ipsum'"])
+@tool(examples=["count words in 'lorem ipsum dolor'", "word count of 'lorem ipsum'"], pure=True)
 async def count_words(text: str) -> int:
     """Count the words in a text (runs of letters and digits; "don't" is one word).
 
@@ -95,7 +95,7 @@ async def count_words(text: str) -> int:
     return len(words(text))
 
 
-@tool(examples=["count the letters in 'agentplat'", "count the letter 'a' in 'banana'"])
+@tool(examples=["count the letters in 'agentplat'", "count the letter 'a' in 'banana'"], pure=True)
 async def count_letters(text: str, letter: str | None = None) -> int:
     """Count the letters in a text, or how often one letter occurs in it (case-insensitive).
 
@@ -118,7 +118,7 @@ async def count_letters(text: str, letter: str | None = None) -> int:
     return sum(1 for char in text if char.casefold() == wanted)
 
 
-@tool(examples=["count the characters in 'lorem ipsum'", "character count of 'lorem ipsum'"])
+@tool(examples=["count the characters in 'lorem ipsum'", "character count of 'lorem ipsum'"], pure=True)
 async def count_characters(text: str, include_spaces: bool = True) -> int:
     """Count the characters in a text, with or without its whitespace.
 
@@ -136,7 +136,7 @@ async def count_characters(text: str, include_spaces: bool = True) -> int:
     return sum(1 for char in text if not char.isspace())
 
 
-@tool(examples=["count the occurrences of 'an' in 'banana'", "occurrences of 'na' in 'banana'"])
+@tool(examples=["count the occurrences of 'an' in 'banana'", "occurrences of 'na' in 'banana'"], pure=True)
 async def count_occurrences(text: str, part: str, case_sensitive: bool = False) -> int:
     """Count the occurrences of a substring in a text (case-insensitive by default).
 
@@ -157,7 +157,7 @@ async def count_occurrences(text: str, part: str, case_sensitive: bool = False) 
     return text.count(part)
 
 
-@tool(examples=["count the sentences in 'Lorem. Ipsum.'", "sentence count of 'Lorem! Ipsum?'"])
+@tool(examples=["count the sentences in 'Lorem. Ipsum.'", "sentence count of 'Lorem! Ipsum?'"], pure=True)
 async def count_sentences(text: str) -> int:
     """Count the sentences in a text (each ends with ., ! or ? before a space or the end).
 
@@ -173,7 +173,7 @@ async def count_sentences(text: str) -> int:
     return sum(1 for piece in pieces if any(char.isalnum() for char in piece))
 
 
-@tool(examples=["count the vowels in 'agentplat'", "vowel count of 'banana'"])
+@tool(examples=["count the vowels in 'agentplat'", "vowel count of 'banana'"], pure=True)
 async def count_vowels(text: str) -> int:
     """Count the vowels a, e, i, o and u in a text, in either case and with any accent.
 
@@ -186,7 +186,7 @@ async def count_vowels(text: str) -> int:
     return sum(1 for char in decomposed if char.casefold() in VOWELS)
 
 
-@tool(examples=["reverse 'agentplat'", "reverse the text 'lorem ipsum'"])
+@tool(examples=["reverse 'agentplat'", "reverse the text 'lorem ipsum'"], pure=True)
 async def reverse(text: str) -> str:
     """Reverse a text character by character ("abc" becomes "cba").
 
@@ -199,7 +199,7 @@ async def reverse(text: str) -> str:
     return "".join(reversed(clusters(_nfc(text))))
 
 
-@tool(examples=["reverse the words in 'lorem ipsum dolor'", "reverse the words of 'lorem ipsum'"])
+@tool(examples=["reverse the words in 'lorem ipsum dolor'", "reverse the words of 'lorem ipsum'"], pure=True)
 async def reverse_words(text: str) -> str:
     """Reverse the words of a text, leaving the spaces and punctuation between them in place.
 
@@ -222,7 +222,7 @@ async def reverse_words(text: str) -> str:
     return "".join(out)
 
 
-@tool(examples=["uppercase 'lorem ipsum'", "'lorem ipsum' in uppercase"])
+@tool(examples=["uppercase 'lorem ipsum'", "'lorem ipsum' in uppercase"], pure=True)
 async def uppercase(text: str) -> str:
     """Convert a text to upper case with ``str.upper`` (Unicode-aware: "straße" becomes "STRASSE").
 
@@ -232,7 +232,7 @@ async def uppercase(text: str) -> str:
     return _nfc(text).upper()
 
 
-@tool(examples=["lowercase 'LOREM IPSUM'", "'LOREM IPSUM' in lowercase"])
+@tool(examples=["lowercase 'LOREM IPSUM'", "'LOREM IPSUM' in lowercase"], pure=True)
 async def lowercase(text: str) -> str:
     """Convert a text to lower case with ``str.lower`` (Unicode-aware: "ÉCOLE" becomes "école").
 
@@ -242,7 +242,7 @@ async def lowercase(text: str) -> str:
     return _nfc(text).lower()
 
 
-@tool(examples=["title case 'lorem ipsum'", "'lorem ipsum' in title case"])
+@tool(examples=["title case 'lorem ipsum'", "'lorem ipsum' in title case"], pure=True)
 async def title_case(text: str) -> str:
     """Capitalise each word of a text: its first character upper case, the rest lower case.
 
@@ -261,7 +261,7 @@ async def title_case(text: str) -> str:
     return "".join(out)
 
 
-@tool(examples=["replace 'an' with 'AN' in 'banana'", "remove 'na' from 'banana'"])
+@tool(examples=["replace 'an' with 'AN' in 'banana'", "remove 'na' from 'banana'"], pure=True)
 async def replace(text: str, old: str, new: str) -> str:
     """Replace every occurrence of one piece of text with another (case-sensitive, exact).
 
@@ -278,7 +278,7 @@ async def replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-@tool(examples=["is 'racecar' a palindrome", "is 'agentplat' a palindrome"])
+@tool(examples=["is 'racecar' a palindrome", "is 'agentplat' a palindrome"], pure=True)
 async def is_palindrome(text: str) -> bool:
     """Check whether a text reads the same backwards, ignoring case, spaces and punctuation.
 

@@ -29,11 +29,13 @@ class _State:
     frontier: list[int] = field(default_factory=list)  # results no later step used yet
     previous: int | None = None  # what "it" and a chained clause's missing operand mean
     produced: tuple[Produced, ...] = ()  # what each step is, as parsers see it
+    parts: tuple[str, ...] = ()  # the request's words each step serves (masked)
 
-    def add(self, step: Step) -> "_State":
+    def add(self, step: Step, part: str = "") -> "_State":
         frontier = [i for i in self.frontier if i not in step.dependencies] + [len(self.steps)]
         made = Produced(len(self.steps), step.agent, step.tool)
-        return _State(self.steps + [step], frontier, previous=len(self.steps), produced=self.produced + (made,))
+        return _State(self.steps + [step], frontier, previous=len(self.steps), produced=self.produced + (made,),
+                      parts=self.parts + (part,))
 
 
 class OfflinePlanner:
@@ -41,6 +43,7 @@ class OfflinePlanner:
         self.registry = registry
         self._masked = reading.Masked("")  # the request being planned, its quoted text masked
         self._why: list[str] = []  # why tools that would fit a clause cannot take it (said on refusal)
+        self.parts: list[str] = []  # after ``plan``: the request's words each step serves
         # an agent with its own parser has said what it serves: the generic router does not
         # second-guess it ("reverse the order of my meetings" is not text.reverse)
         self._descriptions: dict[tuple[str, str | None], set[str]] = {}
@@ -50,7 +53,12 @@ class OfflinePlanner:
             {name: a.examples for name, a in registry.agents.items()},
         )
 
-    def plan(self, request: str) -> Plan:
+    def plan(self, request: str, *, holes: bool = False) -> Plan:
+        """The plan of the whole request; ``NoCapableAgent`` at the first part no agent serves.
+
+        With ``holes`` such a part becomes a step of no agent (``agent=""``, the part as its
+        task) and planning goes on: what the offline planner reads of a request it cannot serve
+        whole, for checking another planner's plan against it (``_planners.agreement``)."""
         if not request or not request.strip():
             raise PlanningError("the request is empty")
         state = _State()
@@ -80,6 +88,8 @@ class OfflinePlanner:
                 merged = self._route_span(joined.text, joined.chained, previous[1])
                 if merged is not None:
                     segment, routed, state = joined, merged, previous[1]
+            if routed is None and holes:
+                routed = state.add(Step(agent="", task=masked.restore(segment.text)), segment.text)
             if routed is None:
                 whole = " ".join(request.split())
                 shown = masked.restore(segment.text)
@@ -98,6 +108,7 @@ class OfflinePlanner:
             state = routed
         if not state.steps:
             raise PlanningError("the request is empty")
+        self.parts = [masked.restore(part) for part in state.parts]
         return Plan(steps=state.steps)
 
     def _route_span(self, text: str, chained: bool, state: _State) -> _State | None:
@@ -136,7 +147,7 @@ class OfflinePlanner:
             if step is None:
                 frame[3] = k + 1
                 continue
-            left = here.add(step)
+            left = here.add(step, " and ".join(parts[i:i + k]))
             if i + k == len(parts):
                 return left
             # parallel "and" parts share the reference point of the clause before them...
