@@ -145,3 +145,24 @@ def test_a_result_named_by_what_made_it_points_at_that_step():
     # "the square root of 81" is a value to compute, not a name of an earlier result
     roots = [{"math", "square", "root"}]
     assert resolve_references("add the square root of 81", index=1, previous=0, frontier=[0], earlier=roots) == []
+
+
+def test_a_parser_may_answer_one_clause_with_several_independent_calls():
+    """"greet Ada and Grace": a parser that reads the list answers one call per name, each a step
+    of its own; its parts alone ("Grace") plan nothing, so the whole clause reaches it."""
+    from agentplat import Clause, ToolCall
+    from agentplat._plugin.registry import OfflineParser
+
+    def parse(clause: Clause):
+        words = clause.text.split()
+        if words[0] != "greet":
+            return None
+        calls = [ToolCall(tool="greet", args={"name": name}) for name in words[1:] if name != "and"]
+        return calls if len(calls) > 1 else calls[0]
+
+    agent = Agent(name="greeter", description="Greets people.", tools=[greet])
+    planner = OfflinePlanner(Registry(agents={"greeter": agent}, parsers=[OfflineParser(agent="greeter", parse=parse)]))
+    planned = planner.plan("greet Ada and Grace, then greet Linus")
+    assert [(s.agent, s.tool, s.args, s.dependencies) for s in planned.steps] == [
+        ("greeter", "greet", {"name": "Ada"}, []), ("greeter", "greet", {"name": "Grace"}, []),
+        ("greeter", "greet", {"name": "Linus"}, [])]

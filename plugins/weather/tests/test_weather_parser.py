@@ -41,7 +41,7 @@ def parse(text: str, references: list[int] | None = None):
 def test_weather_clauses(text, tool, place):
     call = parse(text)
     assert call is not None, text
-    assert (call.tool, call.args) == (tool, {"place": place})
+    assert (call.tool, call.args) == (tool, {"place": place} | ({"days": 3} if "3 days" in text else {}))
 
 
 @pytest.mark.parametrize(
@@ -95,9 +95,15 @@ def test_there_after_then_means_the_previous_step():
 
 
 @pytest.mark.parametrize("text", ["weather in Berlin and Madrid, which one is warmer",
-                                  "weather in Berlin and in Madrid", "what's the weather in Rome; compare it"])
+                                  "what's the weather in Rome; compare it"])
 def test_more_than_one_place_is_not_taken_as_a_place(text):
     assert parse(text) is None
+
+
+def test_places_listed_with_and_are_one_call_each():
+    calls = parse("weather in Berlin and in Madrid")
+    assert [(c.tool, c.args) for c in calls] == [("current_weather", {"place": "Berlin"}),
+                                                 ("current_weather", {"place": "Madrid"})]
 
 
 def test_a_place_with_its_country_is_one_place():

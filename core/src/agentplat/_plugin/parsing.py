@@ -1,6 +1,7 @@
 """The offline-parser contract: what a parser registered through ``register_offline_parsers``
 sees (a ``Clause``) and what it returns (a ``ToolCall``, whose ``"$N"`` arguments ``ref``
-writes), and how a clause's numbers and quoted strings are read from its text.
+writes, or a list of independent calls: one step each), and how a clause's numbers and
+quoted strings are read from its text.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ _TRAILING = re.compile(r"(?:\s+(?:please|for me|thanks|thank you))+$")
 #: Words one of the phrasings needs; a frame with none of them is not looked at further.
 _GATE = re.compile(
     r"count|how many|how often|number of|occurrence|instance|revers|backward|upper|lower|title|caps|capital|small letters|"
-    r"replace|substitute|swap|change|remove|delete|strip|palindrom"
+    r"replace|substitute|swap|change|remove|delete|strip|palindrom|length|how long|words?\b|letters?\b|char|sentence|vowel"
 )
 
 # --- the pieces phrasings are made of --------------------------------------------------
@@ -180,7 +180,15 @@ for _tool, _unit in _UNITS.items():
         rf"(?:the )?(?:total )?(?:number|count) of {_nonspace}{_unit} {_IN} {OP}{_extra}",
         # the word count of '...'
         rf"(?:the )?{_SINGULAR[_tool]} count (?:of|for|in) {OP}{_extra}",
+        # words in '...' (a terse question: the text quoted, never "it")
+        rf"{_nonspace}{_unit} {_IN} (?:{_NOUN}⟨(?P<text>\d+)⟩){_extra}",
     )
+_phrasing(
+    _characters,
+    # a text's length is its characters
+    rf"(?:the )?(?:length|len) (?:of )?(?:{_NOUN}⟨(?P<text>\d+)⟩){_SPACES}",
+    rf"how long is (?:{_NOUN}⟨(?P<text>\d+)⟩){_SPACES}",
+)
 
 _phrasing(
     _letter,
@@ -253,6 +261,27 @@ def frame(text: str) -> tuple[str, list[str]]:
     return framed, quoted
 
 
+#: "how many words: '...'", "uppercase this: '...'": a colon that hands the quoted text at the
+#: clause's end to the words before it.
+_COLON = re.compile(r"(?P<head>.+?)\s*:\s*(?P<slot>⟨\d+⟩)")
+#: Words before such a colon that stand for the text after it.
+_FORWARD = re.compile(r"\b(?:the following|(?:this|the) (?:text|string|word|phrase|sentence|line|input)|this|it)\b")
+
+
+def readings(framed: str) -> list[str]:
+    """The frame as the phrasings read it: "how many words: ⟨0⟩" is read as "how many words
+    ⟨0⟩", "... in ⟨0⟩" and "... of ⟨0⟩"; "uppercase this: ⟨0⟩" first as "uppercase ⟨0⟩"."""
+    colon = _COLON.fullmatch(framed)
+    if colon is None:
+        return [framed]
+    head, slot = colon.group("head"), colon.group("slot")
+    out = [_FORWARD.sub(slot, head, count=1)] if _FORWARD.search(head) else []
+    out.append(f"{head} {slot}")
+    if " " in head:  # "words: '...'" alone says no more than "words '...'"
+        out += [f"{head} in {slot}", f"{head} of {slot}"]
+    return out
+
+
 def parse_text_clause(clause: Clause) -> ToolCall | None:
     """One clause as one text tool call, or ``None`` when the clause is not clearly the text
     agent's: "reverse 'agentplat'" is ``reverse(text="agentplat")``, "and uppercase it" is
@@ -262,8 +291,9 @@ def parse_text_clause(clause: Clause) -> ToolCall | None:
     framed, quoted = frame(clause.text)
     if not _GATE.search(framed):
         return None
-    for pattern, build in phrasings():
-        match = pattern.fullmatch(framed)
-        if match is not None:
-            return build(match, _Frame(clause, framed, quoted))
+    for reading in readings(framed):
+        for pattern, build in phrasings():
+            match = pattern.fullmatch(reading)
+            if match is not None:
+                return build(match, _Frame(clause, reading, quoted))
     return None

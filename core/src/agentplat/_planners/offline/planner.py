@@ -143,11 +143,13 @@ class OfflinePlanner:
                 if frames:  # tell the parent its child failed: it moves to its next stage
                     continue
                 return None
-            step = self.route_clause(" and ".join(parts[i:i + k]), chained_here, here)
-            if step is None:
+            steps = self.route_clause(" and ".join(parts[i:i + k]), chained_here, here)
+            if steps is None:
                 frame[3] = k + 1
                 continue
-            left = here.add(step, " and ".join(parts[i:i + k]))
+            left = here
+            for step in steps:  # one clause may be several independent calls ("weather in Paris and Berlin")
+                left = left.add(step, " and ".join(parts[i:i + k]))
             if i + k == len(parts):
                 return left
             # parallel "and" parts share the reference point of the clause before them...
@@ -155,8 +157,8 @@ class OfflinePlanner:
             frames.append([i + k, False, replace(left, previous=here.previous), 1, 0, None])
         return None
 
-    def route_clause(self, text: str, chained: bool, state: _State) -> Step | None:
-        """One clause (masked: its quoted strings are tokens) as one step, or ``None``."""
+    def route_clause(self, text: str, chained: bool, state: _State) -> list[Step] | None:
+        """One clause (masked: its quoted strings are tokens) as its steps, or ``None``."""
         index = len(state.steps)
         previous = state.previous
         # only a clause that names a result ("the word count") needs what earlier steps made
@@ -174,11 +176,11 @@ class OfflinePlanner:
             numbers=reading.numbers(restore(text)),
             quoted=reading.quoted(restore(text)),
         )
-        call = self.parse(clause)
-        if call is None:
+        calls = self.parse_all(clause)
+        if calls is None:
             return None
-        deps = sorted(set(references(call.args)))
-        return Step(agent=call.agent, tool=call.tool, args=call.args, dependencies=deps)
+        return [Step(agent=call.agent, tool=call.tool, args=call.args, dependencies=sorted(set(references(call.args))))
+                for call in calls]
 
     def _described(self, state: _State) -> list[set[str]]:
         """The words that say what each earlier step produced: its tool's name and
@@ -196,18 +198,29 @@ class OfflinePlanner:
         return out
 
     def parse(self, clause: Clause) -> ToolCall | None:
-        """Domain parsers first (in registration order), then the generic router."""
+        """The one call for ``clause`` (``None`` if it is none, or several)."""
+        calls = self.parse_all(clause)
+        return calls[0] if calls is not None and len(calls) == 1 else None
+
+    def parse_all(self, clause: Clause) -> list[ToolCall] | None:
+        """Domain parsers first (in registration order), then the generic router. A parser
+        may answer several independent calls (a list), one step each, in order."""
         for parser in self.registry.parsers:
             if parser.agent not in self.registry.agents:
                 continue
             try:
-                call = parser.parse(clause)
+                got = parser.parse(clause)
             except Exception:  # noqa: BLE001 - a faulty parser must not break planning
-                call = None
-            if call is not None:
-                return _literal(replace(call, agent=call.agent or parser.agent), clause)
+                got = None
+            if got is not None and got != []:
+                made = list(got) if isinstance(got, (list, tuple)) else [got]
+                if not all(isinstance(c, ToolCall) for c in made):
+                    return None
+                calls = [_literal(replace(c, agent=c.agent or parser.agent), clause) for c in made]
+                return None if None in calls else calls
         call = route(clause, self.index, self._why)
-        return None if call is None else _literal(call, clause)
+        call = None if call is None else _literal(call, clause)
+        return None if call is None else [call]
 
 
 def _literal(call: ToolCall, clause: Clause) -> ToolCall | None:
