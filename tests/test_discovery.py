@@ -117,6 +117,7 @@ def test_agents_json_describes_tools_with_their_schemas():
     assert set(multiply["parameters"]["required"]) == {"a", "b"}
     assert multiply["parameters"]["properties"]["a"]["type"] == "number"
     assert (multiply["effect"], multiply["open_world"]) == ("read", False)
+    assert multiply["pure"] is True  # a computation the planner may run to check a model's plan
 
 
 def test_help_lists_plugin_commands_without_heavy_libraries():

@@ -66,6 +66,7 @@ class Agent:
                     "examples": list(t.examples),
                     "effect": t.effect,
                     "open_world": t.open_world,
+                    "pure": t.pure,
                 }
                 for t in self.tools
             ],
