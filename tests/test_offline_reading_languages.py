@@ -21,6 +21,9 @@ from agentplat._planners.offline.reading import and_parts, resolve_references, s
      [("Ajoute 3 et 4", False), ("multiplie par 2", True), ("ajoute 1", True)]),
     ("Addiere 3 und 4, dann mal 2 und danach plus 1", [("Addiere 3 und 4", False), ("mal 2", True), ("plus 1", True)]),
     ("¡Calcula 2,5 por 4!", [("Calcula 2,5 por 4", False)]),  # a decimal comma is no clause break
+    # German puts "dann" after the object, inside the clause
+    ("Addiere 3 und 4 und teile es dann durch 2", [("Addiere 3 und 4 und teile es dann durch 2", False)]),
+    ("Addiere 3 und 4 dann teile das Ergebnis durch 2", [("Addiere 3 und 4", False), ("teile das Ergebnis durch 2", True)]),
 ])
 def test_other_languages_sequencing_words_chain_clauses(request_, pieces):
     assert [(s.text, s.chained) for s in segments(request_)] == pieces

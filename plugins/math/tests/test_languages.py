@@ -41,17 +41,18 @@ def same(got: str, expected: str) -> bool:
         return False
 
 
-def cases(templates: list[tuple[str, object]], numbers: list[tuple[int, int, int]]) -> list[tuple[str, str]]:
-    """Each template with each triple (a, b, c), its answer from the template's function."""
+def cases(templates: list[tuple[str, object]], words: dict[int, str]) -> list[tuple[str, str]]:
+    """Each template with each triple (a, b, c), its answer from the template's function;
+    {A}, {B}, {C} are the numbers in the language's words."""
     out = []
     for template, compute in templates:
-        for a, b, c in numbers:
-            out.append((template.format(a=a, b=b, c=c, aa=a * a, p=a * 5, h=b * 20),
+        for a, b, c in NUMBERS:
+            out.append((template.format(a=a, b=b, c=c, aa=a * a, p=a * 5, h=b * 20, A=words[a], B=words[b], C=words[c]),
                         text(F(compute(F(a), F(b), F(c))))))
     return out
 
 
-NUMBERS = [(6, 4, 3), (12, 5, 2)]
+NUMBERS = [(6, 4, 3), (12, 5, 2), (9, 8, 4)]
 
 SPANISH = cases([
     ("¿Cuánto es {a} más {b}?", lambda a, b, c: a + b),
@@ -76,7 +77,10 @@ SPANISH = cases([
     ("¿Cuánto es {a} más {b} por {c}?", lambda a, b, c: a + b * c),
     ("Calcula {a} por {b} y {c} por {b}, luego súmalos", lambda a, b, c: a * b + c * b),
     ("Suma {a} y {b}. Después multiplica eso por {c}", lambda a, b, c: (a + b) * c),
-], NUMBERS) + [
+    ("¿Cuánto es {A} más {B}?", lambda a, b, c: a + b),
+    ("{A} por {B} menos {C}", lambda a, b, c: a * b - c),
+    ("Multiplica {A} por {B} y luego divídelo entre {C}", lambda a, b, c: a * b / c),
+], {2: "dos", 3: "tres", 4: "cuatro", 5: "cinco", 6: "seis", 8: "ocho", 9: "nueve", 12: "doce"}) + [
     ("¿Cuánto es cinco más siete?", "12"),
     ("cuanto es veintiuno menos nueve", "12"),
     ("¿Cuánto es treinta y uno más dos?", "33"),
@@ -111,7 +115,10 @@ FRENCH = cases([
     ("Calcule {a} fois {b} et {c} fois {b}, puis additionne les deux résultats", lambda a, b, c: a * b + c * b),
     ("Ajoute {a} et {b}. Ensuite multiplie ça par {c}", lambda a, b, c: (a + b) * c),
     ("Calcule {a} divisé par {b}, puis ajoute {c}", lambda a, b, c: a / b + c),
-], NUMBERS) + [
+    ("Combien font {A} plus {B} ?", lambda a, b, c: a + b),
+    ("{A} fois {B} moins {C}", lambda a, b, c: a * b - c),
+    ("Multiplie {A} par {B} et ensuite divise-le par {C}", lambda a, b, c: a * b / c),
+], {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 8: "huit", 9: "neuf", 12: "douze"}) + [
     ("Combien font cinq plus sept ?", "12"),
     ("vingt et un plus un", "22"),
     ("soixante-dix fois deux", "140"),
@@ -146,12 +153,16 @@ GERMAN = cases([
     ("Berechne {a} mal {b} und {c} mal {b}, dann addiere beide Ergebnisse", lambda a, b, c: a * b + c * b),
     ("Addiere {a} und {b}. Danach multipliziere das mit {c}", lambda a, b, c: (a + b) * c),
     ("Was ist {a} hoch 2?", lambda a, b, c: a * a),
-], NUMBERS) + [
+    ("Was ist {A} plus {B}?", lambda a, b, c: a + b),
+    ("{A} mal {B} minus {C}", lambda a, b, c: a * b - c),
+    ("Multipliziere {A} mit {B} und teile es dann durch {C}", lambda a, b, c: a * b / c),
+], {2: "zwei", 3: "drei", 4: "vier", 5: "fünf", 6: "sechs", 8: "acht", 9: "neun", 12: "zwölf"}) + [
     ("Was ist fünf mal sechs?", "30"),
     ("einundzwanzig plus eins", "22"),
     ("Wie viel ist zwei plus zwei?", "4"),
     ("Berechne 2,5 mal 4", "10"),
     ("Was ist 1,25 plus 0,5?", "1.75"),
+    ("Addiere 3 und 4, multipliziere das dann mit 2", "14"),
     ("1.000 mal 3", "3000"),
     ("Was ist die Wurzel aus 81?", "9"),
     ("die Hälfte von 18", "9"),
@@ -170,6 +181,7 @@ REFUSED = [
     ("¿Cuánto es 5 por 100?", "¿Cuánto es el 5 por ciento de 100?", "5"),  # 500, or 5% as Spain writes it
     ("el producto de 3 y 4 más 5", "el producto de 3 y 4, luego súmale 5", "17"),  # 27 or 17?
     ("la raíz cuadrada de 16 más 9", "5 más la raíz cuadrada de 16", "9"),  # 5 or 13?
+    ("la diferencia entre 3 y 10", "la diferencia entre 10 y 3", "7"),  # -7 or 7?
     ("¿Cuánto es 10 menos el 10 %?", "¿Cuánto es 10 menos el 10 % de 10?", "9"),  # 9 said, 9.9 parsed
     ("Quel temps fait-il à Paris ?", "Combien font 5 plus 7 ?", "12"),
     ("Ajoute", "Ajoute 3 et 4", "7"),

@@ -175,7 +175,6 @@ FRENCH = Language(
         ("times", ("fois",)),
         ("multiplied by", ("multiplié par",)),
         ("divided by", ("divisé par",)),
-        ("over", ("sur",)),
         ("to the power of", ("puissance", "à la puissance", "exposant")),
         ("squared", ("au carré",)),
         ("cubed", ("au cube",)),
@@ -204,6 +203,7 @@ GERMAN = Language(
                      "berechne", "berechnen sie", "rechne", "rechne aus", "berechne mal", "rechne mal",
                      "das ergebnis von")),
         ("", ("bitte",)),
+        ("then", ("dann", "danach")),  # inside a clause: "teile es dann durch 3"
         ("the result", ("das ergebnis", "das resultat", "dem ergebnis", "die antwort")),
         ("the previous result", ("das vorherige ergebnis", "das letzte ergebnis")),
         ("to the result", ("zum ergebnis",)),
@@ -398,6 +398,9 @@ def translate(text: str, compiled: _Compiled) -> str:
         if length == 1 and not own and words[i + 1:i + 2] and words[i + 1] in language.unsure.get(value, ()):
             raise _Refused(f"{value} {words[i + 1]}: not certain")
         if english is None:
+            between = 0 < i < len(tokens) - 1 and tokens[i - 1][0] == tokens[i + 1][0] == "num"
+            if value == "x" and not between:
+                raise _Refused("x not between two numbers: an unknown, not a times sign")
             if value in ENGLISH:
                 out.append(value)
                 i += 1
@@ -461,8 +464,14 @@ _POWERS = {"to the power of", "raised to", "squared", "cubed", "^"}
 _BARE_PERCENT = re.compile(r"(?:%|\bpercent\b)(?! of\b)")
 
 
+#: A two-operand verb given one earlier result and nothing else: "teile es" of "teile es
+#: dann durch 3" (German puts "dann" inside the clause, where the request is split).
+_HALF_VERB = re.compile(
+    r"^(?:what is )?(?:add|subtract|multiply|divide)(?: (?:it|that|this|the result|that result|the previous result))?$")
+
+
 def _operand_unsure(english: str) -> bool:
-    if _BARE_PERCENT.search(english):
+    if _BARE_PERCENT.search(english) or _HALF_VERB.match(english):
         return True
     head = _HEAD.search(english)
     if head is None:
@@ -471,6 +480,15 @@ def _operand_unsure(english: str) -> bool:
     if head.group() == "raise":  # "eleva 2 al cuadrado": a power is what raising is
         operators -= _POWERS
     return bool(operators)
+
+
+def _difference_unsure(english: str, call: ToolCall) -> bool:
+    """"La diferencia entre 3 y 10" is 7 to many who ask, -7 to the parser: a difference
+    is answered only between two numbers, the larger first."""
+    if "difference" not in english:
+        return False
+    a, b = (call.args.get(k) for k in ("a", "b"))
+    return call.tool != "subtract" or isinstance(a, str) or isinstance(b, str) or a < b
 
 
 @functools.cache
@@ -490,8 +508,10 @@ def parse_language_clause(clause: Clause) -> ToolCall | None:
             continue
         if _operand_unsure(english):
             continue
-        call = parse_math_clause(replace(clause, text=english, numbers=Clause.from_text(english).numbers))
-        if call is not None:
+        chained = clause.chained or (clause.previous is not None and re.search(r"\bthen\b", english) is not None)
+        call = parse_math_clause(replace(clause, text=english, numbers=Clause.from_text(english).numbers,
+                                         chained=chained))
+        if call is not None and not _difference_unsure(english, call):
             calls.append(call)
     if not calls or any(call != calls[0] for call in calls[1:]):
         return None
