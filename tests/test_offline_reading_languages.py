@@ -23,6 +23,7 @@ from agentplat._planners.offline.reading import and_parts, resolve_references, s
     ("¡Calcula 2,5 por 4!", [("Calcula 2,5 por 4", False)]),  # a decimal comma is no clause break
     # German puts "dann" after the object, inside the clause
     ("Addiere 3 und 4 und teile es dann durch 2", [("Addiere 3 und 4 und teile es dann durch 2", False)]),
+    ("Teile 100 durch 4, addiere dann 5", [("Teile 100 durch 4", False), ("addiere dann 5", False)]),
     ("Addiere 3 und 4 dann teile das Ergebnis durch 2", [("Addiere 3 und 4", False), ("teile das Ergebnis durch 2", True)]),
 ])
 def test_other_languages_sequencing_words_chain_clauses(request_, pieces):

@@ -70,6 +70,7 @@ SPANISH = Language(
         ("the results", ("los resultados",)),
         ("add … to it", ("súmale", "añádele")),
         ("subtract … from it", ("réstale", "quítale")),
+        ("subtract it", ("réstalo",)),
         ("multiply it", ("multiplícalo",)),
         ("divide it", ("divídelo",)),
         ("square it", ("elévalo al cuadrado",)),

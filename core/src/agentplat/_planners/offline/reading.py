@@ -20,8 +20,9 @@ SEQUENCE_WORDS = (
     r"|y\s+luego|y\s+despu[eé]s|y\s+entonces|luego|despu[eé]s(?:\s+de\s+eso)?|entonces"
     r"|y\s+a\s+continuaci[oó]n|a\s+continuaci[oó]n|y\s+finalmente|finalmente|y\s+por\s+[uú]ltimo|por\s+[uú]ltimo"
     r"|et\s+puis|et\s+ensuite|puis|ensuite|apr[eè]s\s+(?:ça|cela)|et\s+enfin|enfin|et\s+finalement|finalement"
-    # "teile es dann durch 3": after the object, German "dann" is inside the clause
-    r"|und\s+dann|(?<!\bes\s)(?<!\bdas\s)(?<!ergebnis\s)(?:dann|danach)|und\s+danach"
+    # "teile es dann durch 3", "addiere dann 5": after the object or the verb, German "dann"
+    # is inside the clause
+    r"|und\s+dann|(?<!\bes\s)(?<!\bdas\s)(?<!ergebnis\s)(?<!e\s)(?:dann|danach)|und\s+danach"
     r"|und\s+anschlie(?:ß|ss)end|anschlie(?:ß|ss)end"
     r"|und\s+schlie(?:ß|ss)lich|schlie(?:ß|ss)lich)"
 )
