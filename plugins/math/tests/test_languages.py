@@ -165,6 +165,7 @@ GERMAN = cases([
     ("Was ist 1,25 plus 0,5?", "1.75"),
     ("Addiere 3 und 4, multipliziere das dann mit 2", "14"),
     ("Teile 100 durch 4 und addiere dann 5", "30"),
+    ("Was ist 2 hoch 3 hoch 2?", "512"),  # a tower of powers is read from the top
     ("1.000 mal 3", "3000"),
     ("Was ist die Wurzel aus 81?", "9"),
     ("die Hälfte von 18", "9"),
@@ -184,6 +185,7 @@ REFUSED = [
     ("el producto de 3 y 4 más 5", "el producto de 3 y 4, luego súmale 5", "17"),  # 27 or 17?
     ("la raíz cuadrada de 16 más 9", "5 más la raíz cuadrada de 16", "9"),  # 5 or 13?
     ("la diferencia entre 3 y 10", "la diferencia entre 10 y 3", "7"),  # -7 or 7?
+    ("¿Cuánto es 2 elevado a 3 al cuadrado?", "¿Cuánto es 2 elevado a 3?", "8"),  # 64 or 512?
     ("¿Cuánto es 10 menos el 10 %?", "¿Cuánto es 10 menos el 10 % de 10?", "9"),  # 9 said, 9.9 parsed
     ("Quel temps fait-il à Paris ?", "Combien font 5 plus 7 ?", "12"),
     ("Ajoute", "Ajoute 3 et 4", "7"),

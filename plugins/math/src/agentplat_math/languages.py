@@ -246,7 +246,6 @@ GERMAN = Language(
         ("divided by", ("geteilt durch", "dividiert durch", "durch")),
         ("to the power of", ("hoch",)),
         ("squared", ("zum quadrat", "im quadrat")),
-        ("cubed", ("hoch drei",)),
         ("percent", ("prozent",)),
         ("percent of", ("prozent von",)),
         ("mod", ("modulo",)),
@@ -465,6 +464,8 @@ _POWERS = {"to the power of", "raised to", "squared", "cubed", "^"}
 _BARE_PERCENT = re.compile(r"(?:%|\bpercent\b)(?! of\b)")
 
 
+#: A power of a power written with a square: "2 elevado a 3 al cuadrado" is 64 or 512.
+_POWER_SQUARED = re.compile(r"(?:\bto the power of\b|\braised to\b|\^).*\b(?:squared|cubed)\b")
 #: A two-operand verb given one earlier result and nothing else: "teile es" of "teile es
 #: dann durch 3" (German puts "dann" inside the clause, where the request is split).
 _HALF_VERB = re.compile(
@@ -472,7 +473,7 @@ _HALF_VERB = re.compile(
 
 
 def _operand_unsure(english: str) -> bool:
-    if _BARE_PERCENT.search(english) or _HALF_VERB.match(english):
+    if _BARE_PERCENT.search(english) or _HALF_VERB.match(english) or _POWER_SQUARED.search(english):
         return True
     head = _HEAD.search(english)
     if head is None:
