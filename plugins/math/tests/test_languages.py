@@ -14,8 +14,9 @@ import pytest
 
 from agentplat import AgentplatError, Clause, run_request
 
-#: The exact share of each set that must be answered (the rest may be refused, never wrong).
-FLOOR = 0.9
+#: The exact share of each set that must be answered (the rest may be refused, never wrong);
+#: each set is answered in full today (before the languages were read: 0, 0 and 3 of 85).
+FLOOR = 0.95
 
 
 def answer(request: str) -> str | None:
