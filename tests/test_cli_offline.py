@@ -145,10 +145,16 @@ def test_a_number_not_tied_to_an_optional_parameter_does_not_fill_it():
 
 
 def test_words_of_other_scripts_are_words_and_a_refusal_quotes_the_request():
-    result = run_cli("run", "¿Cuánto es 12 más 30?", env=OFFLINE)
+    result = run_cli("run", "¿Quién ganó 12 partidos en 30 días?", env=OFFLINE)
     assert result.code == 1
-    assert "no installed agent can handle '¿Cuánto es 12 más 30?'" in result.stderr
+    assert "no installed agent can handle '¿Quién ganó 12 partidos en 30 días?'" in result.stderr
     assert "days" not in result.stderr and "forecast" not in result.stderr
+
+
+def test_arithmetic_asked_in_spanish_is_answered():
+    result = run_cli("run", "--json", "¿Cuánto es 12 más 30? Y luego multiplícalo por 2", env=OFFLINE)
+    assert result.code == 0, result.stderr
+    assert result.json()["answer"] == "84"
 
 
 def test_help_lists_the_commands_the_installed_plugins_add():

@@ -287,7 +287,10 @@ def test_the_offline_parser_is_registered_for_the_math_agent():
     agentplat_math.register_offline_parsers(lambda parse, **options: found.append((parse, options)))
     from agentplat_math.units import parse_units_clause
 
-    assert found == [(parse_units_clause, {"agent": "math"}), (parse_math_clause, {"agent": "math"})]
+    from agentplat_math.languages import parse_language_clause
+
+    assert found == [(parse_units_clause, {"agent": "math"}), (parse_math_clause, {"agent": "math"}),
+                     (parse_language_clause, {"agent": "math"})]
 
 
 def test_a_number_too_long_for_the_tools_stays_text_and_is_refused_with_its_size():

@@ -189,7 +189,8 @@ def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
     """Numbers the request gives that no step of ``plan`` uses (in an argument, or inside a
     text argument or a task): a plan that drops one answers another question. Digits inside a
     URL are part of an address (a port, a path), not numbers asked about."""
-    given = Counter(_key(n) for n in numbers(_digits(_URL.sub(" ", request)).replace("%", " percent ")))
+    text = _digits(_URL.sub(" ", request))
+    given = Counter(_key(n) for n in numbers(text.replace("%", " percent ")))
     used: Counter = Counter()
     for step in plan.steps:
         values = list(_literals(step.args or {})) + ([step.task] if step.task else [])
@@ -198,7 +199,17 @@ def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
                 used.update(_key(n) for n in numbers(_digits(value)))
             else:
                 used[_key(value)] += 1
-    return [n for n in given if n is not None and used[n] == 0]
+    for written in _CONTINENTAL.findall(text):  # "2,5" used as 2.5: no number dropped
+        value = _key(written.replace(".", "").replace(",", "."))
+        if used[value] > 0:
+            used[value] -= 1
+            given.subtract(_key(n) for n in numbers(written))
+    return [n for n in given if n is not None and given[n] > 0 and used[n] == 0]
+
+
+#: A number as Spanish, French or German write it: a decimal comma, points between
+#: thousands ("2,5", "1.000.000", "1.234,5"). A plan may use it read either way.
+_CONTINENTAL = re.compile(r"(?<![\w.,])(?:\d+,\d+|\d{1,3}(?:\.\d{3})+(?:,\d+)?)(?![\w]|[.,]\d)")
 
 
 def given_numbers(*sources: Any) -> set[Decimal]:

@@ -1,19 +1,22 @@
 """agentplat plugin: the math agent.
 
 Exact arithmetic (no float surprises: 1.1 × 3 is 3.3) as tools, and an offline parser
-that turns clauses such as "15 times 7" or "then add 20" into direct tool steps.
+that turns clauses such as "15 times 7" or "then add 20" into direct tool steps (also
+asked in Spanish, French or German: "¿Cuánto es 15 por 7?").
 """
 
 from __future__ import annotations
 
 from agentplat import Agent, hookimpl
 
+from .languages import parse_language_clause
 from .parser import parse_math_clause
 from .units import convert, parse_units_clause
 from .tools import TOOLS, add, divide, evaluate, factorial, multiply, percentage, power, square_root, subtract
 
 __all__ = [
     "parse_math_clause",
+    "parse_language_clause",
     "add",
     "subtract",
     "multiply",
@@ -68,3 +71,4 @@ def register_agents(register):
 def register_offline_parsers(register):
     register(parse_units_clause, agent=AGENT_NAME)
     register(parse_math_clause, agent=AGENT_NAME)
+    register(parse_language_clause, agent=AGENT_NAME)  # Spanish, French, German: read as English

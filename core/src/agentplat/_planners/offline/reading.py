@@ -13,21 +13,46 @@ from dataclasses import dataclass
 
 from ..._plugin.parsing import STEP_REFERENCE, numbers, quoted, quoted_spans  # noqa: F401 - the planner reads them from here
 
-SEQUENCE_WORDS = r"(?:and\s+then|then|after\s+that|afterwards|next|finally|and\s+finally)"
+#: "then" and its kin, in English and in the other languages whose arithmetic the math
+#: plugin reads (Spanish, French, German): none of these is an English word.
+SEQUENCE_WORDS = (
+    r"(?:and\s+then|then|after\s+that|afterwards|next|finally|and\s+finally"
+    r"|y\s+luego|y\s+despu[eé]s|y\s+entonces|luego|despu[eé]s(?:\s+de\s+eso)?|entonces"
+    r"|y\s+a\s+continuaci[oó]n|a\s+continuaci[oó]n|y\s+finalmente|finalmente|y\s+por\s+[uú]ltimo|por\s+[uú]ltimo"
+    r"|et\s+puis|et\s+ensuite|puis|ensuite|apr[eè]s\s+(?:ça|cela)|et\s+enfin|enfin|et\s+finalement|finalement"
+    # "teile es dann durch 3", "addiere dann 5": after the object or the verb, German "dann"
+    # is inside the clause
+    r"|und\s+dann|(?<!\bes\s)(?<!\bdas\s)(?<!ergebnis\s)(?<!e\s)(?:dann|danach)|und\s+danach"
+    r"|und\s+anschlie(?:ß|ss)end|anschlie(?:ß|ss)end"
+    r"|und\s+schlie(?:ß|ss)lich|schlie(?:ß|ss)lich)"
+)
+#: A comma between two digits ("2,5", "1,000") is part of a number, never a clause break.
 _DELIMITER = re.compile(
-    rf"((?:[.;!?]+\s+|,(?!\d{{3}}(?:\D|$))\s*)(?:{SEQUENCE_WORDS}\b[\s,]*)?|\s+{SEQUENCE_WORDS}\b[\s,]*)",
+    rf"((?:[.;!?]+\s+[¿¡]?|(?<!\d),\s*|,(?!\d)\s*)(?:{SEQUENCE_WORDS}\b[\s,]*)?|\s+{SEQUENCE_WORDS}\b[\s,]*)",
     re.I,
 )
 _SEQUENCE = re.compile(rf"\b{SEQUENCE_WORDS}\b", re.I)
 _LEADING = re.compile(rf"^\s*(?:({SEQUENCE_WORDS})|and)\b[\s,]*", re.I)
-_AND = re.compile(r"\s+and\s+", re.I)
+#: "and" between parallel parts; Spanish "y" and French "et" not inside a number in words
+#: ("treinta y uno", "vingt et un").
+_AND = re.compile(
+    r"\s+(?:and|und|y(?!\s+(?:uno|una|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)\b)"
+    r"|et(?!\s+(?:un|une|onze)\b))\s+",
+    re.I,
+)
 
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "both": 2}
 MANY_REFERENCE = re.compile(
     r"\b(?:the\s+(?:(two|three|four|five|\d+)\s+)?(?:previous\s+|last\s+|above\s+)?(?:results|answers|numbers|values|outputs)|"
-    r"them|both(?:\s+results)?|these|those|all\s+of\s+them)\b",
+    r"them|both(?:\s+results)?|these|those|all\s+of\s+them|"
+    # the same in Spanish, French and German, for the math plugin's other languages
+    r"(?:los|las)\s+(?:dos\s+)?resultados|ambos(?:\s+resultados)?|los\s+dos|s[uú]malos|multipl[ií]calos|"
+    r"les\s+(?:deux\s+)?r[ée]sultats|les\s+deux|tous\s+les\s+deux|(?:additionne|ajoute)z?-les|"
+    r"(?:die\s+)?beiden?(?:\s+ergebnisse)?|die\s+ergebnisse)\b",
     re.I,
 )
+#: Words for "both" in the other languages: two results, like "both".
+_BOTH = re.compile(r"(?:both|ambos|los\s+dos|les\s+deux|tous\s+les\s+deux|(?:die\s+)?beiden?)\b", re.I)
 ONE_REFERENCE = re.compile(
     r"\b(?:it|that|this|the\s+(?:previous\s+|last\s+|above\s+|first\s+)?(?:result|answer|number|value|output|total|sum|product)|"
     r"that\s+result|this\s+result|there$|here$)\b",
@@ -91,10 +116,10 @@ def segments(request: str) -> list[Segment]:
         if i % 2:
             chained = bool(_SEQUENCE.search(piece))
             continue
-        piece = piece.strip(" ,")
+        piece = piece.strip(" ,¿¡")
         while m := _LEADING.match(piece):
             chained = chained or bool(m.group(1))
-            piece = piece[m.end():].strip(" ,")
+            piece = piece[m.end():].strip(" ,¿¡")
         if piece:
             out.append(Segment(piece, chained))
         chained = False
@@ -176,7 +201,7 @@ def resolve_references(text: str, *, index: int, previous: int | None, frontier:
     if many and frontier:
         word = (many.group(1) or "").lower()
         count = _COUNT_WORDS.get(word) or (int(word) if word.isdigit() else None)
-        if many.group(0).lower().startswith("both"):
+        if _BOTH.match(many.group(0)):
             count = 2
         return frontier[-count:] if count else list(frontier)
     if ONE_REFERENCE.search(text) and previous is not None:
