@@ -198,7 +198,8 @@ def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
                 used.update(_key(n) for n in numbers(_digits(value)))
             else:
                 used[_key(value)] += 1
-    return [n for n in given if n is not None and used[n] == 0]
+    # "negative 5" or "subtract 5" may be used as -5: the number is there, its sign is the step's
+    return [n for n in given if n is not None and used[n] == 0 and used[-n] == 0]
 
 
 def given_numbers(*sources: Any) -> set[Decimal]:
