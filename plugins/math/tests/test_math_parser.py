@@ -324,7 +324,7 @@ def test_a_number_too_long_for_the_tools_stays_text_and_is_refused_with_its_size
     ("What is the sum of the numbers from 1 to 10?", call("evaluate", expression="(1 + 10) * (10 - 1 + 1) / 2")),
     ("What is negative 5 plus 8?", call("add", a=-5, b=8)),
     ("the sum of 2 and 3, times 4", call("evaluate", expression="(2 + 3) * 4")),
-    ("the sum of 2 and 3 squared", call("evaluate", expression="2 + 3 ^ 2")),
+    ("the sum of 2 and 5% of 40", call("evaluate", expression="2 + 5% * 40")),
 ])
 def test_operands_nest_and_chain(text, expected):
     assert parse(text) == expected
@@ -334,6 +334,8 @@ def test_operands_nest_and_chain(text, expected):
     "the product of 2 and 3 plus 4",  # (2 * 3) + 4 or 2 * (3 + 4)
     "the sum of 2 and 3 times 4",
     "twice 3 plus 1",  # 2 * 3 + 1 or 2 * 4
+    "half of 8 squared",  # 32 or 16
+    "the sum of 2 and 3 squared",  # 11 or 25
     "the 3rd power of 4 times 2",
     "80 plus 10%",  # 80.1 or 88
     "10 minus 5%",

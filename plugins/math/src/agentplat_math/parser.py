@@ -130,6 +130,7 @@ _phrases([Tok("range")], *(f"{det}{noun} from" for det in ("", "the ", "all ", "
 _phrases([Tok("powof", 2)], "the square of", "square of")
 _phrases([Tok("powof", 3)], "the cube of", "cube of")
 _phrases([Tok("powof", "#")], "the #o power of")
+_phrases([Tok("kw", "to"), Tok("powof", "#")], "to the #o power of")  # "add 2 to the 3rd power of 3"
 _phrases([Tok("part", "#")], "a #o of", "one #o of")  # "a third of 90"
 _phrases([Tok("part", Decimal(4))], "a quarter of", "one quarter of", "a fourth of")
 # verbs
@@ -551,6 +552,11 @@ class _Grammar:
                 break
         return left
 
+    def percent_marked_here(self, marker: str) -> bool:
+        """Just after a number: "%" and ``marker`` follow."""
+        ahead = self.tokens[self.i : self.i + 2]
+        return [(t.kind, t.value) for t in ahead] == [("post", "%"), ("kw", marker)]
+
     def percent_marked(self, marker: str) -> bool:
         """At "with <n>% off": the percent and its marker follow."""
         ahead = self.tokens[self.i + 1 : self.i + 4]
@@ -571,13 +577,19 @@ class _Grammar:
                 # "a 15% discount on 40"
                 self.i += 2
                 return _scaled(self.expr(_OF[1]), Postfix("%", Num(tok.value)), -1)
+            if self.percent_marked_here("of"):  # "5% of 40" is one operand, even a tight one
+                self.i += 2
+                node = BinOp("*", Postfix("%", Num(tok.value)), self.expr(_TIGHT))
+                if (nxt := self.peek()) is not None and nxt.kind == "post":
+                    raise _NoParse("'5% of 40 squared': the percent of the square, or its square?")
+                return node
             return Num(tok.value)
         if tok.kind == "verb" and tok.value in _OPERAND_VERBS:
             return self.closed(self.verb(tok.value))
         if tok.kind == "part" and tok.value >= 2:  # "a third of 90"
-            return self.closed(BinOp("/", self.expr(_OF[1]), Num(Decimal(tok.value))))
+            return self.closed(BinOp("/", self.expr(_TIGHT), Num(Decimal(tok.value))))
         if tok.kind == "powof":  # "the 3rd power of 4", "the square of 5"
-            return self.closed(BinOp("^", self.expr(PREFIX), Num(Decimal(tok.value))))
+            return self.closed(BinOp("^", self.expr(_TIGHT), Num(Decimal(tok.value))))
         if tok.kind == "ref":
             self.last_ref = Ref(tok.value)
             return self.last_ref
@@ -759,9 +771,10 @@ class _Grammar:
 _OPERAND_VERBS = {"sum", "product", "difference", "quotient", "average", "double", "triple", "halve"}
 #: how tightly "of" binds a percent to what follows ("5% of 200 plus 3" is 10 + 3)
 _OF = (45, 44)
-#: where an operand after "and" ends: before any infix operator ("the sum of 2 and 3 times 4"
-#: is not certain), after a postfix one or a percent of something ("... and 3 squared")
-_TIGHT = 44
+#: where an operand whose end is not marked ends ("the sum of 2 and 3 times 4", "twice 3
+#: squared", "half of 8 squared" are not certain): before any operator, infix or postfix;
+#: "5% of 40" is one operand
+_TIGHT = POSTFIX + 1
 
 
 def _percent(node: Node) -> bool:

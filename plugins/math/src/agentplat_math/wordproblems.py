@@ -59,6 +59,7 @@ def parse_word_problem(clause: Clause) -> ToolCall | None:
     if len(values) != 2:
         return None
     found: set[str] = set()
+    counted: set[str] = set()  # what the numbers count: "6 books ... 2 more books"
     asked = next(i for i, t in enumerate(tokens) if t.lower() == "how")
     for i, token in enumerate(tokens):
         if not token[0].isalpha():
@@ -78,7 +79,9 @@ def parse_word_problem(clause: Clause) -> ToolCall | None:
         elif word in FRAME:
             continue
         elif before[:1].isdigit() or (before in _OF_WORDS and i >= 2 and tokens[i - 2][:1].isdigit()):
-            continue  # what a number counts: "12 apples", "6 rows of 4 eggs"
+            counted.add(word)  # what a number counts: "12 apples", "6 rows of 4 eggs"
+        elif word in counted:
+            continue
         elif before in ("many", "much") or (i >= 2 and tokens[i - 2].lower() in ("many", "much")):
             continue  # "how many eggs", "how many pencils"
         elif after in _NAME_BEFORE and (token[0].isupper() or before in ("", "a", "an", "the", "if", "and")):
