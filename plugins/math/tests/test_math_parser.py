@@ -390,6 +390,10 @@ def test_by_alone_goes_on_with_the_verb_before():
     ("I have 12 apples, eat 5 and buy 3, how many are left?", None),
     ("Split 25 cookies among 6 friends, how many each?", None),
     ("I have 5 apples and eat 12, how many are left?", None),
+    # what is counted must fit: nothing was taken from the apples; the rows are given
+    ("I have 12 apples and eat 5 bananas, how many apples are left?", None),
+    ("A box has 6 rows of 4 eggs, how many rows?", None),
+    ("Mary had 6 books and bought 2 more books, how many books does she have?", call("add", a=6, b=2)),
 ])
 def test_one_operation_word_problems(text, expected):
     assert parse(text) == expected

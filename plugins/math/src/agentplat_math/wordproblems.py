@@ -92,6 +92,15 @@ def parse_word_problem(clause: Clause) -> ToolCall | None:
         return None
     op = found.pop()
     a, b = values
+    # what each number counts, and what is asked, must fit the operation: "12 apples and
+    # eat 5 bananas, how many apples are left" takes nothing from the apples
+    first, second = (_noun(tokens, i) for i, t in enumerate(tokens) if t[0].isdigit())
+    wanted = _noun(tokens, asked + 1)
+    generic = op == "add" and wanted in _GENERIC  # "3 pens and 4 pencils, how many items?"
+    if op in ("add", "subtract") and not generic and len({n for n in (first, second, wanted) if n}) > 1:
+        return None
+    if (op == "multiply" and wanted not in (None, second)) or (op == "divide" and wanted not in (None, first)):
+        return None
     if op == "subtract":
         if b > a:
             return None
@@ -103,6 +112,22 @@ def parse_word_problem(clause: Clause) -> ToolCall | None:
     if b == 0 or a % b:
         return None  # shared among people: whole shares only
     return ToolCall("divide", {"a": _num(a), "b": _num(b)})
+
+
+#: what any two kinds of things together are
+_GENERIC = {"item", "thing", "object", "piece"}
+
+
+def _noun(tokens: list[str], i: int) -> str | None:
+    """What the number (or "how many") at ``tokens[i]`` counts, singular: "apples" -> "apple"."""
+    for word in tokens[i + 1 : i + 3]:
+        word = word.lower()
+        if word in ("more", "fewer", "many", "much"):
+            continue
+        if not word.isalpha() or word in FRAME or (word not in GROUPS and any(word in w for w in OPERATIONS.values())):
+            return None
+        return word[:-1] if word.endswith("s") else word
+    return None
 
 
 def _num(value: Decimal) -> int | Decimal:
