@@ -356,6 +356,9 @@ def test_two_readings_are_refused(text):
     ("subtract the first result from the second result", dict(index=2, previous=1, chained=True, references=[1]),
      call("subtract", a="$1", b="$0")),
     ("double the last one", dict(index=1, previous=0, references=[0]), call("multiply", a="$0", b=2)),
+    ("divide the former by the latter", dict(index=2, previous=1, chained=True), call("divide", a="$0", b="$1")),
+    ("subtract the latter from the former", dict(index=2, previous=1, references=[1]),
+     call("subtract", a="$0", b="$1")),
 ])
 def test_references_are_a_small_grammar(text, context, expected):
     assert parse(text, **context) == expected

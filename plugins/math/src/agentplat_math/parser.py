@@ -120,7 +120,10 @@ _phrases([Tok("refs")], "them", "both", "both of them", "them both", "both resul
          "the last two results", "the previous two results", "the two previous results", "all of them",
          "them all", "all results", "all the results", "all of the results", "steps #n and #n",
          "the results of steps #n and #n", "results of steps #n and #n")
-_phrases([Tok("ref")], "it", "that", "this", "the former", "the latter", "the previous step", "the last step",
+# "the former" and "the latter" of the last two results
+_phrases([Tok("ref", ("back", 2))], "the former")
+_phrases([Tok("ref", ("back", 1))], "the latter")
+_phrases([Tok("ref")], "it", "that", "this", "the previous step", "the last step",
          "the result of step #n", "the result from step #n",
          "the output of step #n", "the answer to step #n", "result of step #n", "step #n",
          "the sum", "the total", "the product", "the difference", "the quotient")
@@ -398,7 +401,9 @@ def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
     available = list(clause.references)
     for tok in tokens:
         if tok.kind == "ref" and isinstance(tok.value, tuple):  # "the first result": step 0
-            n = int(tok.value[1]) - 1
+            n = int(tok.value[1]) - 1 if tok.value[0] == "nth" else clause.index - tok.value[1]
+            if tok.value[0] == "back" and clause.index < 2:
+                raise _NoParse("'the former' of one result")
             if not 0 <= n < clause.index:
                 raise _NoParse("a reference to a result not made yet")
             tok.value = n
