@@ -316,6 +316,8 @@ def test_a_number_too_long_for_the_tools_stays_text_and_is_refused_with_its_size
     ("What is 50% of 30% of 200?", call("evaluate", expression="50% * (30% * 200)")),
     ("What is 20% off of 80 dollars?", call("evaluate", expression="80 * (1 - 20%)")),
     ("80 with 20% off", call("evaluate", expression="80 * (1 - 20%)")),
+    ("200 with 15% tax", call("evaluate", expression="200 * (1 + 15%)")),
+    ("the product of the numbers from 2 to 5", call("evaluate", expression="5! / (2 - 1)!")),
     ("a 15% discount on 40", call("evaluate", expression="40 * (1 - 15%)")),
     ("80 plus 10% tax", call("evaluate", expression="80 * (1 + 10%)")),
     ("add 10% to 80", call("evaluate", expression="80 * (1 + 10%)")),

@@ -528,12 +528,13 @@ class _Grammar:
                     self.accept("kw", "of")
                 right = self.expr(_OF[1])
                 left = BinOp("*", left, right) if tok.value == "of" else _scaled(right, left, -1)
-            elif tok.kind == "kw" and tok.value == "with" and self.percent_marked("off"):
-                if _OF[0] < min_bp:  # "80 with 20% off"
+            elif tok.kind == "kw" and tok.value == "with" and any(self.percent_marked(m) for m in ("off", "tax")):
+                if _OF[0] < min_bp:  # "80 with 20% off", "200 with 15% tax"
                     break
                 pct = Postfix("%", Num(self.tokens[self.i + 1].value))
+                sign = -1 if self.tokens[self.i + 3].value == "off" else 1
                 self.i += 4
-                left = _scaled(left, pct, -1)
+                left = _scaled(left, pct, sign)
             elif tok.kind == "op":
                 op = {"rsub": "-", "more": "+"}.get(tok.value, tok.value)
                 lbp, rbp = INFIX[op]
@@ -691,7 +692,8 @@ class _Grammar:
                                                                                 Num(Decimal(1)))), Num(Decimal(2)))
         if a == 0:
             return Num(Decimal(0)) if b > 0 else Num(a)
-        return BinOp("/", Postfix("!", Num(b)), Postfix("!", Num(a - 1)))  # b! / (a - 1)!
+        # b! / (a - 1)!, written with the request's own numbers
+        return BinOp("/", Postfix("!", Num(b)), Postfix("!", BinOp("-", Num(a), Num(Decimal(1)))))
 
     def v_average(self, name: str) -> Node:
         """The average of two or more numbers (or of "them"): their sum over their count."""
