@@ -27,12 +27,14 @@ CASES = [
     ("What is 3 less than 12?", "9"),
     ("Take the square root of 81 and add it to 9 factorial", "362889"),
     ("Calculate 5 factorial, then add 3 times 4 to it", "132"),
-    ("Multiply the sum of 2 and 3 by 4", None),
+    ("Multiply the sum of 2 and 3 by 4", "20"),
+    ("What is the product of 2 and 3 plus 4", None),
     ("What is the average of 3, 5 and 10?", "6"),
     ("the sum of 4, 5 and 6", "15"),
     ("What is the mean of 2 and 4, then double it", "6"),
     ("the product of 2, 3 and 4", "24"),
-    ("What is 20 percent of 50, plus 5", None),
+    ("What is 20 percent of 50, plus 5", "15"),
+    ("What is 80 plus 10%", None),
     # the planner tutorial's headline, and the text agent
     ("Calculate 10 times 5 and count words in 'Hello World', then multiply the word count by the "
      "calculation result", "100"),
@@ -126,7 +128,7 @@ def generated_cases() -> list[tuple[str, str | None]]:
         cases.append((f"Calculate {n} factorial", str(__import__('math').factorial(n))))
     cases += [(text, None) for text in (
         "Book me a table for two", "What is the meaning of life", "Make me a sandwich", "Translate hello to French",
-        "Multiply the sum of 2 and 3 by 4", "Please", "and and and", "Add", "Divide by zero",
+        "Multiply the sum of 2 and 3 times 4", "Please", "and and and", "Add", "Divide by zero",
     )]
     return cases + quoted_cases()
 

@@ -168,3 +168,14 @@ def test_the_tool_wraps_the_evaluator():
     assert asyncio.run(evaluate_tool("(3 + 4) * 5 - 2^3")) == 27
     with pytest.raises(ToolError, match="division by zero"):
         asyncio.run(evaluate_tool("1/0"))
+
+
+def test_scientific_notation_is_a_number():
+    """The offline parser writes "1e3" into plans as the request wrote it."""
+    from fractions import Fraction
+
+    from agentplat_math.expression import evaluate
+
+    assert evaluate("1e3 + 1") == 1001
+    assert evaluate("2.5e-3 * 1000") == Fraction(5, 2)
+    assert evaluate("1.2E+3") == 1200

@@ -204,7 +204,8 @@ def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
         if used[value] > 0:
             used[value] -= 1
             given.subtract(_key(n) for n in numbers(written))
-    return [n for n in given if n is not None and given[n] > 0 and used[n] == 0]
+    # "negative 5" or "subtract 5" may be used as -5: the number is there, its sign is the step's
+    return [n for n in given if n is not None and given[n] > 0 and used[n] == 0 and used[-n] == 0]
 
 
 #: A number as Spanish, French or German write it: a decimal comma, points between

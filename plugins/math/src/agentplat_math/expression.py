@@ -14,6 +14,7 @@ Grammar, loosest to tightest binding::
     ! %            postfix factorial and percent (50% = 0.5, 3! = 6)
 
 ``%`` followed by a number, ``(`` or ``sqrt`` is the modulo operator instead (``10 % 3``).
+Numbers may be written in scientific notation (``2.5e-3``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class Token:
     pos: int  # 1-based character position, for error messages
 
 
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d*)?|\.\d+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?e[-+]?\d{1,4}(?![\w.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d*)?|\.\d+",
+                     re.I)
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _OPERATORS = ["**", "^", "+", "-", "*", "/", "(", ")", "!", "%", "×", "÷", "−", "√"]
 _ALIASES = {"**": "^", "×": "*", "÷": "/", "−": "-", "√": "sqrt"}

@@ -2,20 +2,28 @@
 
 Three small passes, all pure and fast (regular expressions and a few loops, no ``eval``):
 
-1. ``lex``: words and symbols become tokens. Operator words turn into the symbols they
-   mean ("multiplied by" is ``*``, "to the 3rd power" is ``^ 3``), number words into
-   numbers (text2num: "twenty-five" is 25, "third" is 3rd), "it"/"the result"/"step 2" into references, and filler ("what is",
-   "please", "calculate") disappears. Any other word means the clause is not
+1. ``lex``: words and symbols become tokens, from data tables (so another language's
+   words can map onto the same tokens). Operator words turn into the symbols they mean
+   ("multiplied by" is ``*``, "to the 3rd power" is ``^ 3``), number words into numbers
+   (text2num: "twenty-five" is 25, "two" is 2, "third" is 3rd; "1e3" stays as written),
+   references to earlier results into reference tokens by a small grammar (determiner,
+   count, "previous", noun: "those two results", "the first answer"), and filler ("what
+   is", "please", "calculate") disappears. Any other word means the clause is not
    arithmetic, and the parser answers ``None`` so other agents get their chance.
-2. ``_Grammar``: verb forms ("subtract X from Y", "multiply it by 3", "the sum of X and
-   Y") and infix expressions (a Pratt parser over the same binding powers as
-   ``expression``) build an ``expression`` tree with two extra leaves: ``Ref`` (an
-   earlier step's result) and ``Missing`` (the operand a chained "then add 20" leaves
-   out, which means the previous result).
+2. ``_Grammar``: a Pratt parser over the same binding powers as ``expression``, whose
+   operands compose: "the sum of A and B", "twice A", "A% of B", "the 3rd power of A", "a
+   third of A" are operands anywhere, nested and chained; verb forms ("subtract X from
+   Y", "multiply it by 3") take such operands. It builds an ``expression`` tree with two
+   extra leaves: ``Ref`` (an earlier step's result) and ``Missing`` (the operand a chained
+   "then add 20" leaves out, which means the previous result). Where English leaves two
+   readings ("the product of 2 and 3 plus 4", "twice 3 plus 1", "80 plus 10%") the clause
+   is refused; a comma closes what came before ("the sum of 2 and 3, times 4").
 3. ``_to_call``: a single operation on plain operands becomes its own tool
    (``multiply``, ``add``, ``percentage``...) so plans read well; anything bigger becomes
    ``evaluate(expression=...)``; an earlier result inside a bigger expression is written
    ``($N)`` there, which the core replaces with that result before ``evaluate`` runs.
+
+A clause nothing above reads may be a one-operation word problem (``wordproblems``).
 
 A clause whose only operand is missing and that is neither chained ("then add 3") nor
 refers to anything ("add 3 to it") is ``None``: "Add 3" alone is not a computation, which
@@ -24,6 +32,7 @@ is also what lets the core keep "Add 3 and 4" in one clause.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,10 +42,24 @@ from agentplat import Clause, ToolCall, ref
 
 from .expression import INFIX, POSTFIX, PREFIX, BinOp, Call, Neg, Node, Num, Postfix, render
 from .numbers import oversize
+from .wordproblems import parse_word_problem
 
 
 class _NoParse(Exception):
     """The clause is not arithmetic this parser understands."""
+
+
+class Written(Decimal):
+    """A number in scientific notation ("2.5e-3"), kept as written in the plan: the plan
+    shows the request's own number."""
+
+    def __new__(cls, text: str) -> "Written":
+        self = super().__new__(cls, text)
+        self.text = text
+        return self
+
+    def __format__(self, spec: str) -> str:
+        return self.text
 
 
 # --- pass 1: words and symbols to tokens ----------------------------------------------
@@ -53,7 +76,7 @@ _RAW = re.compile(
     r"""
     (?P<space>\s+)
     |(?P<ord>\d+(?:st|nd|rd|th)\b)
-    |(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+)
+    |(?P<num>\d+(?:\.\d+)?e[-+]?\d{1,4}(?![\w.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+)
     |(?P<word>[a-z]+(?:'[a-z]+)?)
     |(?P<sym>\*\*|[-+*/^()!%=,&])
     """,
@@ -73,7 +96,8 @@ _FILLER = set(
     """what whats what's is are was be the a an please kindly calculate compute evaluate
     solve work out figure how much tell me us find get give determine can could would will
     you i we want know value number together then next finally lastly also now just do does
-    let let's lets go ahead quickly exactly up equal equals = altogether result answer""".split()
+    let let's lets go ahead quickly exactly up equal equals = altogether result answer
+    dollar dollars euro euros bucks usd eur""".split()
 )
 
 # Phrases, longest match first. "#n" matches a number, "#o" an ordinal ("3rd", "third").
@@ -96,15 +120,22 @@ _phrases([Tok("refs")], "them", "both", "both of them", "them both", "both resul
          "the last two results", "the previous two results", "the two previous results", "all of them",
          "them all", "all results", "all the results", "all of the results", "steps #n and #n",
          "the results of steps #n and #n", "results of steps #n and #n")
-_phrases([Tok("ref")], "it", "that", "this", "that result", "this result", "that number", "this number",
-         "that value", "this value", "that answer", "this answer", "the result", "the answer", "the output",
-         "the previous result", "the previous answer", "the previous value", "the previous number",
-         "the last result", "the last answer", "the last value", "the former", "the latter",
-         "the previous one", "the last one", "the previous step", "the last step", "the #o result",
-         "the #o answer", "the #o one", "the result of step #n", "the result from step #n",
+# "the former" and "the latter" of the last two results
+_phrases([Tok("ref", ("back", 2))], "the former")
+_phrases([Tok("ref", ("back", 1))], "the latter")
+_phrases([Tok("ref")], "it", "that", "this", "the previous step", "the last step",
+         "the result of step #n", "the result from step #n",
          "the output of step #n", "the answer to step #n", "result of step #n", "step #n",
          "the sum", "the total", "the product", "the difference", "the quotient")
 _phrases([Tok("self")], "itself")
+_phrases([Tok("range")], *(f"{det}{noun} from" for det in ("", "the ", "all ", "all the ", "all of the ")
+                           for noun in ("numbers", "integers", "whole numbers", "natural numbers")))
+_phrases([Tok("powof", 2)], "the square of", "square of")
+_phrases([Tok("powof", 3)], "the cube of", "cube of")
+_phrases([Tok("powof", "#")], "the #o power of")
+_phrases([Tok("kw", "to"), Tok("powof", "#")], "to the #o power of")  # "add 2 to the 3rd power of 3"
+_phrases([Tok("part", "#")], "a #o of", "one #o of")  # "a third of 90"
+_phrases([Tok("part", Decimal(4))], "a quarter of", "one quarter of", "a fourth of")
 # verbs
 for _verb, _patterns in {
     "add": ("add", "add up", "add together"),
@@ -130,7 +161,8 @@ for _verb, _patterns in {
     _phrases([Tok("verb", _verb)], *_patterns)
 # infix operators in words
 for _op, _patterns in {
-    "+": ("plus", "added to", "increased by", "more than", "greater than", "bigger than", "larger than"),
+    "+": ("plus", "added to", "increased by"),
+    "more": ("more than", "greater than", "bigger than", "larger than"),
     "-": ("minus", "less", "decreased by"),
     "rsub": ("subtracted from", "taken away from", "less than", "fewer than", "smaller than"),
     "*": ("times", "multiplied by", "multiplied with", "x"),
@@ -150,11 +182,16 @@ _phrases([Tok("func", "sqrt")], "square root of", "the square root of", "square 
          "sqrt", "sqrt of", "root of", "the root of")
 _phrases([Tok("func", "cbrt")], "cube root of", "the cube root of", "cube root", "the cube root")
 _phrases([Tok("func", "fact")], "factorial of", "the factorial of")
+_phrases([Tok("op", "-")], "negative")
+# a percent taken off or put on: "20% off (of) 80", "80 with 20% off", "80 plus 10% tax"
+_phrases([Tok("kw", "off")], "off", "off of", "discount on", "discount off", "discount off of", "discount from",
+         "discount", "reduction on", "off the price of")
+_phrases([Tok("kw", "tax")], "tax", "tip", "vat", "sales tax", "markup", "surcharge")
 for _sym, _tok in {"+": Tok("op", "+"), "-": Tok("op", "-"), "*": Tok("op", "*"), "/": Tok("op", "/"),
                    "^": Tok("op", "^"), "**": Tok("op", "^"), "(": Tok("lp"), ")": Tok("rp"),
-                   ",": Tok("kw", "and"), "&": Tok("kw", "and")}.items():
+                   ",": Tok("comma"), "&": Tok("kw", "and")}.items():
     _phrases([_tok], _sym)
-for _kw in ("and", "to", "by", "from", "with", "away", "of", "into", "between"):
+for _kw in ("and", "to", "by", "from", "with", "away", "of", "into", "between", "through", "on"):
     _phrases([Tok("kw", _kw)], _kw)
 
 #: Phrases by their first word, longest first (every phrase starts with a literal word).
@@ -185,7 +222,9 @@ def _raw_tokens(text: str) -> list[tuple[str, Any]]:
             raise _NoParse(f"unexpected {text[i]!r}")
         kind, value = match.lastgroup, match.group()
         i = match.end()
-        if kind == "num":
+        if kind == "num" and "e" in value:
+            out.append(("num", Written(value)))
+        elif kind == "num":
             out.append(("num", Decimal(value.replace(",", ""))))
         elif kind == "ord":
             out.append(("ord", int(value[:-2])))
@@ -213,11 +252,81 @@ def _matches(pattern: tuple[str, ...], raw: list[tuple[str, Any]], i: int) -> li
     return captured
 
 
+#: "one" that is a pronoun, not a number: "the last one", "which one"
+_PRONOUN_ONE = re.compile(r"(\b(?:the|that|this|last|previous|which|each|every|any|no|other|first)\s+ones?\b)", re.I)
+
+
+@functools.lru_cache(maxsize=4096)  # the planner offers the same words in several spans
 def _digits(text: str) -> str:
-    """Number words as digits ("twenty-five" -> "25", "third" -> "3rd"), by text2num."""
+    """Number words as digits ("twenty-five" -> "25", "third" -> "3rd", "two" -> "2"), by
+    text2num; every number word counts, small ones alone too ("add 2 and two"), except a
+    pronoun "one" ("the last one")."""
     from text_to_num import alpha2digit
 
-    return alpha2digit(text, "en")
+    pieces = _PRONOUN_ONE.split(text)
+    return "".join(p if i % 2 else alpha2digit(p, "en", threshold=0) for i, p in enumerate(pieces))
+
+
+# --- references to earlier results: determiner + count + order + noun ---------------------
+# "those two results", "the previous two answers", "both of them", "the first result":
+# a small grammar rather than a list of phrases. The word tables are data, so another
+# language's words can map onto the same tokens.
+
+_REF_NOUNS = {"result": 1, "answer": 1, "number": 1, "value": 1, "output": 1, "one": 1, "sum": 1, "total": 1,
+              "product": 1, "difference": 1, "quotient": 1,
+              "results": 2, "answers": 2, "numbers": 2, "values": 2, "outputs": 2, "ones": 2}
+_REF_ONE_DETERMINERS = {"the", "that", "this"}
+_REF_MANY_DETERMINERS = {"the", "these", "those", "both", "all"}
+_REF_DETERMINERS = _REF_ONE_DETERMINERS | _REF_MANY_DETERMINERS
+_REF_ORDER = {"previous", "last", "above", "earlier", "prior", "preceding", "two"}
+_REF_COUNT_WORDS = {"both": 2}
+
+
+def _reference(raw: list[tuple[str, Any]], i: int) -> tuple[Tok, int] | None:
+    """A reference to earlier results at ``raw[i:]``: the token and how many words it spans."""
+    words = []
+    for kind, value in raw[i : i + 6]:
+        words.append((kind, value))
+    if not words or words[0][0] != "word":
+        return None
+    j, det = 1, words[0][1]
+    if det == "all" and j < len(words) and words[j][1] in ("the", "of", "these", "those"):
+        j += 1 + (words[j][1] == "of" and j + 1 < len(words) and words[j + 1][1] in ("the", "these", "those"))
+    count: int | None = _REF_COUNT_WORDS.get(det)
+    ordinal: int | None = None
+    order = False
+    while j < len(words):
+        kind, value = words[j]
+        if kind == "num" and count is None and value == value.to_integral_value() and 2 <= value <= 9:
+            count = int(value)
+        elif kind == "ord" and ordinal is None:
+            ordinal = value
+        elif kind == "word" and value in _ORDINALS and ordinal is None:
+            ordinal = _ORDINALS[value]
+        elif kind == "word" and value in _REF_ORDER - {"two"} and not order:
+            order = True
+        else:
+            break
+        j += 1
+    if j >= len(words) or words[j][0] != "word" or words[j][1] not in _REF_NOUNS:
+        return None
+    plural = _REF_NOUNS[words[j][1]] == 2
+    j += 1
+    if plural:
+        if det not in _REF_MANY_DETERMINERS or ordinal is not None:
+            return None
+        if j + 1 < len(words) and words[j] == ("word", "of") and words[j + 1] == ("word", "them"):
+            j += 2
+        return Tok("refs", ("count", count)), j
+    if det not in _REF_ONE_DETERMINERS or count is not None:
+        return None
+    if words[j - 1][1] in ("sum", "total", "product", "difference", "quotient") and (order or ordinal):
+        return None
+    if ordinal is not None:
+        if order or det != "the":
+            return None
+        return Tok("ref", ("nth", ordinal)), j
+    return Tok("ref"), j
 
 
 def lex(text: str) -> list[Tok]:
@@ -231,9 +340,14 @@ def lex(text: str) -> list[Tok]:
     i = 0
     while i < len(raw):
         kind, value = raw[i]
+        found = _reference(raw, i) if kind == "word" and value in _REF_DETERMINERS else None
+        if found is not None and raw[i + found[1]:i + found[1] + 1] == [("word", "of")]:
+            found = None  # "the number of apples": not a reference
         candidates = _BY_FIRST.get(value, []) if kind in ("word", "sym") else []
         for pattern, action in candidates:
             captured = _matches(pattern, raw, i)
+            if captured is not None and found is not None and len(pattern) <= found[1]:
+                continue  # the reference is longer
             if captured is not None:
                 for tok in action:
                     value = captured[0] if tok.value == "#" else tok.value
@@ -241,7 +355,10 @@ def lex(text: str) -> list[Tok]:
                 i += len(pattern)
                 break
         else:
-            if kind == "num":
+            if found is not None:
+                out.append(found[0])
+                i += found[1]
+            elif kind == "num":
                 out.append(Tok("num", value))
                 i += 1
             elif value in _FILLER:
@@ -283,7 +400,16 @@ def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
     """Give each reference token its step, in order; return the references left over."""
     available = list(clause.references)
     for tok in tokens:
-        if tok.kind == "ref":
+        if tok.kind == "ref" and isinstance(tok.value, tuple):  # "the first result": step 0
+            n = int(tok.value[1]) - 1 if tok.value[0] == "nth" else clause.index - tok.value[1]
+            if tok.value[0] == "back" and clause.index < 2:
+                raise _NoParse("'the former' of one result")
+            if not 0 <= n < clause.index:
+                raise _NoParse("a reference to a result not made yet")
+            tok.value = n
+            if n in available:
+                available.remove(n)
+        elif tok.kind == "ref":
             if available:
                 tok.value = available.pop(0)
             elif not clause.references and clause.previous is not None:
@@ -291,6 +417,13 @@ def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
             else:
                 raise _NoParse("a reference to nothing")
         elif tok.kind == "refs":
+            count = tok.value[1] if isinstance(tok.value, tuple) else None
+            if count is not None and len(available) != count:
+                # "the previous two answers" the core did not count: the last ones made
+                if len(available) > count:
+                    available = available[-count:]
+                elif clause.index >= count:
+                    available = list(range(clause.index - count, clause.index))
             if len(available) < 2:
                 raise _NoParse("'them' needs two earlier results")
             tok.value, available = tuple(available), []
@@ -329,10 +462,33 @@ class _Grammar:
         if not self.tokens:
             raise _NoParse("nothing to compute")
         first = self.peek()
-        node = self.verb(self.next().value) if first.kind == "verb" else self.expr(0, leading=True)
+        if first.kind == "verb" and first.value not in _OPERAND_VERBS:
+            node = self.verb(self.next().value)
+        else:
+            node = self.expr(0, leading=True)
+        # "5% of 200, plus 3": a comma before an operator closes everything before it
+        while self.closing_comma():
+            self.i += 1
+            node = self.infix(node, 0)
         if not self.at_end():
             raise _NoParse(f"unexpected {self.peek().kind} {self.peek().value!r}")
         return node
+
+    def closing_comma(self) -> bool:
+        """At a comma an operator follows ("..., plus 3")."""
+        tok = self.peek()
+        after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+        return tok is not None and tok.kind == "comma" and after is not None and after.kind in ("op", "post")
+
+    def accept_and(self) -> bool:
+        """ "and", "with" or a comma that goes on to another operand ("4, 5 and 6")."""
+        if self.accept("kw", "and", "with"):
+            return True
+        after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+        if after is not None and after.kind not in ("op", "post", "kw") and self.accept("comma"):
+            self.accept("kw", "and")
+            return True
+        return False
 
     # infix expressions (Pratt, same binding powers as ``expression``)
     def expr(self, min_bp: int, leading: bool = False) -> Node:
@@ -345,6 +501,9 @@ class _Grammar:
             self.i -= 1
         else:
             left = self.prefix(tok)
+        return self.infix(left, min_bp)
+
+    def infix(self, left: Node, min_bp: int) -> Node:
         while (tok := self.peek()) is not None:
             if tok.kind == "post":
                 if POSTFIX < min_bp:
@@ -354,26 +513,89 @@ class _Grammar:
                     left = BinOp("^", left, Num(Decimal(2 if tok.value == "sq" else 3)))
                 else:
                     left = Postfix(tok.value, left)
-            elif tok.kind == "kw" and tok.value == "of" and isinstance(left, Postfix) and left.op == "%":
-                lbp, rbp = INFIX["*"]  # "12.5% of 640" is 12.5% * 640
-                if lbp < min_bp:
+            elif tok.kind == "kw" and tok.value == "of" and _fraction(left):
+                if _OF[0] < min_bp:  # "3/4 of 100"
                     break
                 self.i += 1
-                left = BinOp("*", left, self.expr(rbp))
+                left = BinOp("*", left, self.expr(_OF[1]))
+            elif tok.kind == "kw" and tok.value in ("of", "off") and _percent(left):
+                # "12.5% of 640" is 12.5% * 640, "50% of 30% of 200" nests to the right;
+                # "20% off (of) 80" is 80 less 20% of it
+                if _OF[0] < min_bp:
+                    break
+                self.i += 1
+                if tok.value == "off":
+                    self.accept("kw", "of")
+                right = self.expr(_OF[1])
+                left = BinOp("*", left, right) if tok.value == "of" else _scaled(right, left, -1)
+            elif tok.kind == "kw" and tok.value == "with" and any(self.percent_marked(m) for m in ("off", "tax")):
+                if _OF[0] < min_bp:  # "80 with 20% off", "200 with 15% tax"
+                    break
+                pct = Postfix("%", Num(self.tokens[self.i + 1].value))
+                sign = -1 if self.tokens[self.i + 3].value == "off" else 1
+                self.i += 4
+                left = _scaled(left, pct, sign)
             elif tok.kind == "op":
-                lbp, rbp = INFIX["-" if tok.value == "rsub" else tok.value]
+                op = {"rsub": "-", "more": "+"}.get(tok.value, tok.value)
+                lbp, rbp = INFIX[op]
                 if lbp < min_bp:
                     break
                 self.i += 1
                 right = self.expr(rbp)
-                left = BinOp("-", right, left) if tok.value == "rsub" else BinOp(tok.value, left, right)
+                if tok.value in ("more", "rsub") and _percent(left) and not _percent(right):
+                    # "20% more than 50" is 60, "20% less than 50" is 40
+                    left = _scaled(right, left, 1 if tok.value == "more" else -1)
+                elif op in ("+", "-") and _percent(right):
+                    # "80 plus 10% tax" is 88; "80 plus 10%" alone is 80.1 or 88: not certain
+                    if not self.accept("kw", "tax" if op == "+" else "off"):
+                        raise _NoParse("a percent added or taken away, of what is not certain")
+                    left = _scaled(left, right, 1 if op == "+" else -1)
+                elif tok.value == "rsub":
+                    left = BinOp("-", right, left)
+                else:
+                    left = BinOp(op, left, right)
             else:
                 break
         return left
 
+    def percent_marked_here(self, marker: str) -> bool:
+        """Just after a number: "%" and ``marker`` follow."""
+        ahead = self.tokens[self.i : self.i + 2]
+        return [(t.kind, t.value) for t in ahead] == [("post", "%"), ("kw", marker)]
+
+    def percent_marked(self, marker: str) -> bool:
+        """At "with <n>% off": the percent and its marker follow."""
+        ahead = self.tokens[self.i + 1 : self.i + 4]
+        return [t.kind for t in ahead] == ["num", "post", "kw"] and ahead[1].value == "%" and ahead[2].value == marker
+
+    def closed(self, node: Node) -> Node:
+        """``node`` as an operand whose end is certain: an operator right after "twice 3" or
+        "the sum of 2 and 3" could take the last number alone or the whole."""
+        tok = self.peek()
+        if tok is not None and (tok.kind in ("op", "post") or (tok.kind == "kw" and tok.value in ("of", "off", "tax"))):
+            raise _NoParse("where the operand ends is not certain")
+        return node
+
     def prefix(self, tok: Tok) -> Node:
         if tok.kind == "num":
+            if (nxt := self.peek()) is not None and nxt.kind == "post" and nxt.value == "%" and self.i + 1 < len(
+                    self.tokens) and self.tokens[self.i + 1] == Tok("kw", "off"):
+                # "a 15% discount on 40"
+                self.i += 2
+                return _scaled(self.expr(_OF[1]), Postfix("%", Num(tok.value)), -1)
+            if self.percent_marked_here("of"):  # "5% of 40" is one operand, even a tight one
+                self.i += 2
+                node = BinOp("*", Postfix("%", Num(tok.value)), self.expr(_TIGHT))
+                if (nxt := self.peek()) is not None and nxt.kind == "post":
+                    raise _NoParse("'5% of 40 squared': the percent of the square, or its square?")
+                return node
             return Num(tok.value)
+        if tok.kind == "verb" and tok.value in _OPERAND_VERBS:
+            return self.closed(self.verb(tok.value))
+        if tok.kind == "part" and tok.value >= 2:  # "a third of 90"
+            return self.closed(BinOp("/", self.expr(_TIGHT), Num(Decimal(tok.value))))
+        if tok.kind == "powof":  # "the 3rd power of 4", "the square of 5"
+            return self.closed(BinOp("^", self.expr(_TIGHT), Num(Decimal(tok.value))))
         if tok.kind == "ref":
             self.last_ref = Ref(tok.value)
             return self.last_ref
@@ -388,6 +610,9 @@ class _Grammar:
             operand = self.expr(PREFIX)
             if tok.value == "+":
                 return operand
+            if isinstance(operand, Num) and isinstance(operand.value, Written):
+                text = operand.value.text
+                return Num(Written(text[1:] if text[0] == "-" else "-" + text))
             return Num(-operand.value) if isinstance(operand, Num) else Neg(operand)
         if tok.kind == "func":
             arg = self.expr(PREFIX)
@@ -399,23 +624,25 @@ class _Grammar:
         raise _NoParse(f"unexpected {tok.kind} {tok.value!r}")
 
     # verb forms
-    def operand(self) -> Node | Refs:
+    def operand(self, tight: bool = False) -> Node | Refs:
         tok = self.peek()
         if tok is not None and tok.kind == "refs":
             self.i += 1
             return Refs(tok.value)
-        return self.expr(0)
+        return self.expr(_TIGHT if tight else 0)
 
-    def single(self) -> Node:
-        node = self.operand()
+    def single(self, tight: bool = False) -> Node:
+        node = self.operand(tight)
         if isinstance(node, Refs):
             raise _NoParse("several results where one is needed")
         return node
 
     def items(self) -> list[Node | Refs]:
+        """Operands joined by "and" or commas; after the first, each ends at the next
+        operator ("the sum of 2 and 3 times 4" is not certain, and is refused)."""
         found = [self.operand()]
-        while self.accept("kw", "and", "with"):
-            found.append(self.operand())
+        while self.accept_and():
+            found.append(self.operand(tight=True))
         return found
 
     def verb(self, name: str) -> Node:
@@ -427,14 +654,21 @@ class _Grammar:
         x = self.operand()
         if isinstance(x, Refs):
             return _chain("+", x)
-        if self.accept("kw", "to"):  # add 5 to it: it + 5
-            return BinOp("+", self.single(), x)
+        if self.accept("kw", "to"):  # add 5 to it: it + 5; add 10% to 80: 88
+            y = self.single()
+            return _scaled(y, x, 1) if _percent(x) else BinOp("+", y, x)
         items = [x]
-        while self.accept("kw", "and", "with"):
+        while self.accept_and():
             items.append(self.single())
+        if any(_percent(n) for n in items):
+            if len(items) > 1:
+                raise _NoParse("a percent added to what?")
+            return _scaled(MISSING, x, 1)  # then add 5%
         return _chain("+", items) if len(items) > 1 else BinOp("+", MISSING, x)
 
     def v_sum(self, name: str) -> Node:  # also product
+        if self.accept("range"):  # the sum of the numbers from 1 to 10
+            return self.range(name)
         items = self.items()
         if len(items) == 1 and not isinstance(items[0], Refs):
             raise _NoParse(f"the {name} of one number")
@@ -443,6 +677,23 @@ class _Grammar:
         return _chain(_VERB_OPS[name], items[0] if len(items) == 1 else items)
 
     v_product = v_sum
+
+    def range(self, name: str) -> Node:
+        first, last = self.next(), None
+        if self.accept("kw", "to", "through"):
+            last = self.next()
+        if first.kind != "num" or last is None or last.kind != "num":
+            raise _NoParse("a range of what?")
+        a, b = first.value, last.value
+        if a != a.to_integral_value() or b != b.to_integral_value() or not 0 <= a <= b or b - a > 10**6:
+            raise _NoParse("a range of whole numbers, smallest first")
+        if name == "sum":  # (a + b) * (b - a + 1) / 2
+            return BinOp("/", BinOp("*", BinOp("+", Num(a), Num(b)), BinOp("+", BinOp("-", Num(b), Num(a)),
+                                                                                Num(Decimal(1)))), Num(Decimal(2)))
+        if a == 0:
+            return Num(Decimal(0)) if b > 0 else Num(a)
+        # b! / (a - 1)!, written with the request's own numbers
+        return BinOp("/", Postfix("!", Num(b)), Postfix("!", BinOp("-", Num(a), Num(Decimal(1)))))
 
     def v_average(self, name: str) -> Node:
         """The average of two or more numbers (or of "them"): their sum over their count."""
@@ -456,9 +707,8 @@ class _Grammar:
         x = self.operand()
         if isinstance(x, Refs):
             return _chain("-", x)
-        if self.accept("kw", "from"):  # subtract 5 from 12: 12 - 5
-            return BinOp("-", self.single(), x)
-        return BinOp("-", MISSING, x)
+        y = self.single() if self.accept("kw", "from") else MISSING  # subtract 5 from 12: 12 - 5
+        return _scaled(y, x, -1) if _percent(x) else BinOp("-", y, x)
 
     def v_take(self, name: str) -> Node:
         if self.accept("kw", "away"):  # take away 5 (from 12)
@@ -475,9 +725,9 @@ class _Grammar:
         x = self.operand()
         if isinstance(x, Refs):
             return _chain(_VERB_OPS[name], x)
-        if not self.accept("kw", "and", "to", "by", "from"):
+        if not (self.accept_and() or self.accept("kw", "to", "by", "from")):
             raise _NoParse(f"the {name} of one number")
-        return BinOp(_VERB_OPS[name], x, self.single())
+        return BinOp(_VERB_OPS[name], x, self.single(tight=True))
 
     v_quotient = v_difference
 
@@ -503,7 +753,8 @@ class _Grammar:
         return x
 
     def v_square(self, name: str) -> Node:  # also cube, double, triple, halve
-        x = MISSING if self.at_end() else self.single()
+        x = MISSING if self.at_end() else self.single(tight=True)
+        self.closed(x)
         op, by = {"square": ("^", 2), "cube": ("^", 3), "double": ("*", 2), "triple": ("*", 3),
                   "halve": ("/", 2)}[name]
         return BinOp(op, x, Num(Decimal(by)))
@@ -516,12 +767,37 @@ class _Grammar:
             raise _NoParse(f"{name} by how much?")
         amount = self.single()
         sign = 1 if name == "increase" else -1
-        if isinstance(amount, Postfix) and amount.op == "%" and isinstance(amount.operand, Num):
-            # increase by 10%: multiply by 1.1
-            return BinOp("*", x, Num(1 + sign * amount.operand.value.scaleb(-2)))
+        if _percent(amount):  # increase by 10%: 10% more of it
+            return _scaled(x, amount, sign)
         return BinOp("+" if sign > 0 else "-", x, amount)
 
     v_decrease = v_increase
+
+
+#: verbs that are operands anywhere: noun forms ("the sum of 2 and 3") and scalings ("twice 8")
+_OPERAND_VERBS = {"sum", "product", "difference", "quotient", "average", "double", "triple", "halve"}
+#: how tightly "of" binds a percent to what follows ("5% of 200 plus 3" is 10 + 3)
+_OF = (45, 44)
+#: where an operand whose end is not marked ends ("the sum of 2 and 3 times 4", "twice 3
+#: squared", "half of 8 squared" are not certain): before any operator, infix or postfix;
+#: "5% of 40" is one operand
+_TIGHT = POSTFIX + 1
+
+
+def _percent(node: Node) -> bool:
+    """A bare percent ("10%"), not yet taken of anything."""
+    return isinstance(node, Postfix) and node.op == "%"
+
+
+def _fraction(node: Node) -> bool:
+    """A fraction written with a slash ("3/4"), to be taken of something."""
+    return (isinstance(node, BinOp) and node.op == "/" and isinstance(node.left, Num)
+            and isinstance(node.right, Num))
+
+
+def _scaled(base: Node, pct: Node, sign: int) -> Node:
+    """``base`` with ``pct`` of it added (sign 1) or taken off (-1): "80 plus 10% tax" is 88."""
+    return BinOp("*", base, BinOp("+" if sign > 0 else "-", Num(Decimal(1)), pct))
 
 
 def _chain(op: str, items: Refs | list[Node | Refs]) -> Node:
@@ -572,6 +848,8 @@ def _arg(node: Node) -> Any:
     if isinstance(node, Ref):
         return ref(node.step)
     value = node.value
+    if isinstance(value, Written):
+        return value.text
     if oversize(value) is not None:
         return str(value)
     return int(value) if value == value.to_integral_value() else value.normalize()
@@ -651,6 +929,13 @@ def parse_math_clause(clause: Clause) -> ToolCall | None:
     """
     try:
         tokens = lex(clause.text)
+        if tokens and tokens[0] == Tok("kw", "by") and clause.chained and clause.previous is not None:
+            # "multiply 3 by 4 and then by 5": the verb goes on from the step before
+            made = next((p for p in clause.earlier if p.index == clause.previous), None)
+            verb = {"multiply": "multiply", "divide": "divide"}.get(made.tool if made and made.agent == "math" else "")
+            if verb is None:
+                raise _NoParse("'by' what?")
+            tokens.insert(0, Tok("verb", verb))
         leftover = _resolve(tokens, clause)
         tree = _Grammar(tokens).parse()
         if leftover:
@@ -661,4 +946,4 @@ def parse_math_clause(clause: Clause) -> ToolCall | None:
             step = None
         return _to_call(_fill(tree, step))
     except _NoParse:
-        return None
+        return parse_word_problem(clause)
