@@ -201,7 +201,8 @@ def operands(rng: random.Random, depth: int) -> list[tuple[str, F, bool]]:
         (f"{b}e2", F(b * 100), False),
         (f"the sum of {a} and {b}", F(a + b), True),
         (f"the product of {a} and {b}", F(a * b), True),
-        (f"the difference between {a} and {b}", F(a - b), True),
+        # larger first: "the difference between 3 and 10" is 7 to most people, -7 to the order (refused)
+        (f"the difference between {max(a, b)} and {min(a, b)}", F(abs(a - b)), True),
         (f"the quotient of {a * b} and {b}", F(a), True),
         (f"the average of {a} and {b}", F(a + b, 2), True),
         (f"{a} squared", F(a * a), False),

@@ -348,9 +348,27 @@ def test_operands_nest_and_chain(text, expected):
     "the sum of all integers between 1 and 100",  # are 1 and 100 in?
     "the sum of the numbers from 10 to 1",
     "What is 3 more",
+    "the difference between 3 and 10",  # 7 to most people, -7 to the order
+    "add 0 and 1, 1 and 1",  # two sums, or one of four numbers?
+    "the sum of 1 and 2, 3 and 4",
 ])
 def test_two_readings_are_refused(text):
     assert parse(text) is None
+
+
+@pytest.mark.parametrize("text", ["divide it", "subtract it", "then multiply by it", "add the result"])
+def test_a_left_out_operand_is_never_the_named_result_itself(text):
+    """ "Multiply 6 by 4, then divide it" means "by what?", never $0 / $0 = 1."""
+    assert parse(text, index=1, previous=0, chained=True) is None
+
+
+def test_a_trailing_exclamation_after_a_number_is_a_factorial_and_a_spanish_one_closes():
+    from agentplat._planners.offline.reading import segments
+
+    assert [s.text for s in segments("what is 3 + 5!")] == ["what is 3 + 5!"]
+    assert [s.text for s in segments("Hello there!")] == ["Hello there"]
+    assert [s.text for s in segments("¡Calcula 2,5 por 4!")] == ["Calcula 2,5 por 4"]
+    assert parse("what is 3 + 5!") == call("evaluate", expression="3 + 5!")
 
 
 @pytest.mark.parametrize("text, context, expected", [

@@ -76,7 +76,7 @@ _RAW = re.compile(
     r"""
     (?P<space>\s+)
     |(?P<ord>\d+(?:st|nd|rd|th)\b)
-    |(?P<num>\d+(?:\.\d+)?e[-+]?\d{1,4}(?![\w.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+)
+    |(?P<num>\d+(?:\.\d+)?e[-+]?\d{1,4}(?![\w.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d|,\d)|\d+(?:\.\d+)?|\.\d+)
     |(?P<word>[a-z]+(?:'[a-z]+)?)
     |(?P<sym>\*\*|[-+*/^()!%=,&])
     """,
@@ -434,6 +434,7 @@ class _Grammar:
     def __init__(self, tokens: list[Tok]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.anded = False  # the list being read has had an "and": a comma after it is a new list
         self.last_ref: Ref | None = None
 
     # token helpers
@@ -483,12 +484,23 @@ class _Grammar:
     def accept_and(self) -> bool:
         """ "and", "with" or a comma that goes on to another operand ("4, 5 and 6")."""
         if self.accept("kw", "and", "with"):
+            self.anded = True
             return True
         after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
         if after is not None and after.kind not in ("op", "post", "kw") and self.accept("comma"):
-            self.accept("kw", "and")
+            if self.anded:  # "add 1 and 2, 3 and 4": pairs, or one list?
+                raise _NoParse("'and' before a comma: pairs, or one list?")
+            self.anded = self.accept("kw", "and")
             return True
         return False
+
+    def listing(self, read):
+        """``read()`` as one list of operands: an "and" seen in it is its own."""
+        outer, self.anded = self.anded, False
+        try:
+            return read()
+        finally:
+            self.anded = outer
 
     # infix expressions (Pratt, same binding powers as ``expression``)
     def expr(self, min_bp: int, leading: bool = False) -> Node:
@@ -640,10 +652,13 @@ class _Grammar:
     def items(self) -> list[Node | Refs]:
         """Operands joined by "and" or commas; after the first, each ends at the next
         operator ("the sum of 2 and 3 times 4" is not certain, and is refused)."""
-        found = [self.operand()]
-        while self.accept_and():
-            found.append(self.operand(tight=True))
-        return found
+        def read():
+            found = [self.operand()]
+            while self.accept_and():
+                found.append(self.operand(tight=True))
+            return found
+
+        return self.listing(read)
 
     def verb(self, name: str) -> Node:
         if self.at_end() and name not in ("square", "cube", "double", "triple", "halve"):
@@ -657,9 +672,13 @@ class _Grammar:
         if self.accept("kw", "to"):  # add 5 to it: it + 5; add 10% to 80: 88
             y = self.single()
             return _scaled(y, x, 1) if _percent(x) else BinOp("+", y, x)
-        items = [x]
-        while self.accept_and():
-            items.append(self.single())
+        def more():
+            items = [x]
+            while self.accept_and():
+                items.append(self.single())
+            return items
+
+        items = self.listing(more)
         if any(_percent(n) for n in items):
             if len(items) > 1:
                 raise _NoParse("a percent added to what?")
@@ -727,7 +746,10 @@ class _Grammar:
             return _chain(_VERB_OPS[name], x)
         if not (self.accept_and() or self.accept("kw", "to", "by", "from")):
             raise _NoParse(f"the {name} of one number")
-        return BinOp(_VERB_OPS[name], x, self.single(tight=True))
+        y = self.single(tight=True)
+        if name == "difference" and isinstance(x, Num) and isinstance(y, Num) and x.value < y.value:
+            raise _NoParse("'the difference between 3 and 10' is 7 to most people, -7 to the order")
+        return BinOp(_VERB_OPS[name], x, y)
 
     v_quotient = v_difference
 
@@ -921,6 +943,21 @@ def _placeholders(node: Node) -> Node:
     return node
 
 
+def _with_itself(node: Node, step: int) -> bool:
+    """Whether the left-out operand and a named one would be the same result: "then divide
+    it" says "it" once and means "by what?", never ``$0 / $0``."""
+    if isinstance(node, BinOp):
+        sides = (node.left, node.right)
+        if any(isinstance(s, Missing) for s in sides) and any(isinstance(s, Ref) and s.step == step for s in sides):
+            return True
+        return _with_itself(node.left, step) or _with_itself(node.right, step)
+    if isinstance(node, (Neg, Postfix)):
+        return _with_itself(node.operand, step)
+    if isinstance(node, Call):
+        return _with_itself(node.arg, step)
+    return False
+
+
 def parse_math_clause(clause: Clause) -> ToolCall | None:
     """One clause of a request as one math tool call, or ``None`` when it is not arithmetic.
 
@@ -944,6 +981,8 @@ def parse_math_clause(clause: Clause) -> ToolCall | None:
             step = clause.previous
         else:
             step = None
+        if step is not None and _with_itself(tree, step):
+            raise _NoParse("'divide it' by what?")
         return _to_call(_fill(tree, step))
     except _NoParse:
         return parse_word_problem(clause)

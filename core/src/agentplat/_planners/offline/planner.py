@@ -93,7 +93,7 @@ class OfflinePlanner:
             if routed is None:
                 whole = " ".join(request.split())
                 shown = masked.restore(segment.text)
-                alone = segment.text == " ".join(masked.text.split()).rstrip(".?! ")
+                alone = segment.text == reading.ends(" ".join(masked.text.split()))
                 part = "" if alone else f" (the part {in_quotes(shown)})"
                 withheld = "".join(
                     f"; agent {name!r} is withheld: registered by both {' and '.join(owners)}, choose one with "

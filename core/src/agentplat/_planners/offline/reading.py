@@ -108,7 +108,7 @@ def segments(request: str) -> list[Segment]:
 
     Give it a masked request (``mask(request).text``): quoted text is not the request's
     punctuation. The pieces are masked too."""
-    text = " ".join(request.split()).rstrip(".?! ")
+    text = ends(" ".join(request.split()))
     pieces = _DELIMITER.split(text)  # text, delimiter, text, delimiter, ...
     out: list[Segment] = []
     chained = False
@@ -124,6 +124,15 @@ def segments(request: str) -> list[Segment]:
             out.append(Segment(piece, chained))
         chained = False
     return out
+
+
+def ends(text: str) -> str:
+    """``text`` without its closing punctuation; a "!" right after a number stays: "what is
+    3 + 5!" is a factorial (notation), not 8 said loudly."""
+    text = text.rstrip(".? ")
+    while text.endswith("!") and ("¡" in text or not re.search(r"[\d)]!+$", text)):
+        text = text[:-1].rstrip(".?! ")
+    return text
 
 
 def and_parts(text: str) -> list[str]:
