@@ -70,6 +70,13 @@ REQUESTS = [
     ("two_agents", "Count the letters in 'banana' and add 10", "16"),
     ("two_agents", "Count the characters in 'hello' and multiply by 3", "15"),
     ("two_agents", "Count the words in 'one two three' and calculate 5 factorial, then add the two results", "123"),
+    # Phrasings the offline planner refuses today: with deterministic-first on, the model plans these.
+    ("beyond_offline", "What do you get if you multiply 9 by 11?", "99"),
+    ("beyond_offline", "Start with 100, subtract 30, then divide by 7", "10"),
+    ("beyond_offline", "Multiply 5 by 5, then take the square root", "5"),
+    ("beyond_offline", "Split 24 cookies among 6 friends. How many does each get?", "4"),
+    ("beyond_offline", "There are 5 bags with 8 marbles each. How many marbles in total?", "40"),
+    ("beyond_offline", "Add 10 and 5, multiply 2 by 3, then subtract the second result from the first", "9"),
 ]
 CATEGORIES = list(dict.fromkeys(category for category, _, _ in REQUESTS))
 #: Relative tolerance per category, where the tool rounds its result; elsewhere numbers compare exactly.
