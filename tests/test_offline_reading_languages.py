@@ -63,3 +63,10 @@ def test_a_number_written_with_a_decimal_comma_is_not_dropped_when_read_as_a_dec
     assert unused_numbers("Calcula 2,5 por 4", plan(2, 4)) == [Decimal(5)]
     assert unused_numbers("1.000.000 entre 8", plan(1000000, 8)) == []
     assert unused_numbers("multiply 1,000 by 3", plan(1000, 3)) == []
+
+
+def test_a_trailing_exclamation_after_a_number_stays_and_a_spanish_one_closes():
+    """ "what is 3 + 5!" is a factorial (notation), not 8 said loudly; "¡...!" is punctuation."""
+    assert [s.text for s in segments("what is 3 + 5!")] == ["what is 3 + 5!"]
+    assert [s.text for s in segments("Hello there!")] == ["Hello there"]
+    assert [s.text for s in segments("¡Calcula 2,5 por 4!")] == ["Calcula 2,5 por 4"]
