@@ -227,3 +227,12 @@ def test_a_pure_tool_that_waits_on_something_is_not_run_while_planning():
     registry = Registry(agents={"t": Agent(name="t", description="t", tools=[slow])})
     value = agreement.compute(Step(agent="t", tool="slow", args={"x": 1}), {}, registry)
     assert agreement.unknown(value) and ran == []
+
+
+def test_the_summary_and_show_say_the_offline_plan_ran_with_a_model_there(first):
+    result = run_cli("run", "Multiply 6 by 7", env=env(first))
+    assert result.code == 0 and "model openai, planned offline)" in result.stdout
+    [run] = run_cli("runs", "--json", env=env(first)).json()
+    assert ", planned offline" in run_cli("show", run["run_id"], env=env(first)).stdout.splitlines()[0]
+    offline = run_cli("run", "Multiply 6 by 7", "--model", "offline", env=env(first)).stdout
+    assert "planned offline" not in offline  # nothing to say: no model was there

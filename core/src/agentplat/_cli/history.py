@@ -87,7 +87,7 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
             raise click.UsageError("choose one of --json and --mermaid")
         return show_remote(run_id, config=config, as_json=as_json, mermaid=mermaid)
     from .._common.jsondata import show as readable
-    from .printing import format_plan
+    from .printing import format_plan, planned_by
     from .._run.recorded import open_store
     from .._run.request import load_result
 
@@ -105,7 +105,8 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
     def say(text: str) -> None:
         click.echo(for_screen(text))
 
-    say(f"Run {detail['run_id']}  [{detail['status']}]  model {detail['model']}")
+    say(f"Run {detail['run_id']}  [{detail['status']}]  model {detail['model']}"
+        f"{planned_by(detail['model'], detail.get('planner'))}")
     say(f"Request: {detail['request']}")
     if plan is not None:
         say(format_plan(plan) + ("" if detail["plan_complete"] else "\n  (plan incomplete)"))

@@ -112,8 +112,13 @@ class RunPrinter:
         tokens = f", {usage.prompt_tokens}+{usage.completion_tokens} tokens" if usage.llm_calls else ""
         click.echo(for_screen(
             f"({result.status}; {len(result.steps)} steps; {usage.llm_calls} LLM calls{tokens}; "
-            f"{result.ended_at - result.started_at:.2f}s; model {result.model})"
+            f"{result.ended_at - result.started_at:.2f}s; model {result.model}{planned_by(result.model, result.planner)})"
         ))
+
+
+def planned_by(model: str | None, planner: str | None) -> str:
+    """", planned offline" when a model was there and the exact offline plan ran instead."""
+    return ", planned offline" if planner == "offline" and model not in (None, "", "offline") else ""
 
 
 def _one_line(text: str, limit: int = 200) -> str:
