@@ -2,7 +2,7 @@
 
 Three small passes, all pure and fast (regular expressions and a few loops, no ``eval``):
 
-1. ``lex``: words and symbols become tokens, from data tables (so another language's
+1. ``lex`` (``lexicon``): words and symbols become tokens, from data tables (so another language's
    words can map onto the same tokens). Operator words turn into the symbols they mean
    ("multiplied by" is ``*``, "to the 3rd power" is ``^ 3``), number words into numbers
    (text2num: "twenty-five" is 25, "two" is 2, "third" is 3rd; "1e3" stays as written),
@@ -32,8 +32,6 @@ is also what lets the core keep "Add 3 and 4" in one clause.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,331 +39,9 @@ from typing import Any
 from agentplat import Clause, ToolCall, ref
 
 from .expression import INFIX, POSTFIX, PREFIX, BinOp, Call, Neg, Node, Num, Postfix, render
+from .lexicon import NoParse, Tok, Written, lex
 from .numbers import oversize
 from .wordproblems import parse_word_problem
-
-
-class _NoParse(Exception):
-    """The clause is not arithmetic this parser understands."""
-
-
-class Written(Decimal):
-    """A number in scientific notation ("2.5e-3"), kept as written in the plan: the plan
-    shows the request's own number."""
-
-    def __new__(cls, text: str) -> "Written":
-        self = super().__new__(cls, text)
-        self.text = text
-        return self
-
-    def __format__(self, spec: str) -> str:
-        return self.text
-
-
-# --- pass 1: words and symbols to tokens ----------------------------------------------
-
-
-@dataclass
-class Tok:
-    kind: str  # num ord op post func ref refs self verb kw lp rp
-    value: Any = None
-    word: bool = False  # an operator written as a word ("minus", not "-")
-
-
-_RAW = re.compile(
-    r"""
-    (?P<space>\s+)
-    |(?P<ord>\d+(?:st|nd|rd|th)\b)
-    |(?P<num>\d+(?:\.\d+)?e[-+]?\d{1,4}(?![\w.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d|,\d)|\d+(?:\.\d+)?|\.\d+)
-    |(?P<word>[a-z]+(?:'[a-z]+)?)
-    |(?P<sym>\*\*|[-+*/^()!%=,&])
-    """,
-    re.VERBOSE,
-)
-
-_ORDINALS = {
-    w: i
-    for i, w in enumerate(
-        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(),
-        1,
-    )
-}
-
-_FILLER = set(
-    """what whats what's is are was be the a an please kindly calculate compute evaluate
-    solve work out figure how much tell me us find get give determine can could would will
-    you i we want know value number together then next finally lastly also now just do does
-    let let's lets go ahead quickly exactly up equal equals = altogether result answer
-    dollar dollars euro euros bucks usd eur""".split()
-)
-
-# Phrases, longest match first. "#n" matches a number, "#o" an ordinal ("3rd", "third").
-# An action is a list of tokens; a token value "#" takes the matched number.
-_PHRASES: dict[str, list[Tok]] = {}
-
-
-def _phrases(action: list[Tok], *patterns: str) -> None:
-    for pattern in patterns:
-        _PHRASES[pattern] = action
-
-
-_phrases([], "equal to", "equals to", "want to", "need to", "like to", "i'd like to", "would like to",
-         "the result of", "result of", "the value of", "value of", "in total", "for me", "how many")
-# references to earlier results: plural ones stand for two operands ("add them")
-_phrases([Tok("refs")], "them", "both", "both of them", "them both", "both results", "both numbers",
-         "both values", "both answers", "the two results", "the two numbers", "the two values",
-         "the two answers", "the two", "these", "those", "these two", "those two", "these results",
-         "those results", "these numbers", "those numbers", "the results", "the previous results",
-         "the last two results", "the previous two results", "the two previous results", "all of them",
-         "them all", "all results", "all the results", "all of the results", "steps #n and #n",
-         "the results of steps #n and #n", "results of steps #n and #n")
-# "the former" and "the latter" of the last two results
-_phrases([Tok("ref", ("back", 2))], "the former")
-_phrases([Tok("ref", ("back", 1))], "the latter")
-_phrases([Tok("ref")], "it", "that", "this", "the previous step", "the last step",
-         "the result of step #n", "the result from step #n",
-         "the output of step #n", "the answer to step #n", "result of step #n", "step #n",
-         "the sum", "the total", "the product", "the difference", "the quotient")
-_phrases([Tok("self")], "itself")
-_phrases([Tok("range")], *(f"{det}{noun} from" for det in ("", "the ", "all ", "all the ", "all of the ")
-                           for noun in ("numbers", "integers", "whole numbers", "natural numbers")))
-_phrases([Tok("powof", 2)], "the square of", "square of")
-_phrases([Tok("powof", 3)], "the cube of", "cube of")
-_phrases([Tok("powof", "#")], "the #o power of")
-_phrases([Tok("kw", "to"), Tok("powof", "#")], "to the #o power of")  # "add 2 to the 3rd power of 3"
-_phrases([Tok("part", "#")], "a #o of", "one #o of")  # "a third of 90"
-_phrases([Tok("part", Decimal(4))], "a quarter of", "one quarter of", "a fourth of")
-# verbs
-for _verb, _patterns in {
-    "add": ("add", "add up", "add together"),
-    "sum": ("sum of", "the sum of", "sum up", "total of", "the total of"),
-    "average": ("average of", "the average of", "mean of", "the mean of", "arithmetic mean of",
-                "the arithmetic mean of", "average", "mean"),
-    "subtract": ("subtract", "deduct"),
-    "take": ("take",),
-    "difference": ("difference between", "the difference between", "difference of", "the difference of"),
-    "multiply": ("multiply",),
-    "product": ("product of", "the product of"),
-    "divide": ("divide",),
-    "quotient": ("quotient of", "the quotient of", "ratio of", "the ratio of"),
-    "raise": ("raise",),
-    "square": ("square",),
-    "cube": ("cube",),
-    "double": ("double", "twice"),
-    "triple": ("triple", "thrice"),
-    "halve": ("halve", "half of", "half"),
-    "increase": ("increase",),
-    "decrease": ("decrease", "reduce"),
-}.items():
-    _phrases([Tok("verb", _verb)], *_patterns)
-# infix operators in words
-for _op, _patterns in {
-    "+": ("plus", "added to", "increased by"),
-    "more": ("more than", "greater than", "bigger than", "larger than"),
-    "-": ("minus", "less", "decreased by"),
-    "rsub": ("subtracted from", "taken away from", "less than", "fewer than", "smaller than"),
-    "*": ("times", "multiplied by", "multiplied with", "x"),
-    "/": ("divided by", "over"),
-    "mod": ("mod", "modulo", "modulus"),
-    "^": ("to the power of", "to the power", "raised to the power of", "raised to the power", "raised to",
-          "to the exponent"),
-}.items():
-    _phrases([Tok("op", _op, word=True)], *_patterns)
-_phrases([Tok("op", "^", word=True), Tok("num", "#")], "to the #o power", "raised to the #o power",
-         "to the #o")
-_phrases([Tok("post", "sq")], "squared")
-_phrases([Tok("post", "cube")], "cubed")
-_phrases([Tok("post", "!")], "factorial", "!")
-_phrases([Tok("post", "%")], "percent", "per cent", "pct", "%")
-_phrases([Tok("func", "sqrt")], "square root of", "the square root of", "square root", "the square root",
-         "sqrt", "sqrt of", "root of", "the root of")
-_phrases([Tok("func", "cbrt")], "cube root of", "the cube root of", "cube root", "the cube root")
-_phrases([Tok("func", "fact")], "factorial of", "the factorial of")
-_phrases([Tok("op", "-")], "negative")
-# a percent taken off or put on: "20% off (of) 80", "80 with 20% off", "80 plus 10% tax"
-_phrases([Tok("kw", "off")], "off", "off of", "discount on", "discount off", "discount off of", "discount from",
-         "discount", "reduction on", "off the price of")
-_phrases([Tok("kw", "tax")], "tax", "tip", "vat", "sales tax", "markup", "surcharge")
-for _sym, _tok in {"+": Tok("op", "+"), "-": Tok("op", "-"), "*": Tok("op", "*"), "/": Tok("op", "/"),
-                   "^": Tok("op", "^"), "**": Tok("op", "^"), "(": Tok("lp"), ")": Tok("rp"),
-                   ",": Tok("comma"), "&": Tok("kw", "and")}.items():
-    _phrases([_tok], _sym)
-for _kw in ("and", "to", "by", "from", "with", "away", "of", "into", "between", "through", "on"):
-    _phrases([Tok("kw", _kw)], _kw)
-
-#: Phrases by their first word, longest first (every phrase starts with a literal word).
-_BY_FIRST: dict[str, list[tuple[tuple[str, ...], list[Tok]]]] = {}
-for _pattern, _action in sorted(((tuple(p.split()), a) for p, a in _PHRASES.items()), key=lambda pa: -len(pa[0])):
-    assert not _pattern[0].startswith("#"), _pattern
-    _BY_FIRST.setdefault(_pattern[0], []).append((_pattern, _action))
-
-
-def _normalise(text: str) -> str:
-    text = text.lower().strip()
-    for old, new in (("×", "*"), ("÷", "/"), ("−", "-"), ("–", "-"), ("√", " sqrt "), ("’", "'")):
-        text = text.replace(old, new)
-    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # twenty-five
-    text = re.sub(r"[$€£](?=\s*\d)", "", text)  # currency signs before amounts
-    while text and (text[-1] in "?.;:" or (text[-1] == "!" and not re.search(r"[\d)!]\s*!$", text))):
-        text = text[:-1].rstrip()
-    return text
-
-
-def _raw_tokens(text: str) -> list[tuple[str, Any]]:
-    """``(kind, value)`` pairs: num (Decimal), ord (int), word and sym (str)."""
-    out: list[tuple[str, Any]] = []
-    i = 0
-    while i < len(text):
-        match = _RAW.match(text, i)
-        if match is None:
-            raise _NoParse(f"unexpected {text[i]!r}")
-        kind, value = match.lastgroup, match.group()
-        i = match.end()
-        if kind == "num" and "e" in value:
-            out.append(("num", Written(value)))
-        elif kind == "num":
-            out.append(("num", Decimal(value.replace(",", ""))))
-        elif kind == "ord":
-            out.append(("ord", int(value[:-2])))
-        elif kind != "space":
-            out.append((kind, value))
-    return out
-
-
-def _matches(pattern: tuple[str, ...], raw: list[tuple[str, Any]], i: int) -> list[Any] | None:
-    """The numbers a pattern captured at ``raw[i:]``, or ``None`` if it does not match."""
-    if i + len(pattern) > len(raw):
-        return None
-    captured = []
-    for part, (kind, value) in zip(pattern, raw[i : i + len(pattern)], strict=True):
-        if part == "#n" and kind == "num":
-            captured.append(value)
-        elif part == "#o" and kind == "ord":
-            captured.append(Decimal(value))
-        elif part == "#o" and kind == "word" and value in _ORDINALS:
-            captured.append(Decimal(_ORDINALS[value]))
-        elif kind in ("word", "sym") and value == part:
-            continue
-        else:
-            return None
-    return captured
-
-
-#: "one" that is a pronoun, not a number: "the last one", "which one"
-_PRONOUN_ONE = re.compile(r"(\b(?:the|that|this|last|previous|which|each|every|any|no|other|first)\s+ones?\b)", re.I)
-
-
-@functools.lru_cache(maxsize=4096)  # the planner offers the same words in several spans
-def _digits(text: str) -> str:
-    """Number words as digits ("twenty-five" -> "25", "third" -> "3rd", "two" -> "2"), by
-    text2num; every number word counts, small ones alone too ("add 2 and two"), except a
-    pronoun "one" ("the last one")."""
-    from text_to_num import alpha2digit
-
-    pieces = _PRONOUN_ONE.split(text)
-    return "".join(p if i % 2 else alpha2digit(p, "en", threshold=0) for i, p in enumerate(pieces))
-
-
-# --- references to earlier results: determiner + count + order + noun ---------------------
-# "those two results", "the previous two answers", "both of them", "the first result":
-# a small grammar rather than a list of phrases. The word tables are data, so another
-# language's words can map onto the same tokens.
-
-_REF_NOUNS = {"result": 1, "answer": 1, "number": 1, "value": 1, "output": 1, "one": 1, "sum": 1, "total": 1,
-              "product": 1, "difference": 1, "quotient": 1,
-              "results": 2, "answers": 2, "numbers": 2, "values": 2, "outputs": 2, "ones": 2}
-_REF_ONE_DETERMINERS = {"the", "that", "this"}
-_REF_MANY_DETERMINERS = {"the", "these", "those", "both", "all"}
-_REF_DETERMINERS = _REF_ONE_DETERMINERS | _REF_MANY_DETERMINERS
-_REF_ORDER = {"previous", "last", "above", "earlier", "prior", "preceding", "two"}
-_REF_COUNT_WORDS = {"both": 2}
-
-
-def _reference(raw: list[tuple[str, Any]], i: int) -> tuple[Tok, int] | None:
-    """A reference to earlier results at ``raw[i:]``: the token and how many words it spans."""
-    words = []
-    for kind, value in raw[i : i + 6]:
-        words.append((kind, value))
-    if not words or words[0][0] != "word":
-        return None
-    j, det = 1, words[0][1]
-    if det == "all" and j < len(words) and words[j][1] in ("the", "of", "these", "those"):
-        j += 1 + (words[j][1] == "of" and j + 1 < len(words) and words[j + 1][1] in ("the", "these", "those"))
-    count: int | None = _REF_COUNT_WORDS.get(det)
-    ordinal: int | None = None
-    order = False
-    while j < len(words):
-        kind, value = words[j]
-        if kind == "num" and count is None and value == value.to_integral_value() and 2 <= value <= 9:
-            count = int(value)
-        elif kind == "ord" and ordinal is None:
-            ordinal = value
-        elif kind == "word" and value in _ORDINALS and ordinal is None:
-            ordinal = _ORDINALS[value]
-        elif kind == "word" and value in _REF_ORDER - {"two"} and not order:
-            order = True
-        else:
-            break
-        j += 1
-    if j >= len(words) or words[j][0] != "word" or words[j][1] not in _REF_NOUNS:
-        return None
-    plural = _REF_NOUNS[words[j][1]] == 2
-    j += 1
-    if plural:
-        if det not in _REF_MANY_DETERMINERS or ordinal is not None:
-            return None
-        if j + 1 < len(words) and words[j] == ("word", "of") and words[j + 1] == ("word", "them"):
-            j += 2
-        return Tok("refs", ("count", count)), j
-    if det not in _REF_ONE_DETERMINERS or count is not None:
-        return None
-    if words[j - 1][1] in ("sum", "total", "product", "difference", "quotient") and (order or ordinal):
-        return None
-    if ordinal is not None:
-        if order or det != "the":
-            return None
-        return Tok("ref", ("nth", ordinal)), j
-    return Tok("ref"), j
-
-
-def lex(text: str) -> list[Tok]:
-    """Tokens of a clause; raises ``_NoParse`` at the first word that is not arithmetic.
-
-    At each position: the longest known phrase, else a number (in digits or words), else
-    filler to drop; anything else ends the attempt.
-    """
-    raw = _raw_tokens(_normalise(_digits(text)))
-    out: list[Tok] = []
-    i = 0
-    while i < len(raw):
-        kind, value = raw[i]
-        found = _reference(raw, i) if kind == "word" and value in _REF_DETERMINERS else None
-        if found is not None and raw[i + found[1]:i + found[1] + 1] == [("word", "of")]:
-            found = None  # "the number of apples": not a reference
-        candidates = _BY_FIRST.get(value, []) if kind in ("word", "sym") else []
-        for pattern, action in candidates:
-            captured = _matches(pattern, raw, i)
-            if captured is not None and found is not None and len(pattern) <= found[1]:
-                continue  # the reference is longer
-            if captured is not None:
-                for tok in action:
-                    value = captured[0] if tok.value == "#" else tok.value
-                    out.append(Tok(tok.kind, value, tok.word))
-                i += len(pattern)
-                break
-        else:
-            if found is not None:
-                out.append(found[0])
-                i += found[1]
-            elif kind == "num":
-                out.append(Tok("num", value))
-                i += 1
-            elif value in _FILLER:
-                i += 1
-            else:
-                raise _NoParse(f"not arithmetic: {value!r}")
-    return out
 
 
 # --- pass 2: tokens to a tree ---------------------------------------------------------
@@ -403,9 +79,9 @@ def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
         if tok.kind == "ref" and isinstance(tok.value, tuple):  # "the first result": step 0
             n = int(tok.value[1]) - 1 if tok.value[0] == "nth" else clause.index - tok.value[1]
             if tok.value[0] == "back" and clause.index < 2:
-                raise _NoParse("'the former' of one result")
+                raise NoParse("'the former' of one result")
             if not 0 <= n < clause.index:
-                raise _NoParse("a reference to a result not made yet")
+                raise NoParse("a reference to a result not made yet")
             tok.value = n
             if n in available:
                 available.remove(n)
@@ -415,7 +91,7 @@ def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
             elif not clause.references and clause.previous is not None:
                 tok.value = clause.previous  # "it" the core did not resolve: the step before
             else:
-                raise _NoParse("a reference to nothing")
+                raise NoParse("a reference to nothing")
         elif tok.kind == "refs":
             count = tok.value[1] if isinstance(tok.value, tuple) else None
             if count is not None and len(available) != count:
@@ -425,7 +101,7 @@ def _resolve(tokens: list[Tok], clause: Clause) -> list[int]:
                 elif clause.index >= count:
                     available = list(range(clause.index - count, clause.index))
             if len(available) < 2:
-                raise _NoParse("'them' needs two earlier results")
+                raise NoParse("'them' needs two earlier results")
             tok.value, available = tuple(available), []
     return available
 
@@ -444,7 +120,7 @@ class _Grammar:
     def next(self) -> Tok:
         tok = self.peek()
         if tok is None:
-            raise _NoParse("clause ends too early")
+            raise NoParse("clause ends too early")
         self.i += 1
         return tok
 
@@ -461,7 +137,7 @@ class _Grammar:
     # entry point
     def parse(self) -> Node:
         if not self.tokens:
-            raise _NoParse("nothing to compute")
+            raise NoParse("nothing to compute")
         first = self.peek()
         if first.kind == "verb" and first.value not in _OPERAND_VERBS:
             node = self.verb(self.next().value)
@@ -472,7 +148,7 @@ class _Grammar:
             self.i += 1
             node = self.infix(node, 0)
         if not self.at_end():
-            raise _NoParse(f"unexpected {self.peek().kind} {self.peek().value!r}")
+            raise NoParse(f"unexpected {self.peek().kind} {self.peek().value!r}")
         return node
 
     def closing_comma(self) -> bool:
@@ -489,7 +165,7 @@ class _Grammar:
         after = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
         if after is not None and after.kind not in ("op", "post", "kw") and self.accept("comma"):
             if self.anded:  # "add 1 and 2, 3 and 4": pairs, or one list?
-                raise _NoParse("'and' before a comma: pairs, or one list?")
+                raise NoParse("'and' before a comma: pairs, or one list?")
             self.anded = self.accept("kw", "and")
             return True
         return False
@@ -560,7 +236,7 @@ class _Grammar:
                 elif op in ("+", "-") and _percent(right):
                     # "80 plus 10% tax" is 88; "80 plus 10%" alone is 80.1 or 88: not certain
                     if not self.accept("kw", "tax" if op == "+" else "off"):
-                        raise _NoParse("a percent added or taken away, of what is not certain")
+                        raise NoParse("a percent added or taken away, of what is not certain")
                     left = _scaled(left, right, 1 if op == "+" else -1)
                 elif tok.value == "rsub":
                     left = BinOp("-", right, left)
@@ -585,7 +261,7 @@ class _Grammar:
         "the sum of 2 and 3" could take the last number alone or the whole."""
         tok = self.peek()
         if tok is not None and (tok.kind in ("op", "post") or (tok.kind == "kw" and tok.value in ("of", "off", "tax"))):
-            raise _NoParse("where the operand ends is not certain")
+            raise NoParse("where the operand ends is not certain")
         return node
 
     def prefix(self, tok: Tok) -> Node:
@@ -599,7 +275,7 @@ class _Grammar:
                 self.i += 2
                 node = BinOp("*", Postfix("%", Num(tok.value)), self.expr(_TIGHT))
                 if (nxt := self.peek()) is not None and nxt.kind == "post":
-                    raise _NoParse("'5% of 40 squared': the percent of the square, or its square?")
+                    raise NoParse("'5% of 40 squared': the percent of the square, or its square?")
                 return node
             return Num(tok.value)
         if tok.kind == "verb" and tok.value in _OPERAND_VERBS:
@@ -616,7 +292,7 @@ class _Grammar:
         if tok.kind == "lp":
             inner = self.expr(0)
             if not self.accept("rp"):
-                raise _NoParse("missing ')'")
+                raise NoParse("missing ')'")
             return inner
         if tok.kind == "op" and tok.value in ("-", "+"):
             operand = self.expr(PREFIX)
@@ -633,7 +309,7 @@ class _Grammar:
             if tok.value == "fact":
                 return Postfix("!", arg)
             return BinOp("^", arg, BinOp("/", Num(Decimal(1)), Num(Decimal(3))))  # cube root
-        raise _NoParse(f"unexpected {tok.kind} {tok.value!r}")
+        raise NoParse(f"unexpected {tok.kind} {tok.value!r}")
 
     # verb forms
     def operand(self, tight: bool = False) -> Node | Refs:
@@ -646,7 +322,7 @@ class _Grammar:
     def single(self, tight: bool = False) -> Node:
         node = self.operand(tight)
         if isinstance(node, Refs):
-            raise _NoParse("several results where one is needed")
+            raise NoParse("several results where one is needed")
         return node
 
     def items(self) -> list[Node | Refs]:
@@ -662,7 +338,7 @@ class _Grammar:
 
     def verb(self, name: str) -> Node:
         if self.at_end() and name not in ("square", "cube", "double", "triple", "halve"):
-            raise _NoParse(f"{name} what?")
+            raise NoParse(f"{name} what?")
         return getattr(self, f"v_{name}")(name)
 
     def v_add(self, name: str) -> Node:
@@ -681,7 +357,7 @@ class _Grammar:
         items = self.listing(more)
         if any(_percent(n) for n in items):
             if len(items) > 1:
-                raise _NoParse("a percent added to what?")
+                raise NoParse("a percent added to what?")
             return _scaled(MISSING, x, 1)  # then add 5%
         return _chain("+", items) if len(items) > 1 else BinOp("+", MISSING, x)
 
@@ -690,9 +366,9 @@ class _Grammar:
             return self.range(name)
         items = self.items()
         if len(items) == 1 and not isinstance(items[0], Refs):
-            raise _NoParse(f"the {name} of one number")
+            raise NoParse(f"the {name} of one number")
         if any(isinstance(x, Refs) for x in items) and len(items) > 1:
-            raise _NoParse("mixed references")
+            raise NoParse("mixed references")
         return _chain(_VERB_OPS[name], items[0] if len(items) == 1 else items)
 
     v_product = v_sum
@@ -702,10 +378,10 @@ class _Grammar:
         if self.accept("kw", "to", "through"):
             last = self.next()
         if first.kind != "num" or last is None or last.kind != "num":
-            raise _NoParse("a range of what?")
+            raise NoParse("a range of what?")
         a, b = first.value, last.value
         if a != a.to_integral_value() or b != b.to_integral_value() or not 0 <= a <= b or b - a > 10**6:
-            raise _NoParse("a range of whole numbers, smallest first")
+            raise NoParse("a range of whole numbers, smallest first")
         if name == "sum":  # (a + b) * (b - a + 1) / 2
             return BinOp("/", BinOp("*", BinOp("+", Num(a), Num(b)), BinOp("+", BinOp("-", Num(b), Num(a)),
                                                                                 Num(Decimal(1)))), Num(Decimal(2)))
@@ -719,7 +395,7 @@ class _Grammar:
         items = self.items()
         nodes = [Ref(st) for st in items[0].steps] if len(items) == 1 and isinstance(items[0], Refs) else items
         if len(nodes) < 2 or any(isinstance(x, Refs) for x in nodes):
-            raise _NoParse("the average of one number")
+            raise NoParse("the average of one number")
         return BinOp("/", _chain("+", nodes), Num(Decimal(len(nodes))))
 
     def v_subtract(self, name: str) -> Node:
@@ -745,10 +421,10 @@ class _Grammar:
         if isinstance(x, Refs):
             return _chain(_VERB_OPS[name], x)
         if not (self.accept_and() or self.accept("kw", "to", "by", "from")):
-            raise _NoParse(f"the {name} of one number")
+            raise NoParse(f"the {name} of one number")
         y = self.single(tight=True)
         if name == "difference" and isinstance(x, Num) and isinstance(y, Num) and x.value < y.value:
-            raise _NoParse("'the difference between 3 and 10' is 7 to most people, -7 to the order")
+            raise NoParse("'the difference between 3 and 10' is 7 to most people, -7 to the order")
         return BinOp(_VERB_OPS[name], x, y)
 
     v_quotient = v_difference
@@ -786,7 +462,7 @@ class _Grammar:
     def v_increase(self, name: str) -> Node:  # also decrease
         x = MISSING if self.accept("kw", "by") else self.single()
         if x is not MISSING and not self.accept("kw", "by"):
-            raise _NoParse(f"{name} by how much?")
+            raise NoParse(f"{name} by how much?")
         amount = self.single()
         sign = 1 if name == "increase" else -1
         if _percent(amount):  # increase by 10%: 10% more of it
@@ -835,10 +511,10 @@ def _chain(op: str, items: Refs | list[Node | Refs]) -> Node:
 
 
 def _fill(node: Node, step: int | None) -> Node:
-    """The tree with ``Missing`` replaced by ``Ref(step)`` (``_NoParse`` if ``step`` is None)."""
+    """The tree with ``Missing`` replaced by ``Ref(step)`` (``NoParse`` if ``step`` is None)."""
     if isinstance(node, Missing):
         if step is None:
-            raise _NoParse("an operand is missing")
+            raise NoParse("an operand is missing")
         return Ref(step)
     if isinstance(node, BinOp):
         return BinOp(node.op, _fill(node.left, step), _fill(node.right, step))
@@ -971,7 +647,7 @@ def parse_math_clause(clause: Clause) -> ToolCall | None:
             made = next((p for p in clause.earlier if p.index == clause.previous), None)
             verb = {"multiply": "multiply", "divide": "divide"}.get(made.tool if made and made.agent == "math" else "")
             if verb is None:
-                raise _NoParse("'by' what?")
+                raise NoParse("'by' what?")
             tokens.insert(0, Tok("verb", verb))
         leftover = _resolve(tokens, clause)
         tree = _Grammar(tokens).parse()
@@ -982,7 +658,7 @@ def parse_math_clause(clause: Clause) -> ToolCall | None:
         else:
             step = None
         if step is not None and _with_itself(tree, step):
-            raise _NoParse("'divide it' by what?")
+            raise NoParse("'divide it' by what?")
         return _to_call(_fill(tree, step))
-    except _NoParse:
+    except NoParse:
         return parse_word_problem(clause)
