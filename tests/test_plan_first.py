@@ -236,3 +236,49 @@ def test_the_summary_and_show_say_the_offline_plan_ran_with_a_model_there(first)
     assert ", planned offline" in run_cli("show", run["run_id"], env=env(first)).stdout.splitlines()[0]
     offline = run_cli("run", "Multiply 6 by 7", "--model", "offline", env=env(first)).stdout
     assert "planned offline" not in offline  # nothing to say: no model was there
+
+
+def test_a_final_step_the_request_does_not_ask_for_goes_back_to_the_model(endpoint):
+    """A real small model added ``uppercase(text="...")`` to "Convert 26.2 miles to km": the
+    answer became two lines, one of them the prompt's placeholder."""
+    convert = {"agent": "math", "tool": "convert", "args": {"value": 26.2, "from_unit": "miles", "to_unit": "km"},
+               "dependencies": []}
+    extra = {"agent": "text", "tool": "uppercase", "args": {"text": "miles"}, "dependencies": []}
+    endpoint.reply(plan_reply(convert, extra)).reply(plan_reply(convert))
+    result = run("Convert 26.2 miles to km")
+    assert result.answer == "42.1648128" and result.llm_calls == 2
+    assert "does not ask" in endpoint.chat_requests[1].messages[-1]["content"]
+
+
+def test_the_prompts_placeholder_is_not_a_value(endpoint):
+    from agentplat._common.errors import PlanValidationError
+    from agentplat._planners.grounding import Grounding
+
+    step = Step(agent="text", tool="uppercase", args={"text": "..."})
+    with pytest.raises(PlanValidationError, match="placeholder"):
+        Grounding("Convert 26.2 miles to km").check(1, step)
+    Grounding("What does '...' mean in uppercase?").check(0, step)  # the request's own '...'
+
+
+def test_tool_calls_written_one_per_line_are_taken_as_calls_not_as_the_answer():
+    from agentplat._execute.specialist import text_tool_calls
+
+    text = ('{"name": "square_root", "arguments": "{\\"x\\": 16}"}\n'
+            '{"name": "percentage", "arguments": {"percent": 12.5, "of": 640}}')
+    calls = text_tool_calls(text)
+    assert [c.name for c in calls] == ["square_root", "percentage"]
+    assert json.loads(calls[1].arguments) == {"percent": 12.5, "of": 640}
+    assert text_tool_calls('{"name": "a", "arguments": {}} and then some prose') == []
+
+
+def test_a_specialist_call_with_numbers_invented_inside_its_text_is_refused():
+    """A real small model answered "take the square root" of 25 with the math agent's own
+    example, ``evaluate("(3 + 4) * 5 - 2^3")`` = 27."""
+    from decimal import Decimal
+
+    from agentplat._planners.grounding import invented_numbers
+
+    given = {Decimal(25)}
+    assert invented_numbers({"expression": "(3 + 4) * 5 - 2^3"}, given) == ["3", "4", "5", "2"]
+    assert invented_numbers({"expression": "sqrt(25)"}, given) == []
+    assert invented_numbers({"url": "https://example.com/page/123"}, given) == []

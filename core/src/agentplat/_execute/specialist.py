@@ -179,7 +179,15 @@ def text_tool_calls(text: str) -> list[ToolCallRequest]:
 
 
 def _json_values(text: str) -> list[Any]:
+    """The JSON values ``text`` is made of: one, or several one after another (a model that
+    writes each call on its own line); none when anything else is in between."""
+    decoder, values, at = json.JSONDecoder(), [], 0
     try:
-        return [json.loads(text)]
+        while at < len(text):
+            value, at = decoder.raw_decode(text, at)
+            values.append(value)
+            while at < len(text) and text[at] in " \t\r\n,":
+                at += 1
     except (ValueError, RecursionError):
         return []
+    return values

@@ -45,31 +45,46 @@ class Reading:
 
     expected: list[Expected] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)
+    whole: bool = False  # every part read and computed: the request asks for these values and nothing else
+
+    def __post_init__(self) -> None:
+        self._known = {_key(v) for v in self.values}
 
     def knows(self, value: Any) -> bool:
-        return any(_same(value, v) for v in self.values)
+        return _key(value) in self._known
 
     def check(self, plan: Plan, registry: Any) -> None:
         """Raise ``PlanValidationError`` naming the first part of the request ``plan`` computes
-        differently from the offline reading."""
+        differently from the offline reading, or a final step the request does not ask for."""
         if not self.expected:
             return
         values = computed(plan.steps, registry)
         finals = plan.final_steps()
         known_finals = all(i in values for i in finals)
-        final_values = [values[i] for i in finals if i in values]
-        every = list(values.values())
+        final_keys = {_key(values[i]) for i in finals if i in values}
+        every = {_key(v) for v in values.values()}
         delegated = {step.agent for step in plan.steps if not step.is_direct}
         for item in self.expected:
             if item.agent in delegated:
                 continue  # a task for that agent: its specialist computes it with the agent's own tools
             ends = item.final and known_finals
-            if not any(_same(item.value, v) for v in (final_values if ends else every)):
+            if _key(item.value) not in (final_keys if ends else every):
                 where = "the plan does not end with" if ends else "no step of the plan computes"
                 raise PlanValidationError(
                     f"the part {in_quotes(item.part)} of the request is {item.label} = {show(item.value)}, "
                     f"and {where} that value; plan that part as the request says it "
                     "(a direct tool step for each computation)")
+        if self.whole:  # a final step beyond what the request asks: an invented part
+            answers = {_key(e.value) for e in self.expected if e.final}
+            owners = {e.agent for e in self.expected}
+            for i in finals:
+                step = plan.steps[i]
+                if (i in values and _key(values[i]) in answers) or (not step.is_direct and step.agent in owners):
+                    continue
+                raise PlanValidationError(
+                    f"step {i} ({step.label()}) answers something the request does not ask; it asks for "
+                    + "; ".join(f"{e.label} = {show(e.value)}" for e in self.expected if e.final)
+                    + ": plan only that")
 
 
 def read(request: str, registry: Any) -> Reading:
@@ -89,7 +104,8 @@ def read(request: str, registry: Any) -> Reading:
     expected = [Expected(part=planner.parts[i], label=_label(steps[i], values), value=values[i],
                          final=i not in used and i > last_hole, agent=steps[i].agent)
                 for i in sorted(values) if i not in used_by_valued]
-    return Reading(expected, list(values.values()))
+    whole = len(values) == len(steps)  # no hole, and every part a computation
+    return Reading(expected, list(values.values()), whole)
 
 
 def computed(steps: list[Step], registry: Any, known: dict[int, Any] | None = None) -> dict[int, Any]:
@@ -149,10 +165,19 @@ def _label(step: Step, values: dict[int, Any]) -> str:
     return step.model_copy(update={"args": resolve(step.args or {}, values)}).label()
 
 
-def _same(a: Any, b: Any) -> bool:
-    if a == b:
-        return True
+def _key(value: Any) -> Any:
+    """What a value is compared by: a number by its value (``42``, ``42.0`` and ``Decimal("42")``
+    alike), anything else as itself (or its JSON-ish text when it cannot be hashed)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        try:
+            hash(value)
+            return ("other", value)
+        except TypeError:
+            return ("text", repr(value))
     try:
-        return Decimal(str(a)) == Decimal(str(b))
-    except (InvalidOperation, ValueError, TypeError):
-        return False
+        number = Decimal(str(value))
+        if number.is_finite():
+            return ("number", number.normalize() if number else Decimal(0))
+    except (InvalidOperation, ValueError):
+        pass
+    return ("text", value)

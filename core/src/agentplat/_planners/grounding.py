@@ -42,6 +42,7 @@ IMPLIED = {
     "reciprocal": [1],
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PLACEHOLDER = re.compile(r"[.…\s]+")
 _URL = re.compile(r"https?://\S+", re.I)
 
 
@@ -145,6 +146,9 @@ class Grounding:
                 raise PlanValidationError(f"{where}: {name} names {url!r}, which is not in the request")
         words = [w.lower() for w in _WORD.findall(_URL.sub(" ", value))]
         if not words:
+            if _PLACEHOLDER.fullmatch(value.strip()) and value.strip() not in self.text:
+                raise PlanValidationError(  # the prompt's sample value ("..."), copied
+                    f"{where}: {name}={value!r} is a placeholder, not a value from the request")
             return
         if len(words) > 1 and _squash(value) in self.squashed:
             return  # the request's own text, copied
@@ -226,6 +230,13 @@ def given_numbers(*sources: Any) -> set[Decimal]:
 
 
 def invented_numbers(args: Any, given: set[Decimal]) -> list[str]:
-    """The numbers in a tool call's arguments that nothing given holds, as written."""
-    return [_show(v) for v in _literals(args) if not isinstance(v, str) and _key(v) is not None
-            and _key(v) not in given]
+    """The numbers in a tool call's arguments that nothing given holds, as written: numbers,
+    and the digits inside a text argument (``evaluate("(3 + 4) * 5")`` copied from an example);
+    a URL's digits are an address, checked as one elsewhere."""
+    found = []
+    for value in _literals(args):
+        if isinstance(value, str):
+            found += [n for n in numbers(_URL.sub(" ", value)) if _key(n) not in given]
+        elif _key(value) is not None and _key(value) not in given:
+            found.append(value)
+    return list(dict.fromkeys(_show(v) for v in found))
