@@ -282,3 +282,14 @@ def test_a_specialist_call_with_numbers_invented_inside_its_text_is_refused():
     assert invented_numbers({"expression": "(3 + 4) * 5 - 2^3"}, given) == ["3", "4", "5", "2"]
     assert invented_numbers({"expression": "sqrt(25)"}, given) == []
     assert invented_numbers({"url": "https://example.com/page/123"}, given) == []
+
+
+def test_a_task_the_specialist_leaves_empty_fails_its_step(endpoint):
+    """A real small model ended "then take the square root" with an empty reply and no tool
+    call: the run said succeeded with an empty answer."""
+    task = {"agent": "math", "task": "Take the square root of the result", "dependencies": [0]}
+    endpoint.reply(plan_reply(step("multiply", a=5, b=5), task))
+    endpoint.reply("")
+    result = run("Multiply 5 by 5, then take the square root")
+    assert result.status != "succeeded"
+    assert "gave no answer" in (result.steps[1].error or "")

@@ -85,6 +85,9 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                 reply.text = ""
         messages.append(reply.message())
         if not reply.tool_calls:
+            if not called and not (reply.text or "").strip():  # nothing computed, nothing said: no answer
+                refused = f" (refused: {'; '.join(grounds.refused)})" if grounds.refused else ""
+                raise ToolError(f"agent {agent.name!r} gave no answer to the task{refused}")
             return StepResult.succeeded(last if called else reply.text, refused=grounds.refused)
         for call in reply.tool_calls:
             try:
