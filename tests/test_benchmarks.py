@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,18 +53,18 @@ def test_the_plan_extraction_benchmark_runs_and_prints_its_figures():
 
 def test_the_real_model_benchmark_sorts_answers_per_category_and_writes_them_as_json(endpoint, tmp_path):
     """A succeeded run with another answer is counted wrong, not exact: the benchmark exists to catch it."""
-    endpoint.reply(json.dumps({"steps": [{"agent": "text", "tool": "reverse", "args": {"text": "hello world"}}]}))
-    endpoint.reply(json.dumps({"steps": [{"agent": "text", "tool": "lowercase", "args": {"text": "agent platform"}}]}))
+    # requests the offline planner cannot read, so nothing checks the model's operations
+    endpoint.reply(json.dumps({"steps": [{"agent": "math", "tool": "multiply", "args": {"a": 9, "b": 11}}]}))
+    endpoint.reply(json.dumps({"steps": [{"agent": "math", "tool": "multiply", "args": {"a": 24, "b": 6}}]}))
     results = tmp_path / "results.json"
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "real_model.py"), "--only", "2,21,22",
-                          "--category", "text", "--json-out", str(results)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "real_model.py"), "--only", "2,37,40",
+                          "--category", "beyond_offline", "--json-out", str(results)],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "AGENTPLAT_DETERMINISTIC_FIRST": "0"})
     assert out.returncode == 0, out.stderr
     rows = json.loads(results.read_text())["results"]
-    assert [(r["index"], r["verdict"], r["answer"]) for r in rows] == [
-        (21, "exact", "dlrow olleh"), (22, "wrong", "agent platform")]
-    assert rows[1]["plan"] == [{"agent": "text", "tool": "lowercase", "args": {"text": "agent platform"},
-                                "dependencies": []}]
+    assert [(r["index"], r["verdict"], r["answer"]) for r in rows] == [(37, "exact", "99"), (40, "wrong", "144")]
+    assert rows[1]["plan"] == [{"agent": "math", "tool": "multiply", "args": {"a": 24, "b": 6}, "dependencies": []}]
     table = {line.split()[0]: line.split()[1:6] for line in out.stdout.splitlines()
-             if line.startswith(("text ", "overall "))}
-    assert table == {"text": ["2", "1", "1", "0", "0"], "overall": ["2", "1", "1", "0", "0"]}
+             if line.startswith(("beyond_offline ", "overall "))}
+    assert table == {"beyond_offline": ["2", "1", "1", "0", "0"], "overall": ["2", "1", "1", "0", "0"]}

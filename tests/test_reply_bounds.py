@@ -5,6 +5,8 @@ comes from the real loopback OpenAI server, to a real ``agentplat run``."""
 from __future__ import annotations
 
 import os
+import sys
+import signal
 import subprocess
 import threading
 
@@ -13,18 +15,29 @@ from agentplat.testing import Reply, cli_command
 ENDLESS = 400_000_000  # characters the server would send if no one stopped reading
 
 
+#: Runs a command and prints its peak RSS (KB). A child forked from a big process starts with
+#: that process's pages counted in its peak (the test process grows as other tests load data),
+#: so the command is started from this small one.
+_MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args, env) -> tuple[int, str, float]:
     """Exit status, stderr and peak RSS (MB) of one ``agentplat`` process, killed after 60 s."""
-    proc = subprocess.Popen([*cli_command(), *args], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = threading.Timer(60, proc.kill)
+    proc = subprocess.Popen([sys.executable, "-c", _MEASURE, *cli_command(), *args], env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = threading.Timer(60, lambda: os.killpg(proc.pid, signal.SIGKILL))
     deadline.start()
     try:
-        stderr = proc.stderr.read()  # until it exits
-        _, status, usage = os.wait4(proc.pid, 0)
+        stdout, stderr = proc.communicate()  # until it exits
     finally:
         deadline.cancel()
-    return os.waitstatus_to_exitcode(status), stderr, usage.ru_maxrss / 1024
+    return proc.returncode, stderr, int(stdout.strip() or 0) / 1024
 
 
 def test_a_stream_that_ignores_max_tokens_is_cut_with_one_clear_error(endpoint):
