@@ -6,25 +6,20 @@ installed plugins; its answer is computed here, independently, in exact fraction
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from fractions import Fraction as F
 
 import pytest
 
-from agentplat import AgentplatError, Clause, run_request
+from agentplat import Clause
+from agentplat.testing import offline_answer
 
 #: The exact share of each set that must be answered (the rest may be refused, never wrong);
 #: each set is answered in full today (before the languages were read: 0, 0 and 3 of 85).
 FLOOR = 0.95
 
 
-def answer(request: str) -> str | None:
-    try:
-        result = asyncio.run(run_request(request, model="offline", engine="inline"))
-    except AgentplatError:
-        return None
-    return result.answer if result.status == "succeeded" else None
+answer = offline_answer  # what the embedded offline model answers; None: refused
 
 
 def text(value: F) -> str:

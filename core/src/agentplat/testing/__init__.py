@@ -17,6 +17,7 @@ else the one already set in the environment (a fixture's ``monkeypatch.setenv``,
 can read the same store afterwards), else a temporary folder removed when the command ends;
 ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` reach it only when ``env=`` passes them.
 ``cli_command()`` is the argv prefix, for a command a test starts in the background.
+``offline_answer(request)`` is what the embedded offline model answers (``None``: refused).
 ``wait_until(predicate, timeout)`` waits for a condition (another thread, a started
 process) instead of sleeping for a guessed time.
 """
@@ -35,12 +36,14 @@ from .openai_server import (
     ScriptedToolCall,
     estimate_tokens,
 )
+from .offline import offline_answer
 from .scripted import ScriptedClient, ScriptedModel, override_model
 from .waiting import wait_until
 from .._common.jsondata import dumps
 from .._common.retry import with_retries
 
 __all__ = [
+    "offline_answer",
     "DEFAULT_MODELS",
     "Delay",
     "Fail",
