@@ -12,7 +12,10 @@ imported on first use, so importing this module costs nothing.
   your plugin (``"module:function"``) over many items, each a Flyte task where Flyte runs,
   a failed item coming back as ``JobFailed``. ``Engine`` and ``JobFailed`` are the types.
 - Tools and models: ``call_tool(agent, tool, args)`` calls another plugin's tool (a Flyte
-  trace inside a task); ``select_model(registry, name)`` is the model a run would use (inside
+  trace inside a task; inside a step it is recorded in the step's ``calls``);
+  ``tool_caller()`` calls tools by ``"agent.tool"`` with arguments a step computed itself (code),
+  checked as a task step's model's calls are (grounded targets, approvals, a call budget);
+  ``select_model(registry, name)`` is the model a run would use (inside
   a run: that run's model); ``in_flyte_task()`` and ``group(name)`` for your own traces.
 - Model backends: ``ModelBackend`` is what ``register_models`` takes (``name``,
   ``configured()``, ``create(model) -> Model``, optionally ``setup``); a ``Model`` has a
@@ -59,6 +62,8 @@ _EXPORTS = {
     "JobFailed": "_engines.base",
     "current_engine": "_engines.current",
     "call_tool": "_execute.toolcall",
+    "tool_caller": "_execute.caller",
+    "ToolCaller": "_execute.caller",
     "select_model": "_models.select",
     "Model": "_models.base",
     "ModelBackend": "_models.base",
@@ -106,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._engines.base import Engine, JobFailed
     from ._engines.current import current_engine
     from ._execute.toolcall import call_tool
+    from ._execute.caller import ToolCaller, tool_caller
     from ._models.base import Model, ModelBackend
     from ._models.select import select_model
     from .cluster.engine import run_job_remote

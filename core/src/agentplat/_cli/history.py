@@ -119,6 +119,9 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
             say(f"      refused {' '.join(str(reason).split())[:200]}")
         for decision in step["approvals"]:  # a call that writes or deletes, and who allowed it
             say(f"      {decision['decision']} {decision['tool']} ({decision['how']})")
+        for call in step.get("calls") or []:  # what the step's model or code called, in order
+            outcome = call.get("result", "") if call["status"] == "succeeded" else call.get("error", "")
+            say(f"      call {call['agent']}.{call['tool']} {call['status']}  {' '.join(str(outcome).split())[:120]}")
     usage = detail["usage"]
     say(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
                f"{usage['completion_tokens']} completion tokens")

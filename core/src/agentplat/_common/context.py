@@ -90,14 +90,18 @@ class RunContext:
     sources: dict[int, str] | None = None  # where each of the step's inputs came from (``provenance`` kinds)
     pending: Callable[[], Awaitable[Any]] | None = None  # the call a tracer wraps: a traced function's inputs must be plain data
     decisions: list | None = None  # approval decisions of this step's calls that act, as recorded
+    calls: list | None = None  # the tool calls this step makes itself, as recorded (``StepResult.calls``)
+    inputs: dict[int, Any] | None = None  # the step's dependencies' results (for code that calls tools)
 
     def narrowed(self, **changes: Any) -> "RunContext":
         return dataclasses.replace(self, **changes)
 
-    def for_step(self, index: int | None, usage: Any, decisions: list | None = None) -> "RunContext":
-        """The context of one step: its index, its own usage sink and record of approvals; no
-        grounds yet."""
-        return dataclasses.replace(self, step=index, usage=usage, grounds=None, pending=None, decisions=decisions)
+    def for_step(self, index: int | None, usage: Any, decisions: list | None = None, calls: list | None = None,
+                 inputs: dict[int, Any] | None = None) -> "RunContext":
+        """The context of one step: its index, its inputs, its own usage sink and records of
+        approvals and calls; no grounds yet."""
+        return dataclasses.replace(self, step=index, usage=usage, grounds=None, pending=None, decisions=decisions,
+                                   calls=calls, inputs=inputs)
 
 
 _current: ContextVar[RunContext] = ContextVar("agentplat_run_context", default=RunContext())

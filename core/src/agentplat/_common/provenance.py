@@ -138,7 +138,7 @@ class Grounds:
     seen: set[str] = field(default_factory=set)  # URL keys written in untrusted results
     untrusted_text: str = ""
     refused: list[str] = field(default_factory=list)
-    requests: int = 0  # HTTP requests the step's tools made through ``agentplat.http``
+    requests: int = 0  # calls that brought data from outside: HTTP requests through ``agentplat.http``, untrusted results code got
 
     @classmethod
     def of(cls, *texts: str, results: list[Any] = (), sources: list[str] = ()) -> "Grounds":

@@ -55,9 +55,13 @@ class _Held:
 class RunResources:
     """The resources of one run, by key; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_id: str = "") -> None:
+        self.run_id = run_id  # the recorded run these resources belong to ("" for a run not recorded)
         self._held: dict[Hashable, _Held] = {}
         self.closed = False
+        #: set before the resources close when every step of the run's whole plan succeeded:
+        #: a resource that keeps state for a resume (a sandbox's variables) drops it then
+        self.finished = False
 
     async def get(self, key: Hashable, opener: Callable[[], AsyncContextManager[Any]], *,
                   timeout: float | None = None) -> Any:
@@ -96,10 +100,10 @@ def run_resources() -> RunResources | None:
 
 
 @contextlib.asynccontextmanager
-async def resource_scope() -> AsyncIterator[RunResources]:
+async def resource_scope(run_id: str = "") -> AsyncIterator[RunResources]:
     """The resources of one run: every one opened in it is closed when the block ends. The
     run's front door puts the scope in the run context, so every step (and task) finds it."""
-    scope = RunResources()
+    scope = RunResources(run_id)
     try:
         yield scope
     finally:

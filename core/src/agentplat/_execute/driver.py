@@ -184,7 +184,7 @@ async def drive(
                 raise
 
     # what steps open for this run (a server, a session) closes with it
-    async with resource_scope() as resources:
+    async with resource_scope(ctx.run_id) as resources:
         ctx = ctx.narrowed(resources=resources, step=None, usage=None, grounds=None)
 
         async def by_index(index: int, inputs: dict[int, Any]) -> StepResult:
@@ -197,6 +197,8 @@ async def drive(
                 on_event = listener.step_event if listener is not None else None
                 result.outcomes = await run_dag(feed, by_index, max_parallel=max_parallel, on_event=on_event,
                                                 done=done)
+                resources.finished = (result.complete and len(result.outcomes) == len(steps)
+                                      and all(o.status == "succeeded" for o in result.outcomes.values()))
             finally:
                 if not planner.done():
                     planner.cancel()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .._plan.graph import Step
 
 _STATE = ("status", "result", "error", "started_at", "ended_at", "attempts", "usage", "refused", "inputs",
-          "approvals")
+          "approvals", "calls")
 
 
 @dataclass
@@ -38,6 +38,9 @@ class StepResult:
     inputs: dict[int, Any] | None = None  # its dependencies' results, as it started
     #: each call that acts (writes or destroys) and what was decided: tool, effect, args, decision, how
     approvals: list[dict[str, Any]] = field(default_factory=list)
+    #: the tool calls the step made itself (a task step's model, code calling tools), in order:
+    #: agent, tool, args, status, a preview of the result or the error, seconds
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def succeeded(cls, result: Any, *, attempts: int = 1, usage: dict | None = None,
@@ -76,8 +79,8 @@ class StepResult:
 
     def settle(self, reported: "StepResult") -> None:
         """Take what ``execute`` reported (status, result or error, attempts, usage, refusals,
-        approvals)."""
-        for name in ("status", "result", "error", "attempts", "usage", "refused", "approvals"):
+        approvals, the calls it made)."""
+        for name in ("status", "result", "error", "attempts", "usage", "refused", "approvals", "calls"):
             setattr(self, name, getattr(reported, name))
 
     def to_state(self) -> dict[str, Any]:
@@ -101,5 +104,5 @@ class StepResult:
             "dependencies": self.dependencies, "status": self.status, "result": self.result, "error": self.error,
             "attempts": self.attempts, "inputs": self.inputs, "started_at": iso(self.started_at),
             "ended_at": iso(self.ended_at), "seconds": self.seconds, "usage": self.usage,
-            "refused": list(self.refused), "approvals": list(self.approvals),
+            "refused": list(self.refused), "approvals": list(self.approvals), "calls": list(self.calls),
         })

@@ -98,7 +98,8 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                 content = f"error: the arguments are not valid JSON ({exc}); send a JSON object"
             else:
                 tool = agent.tool(call.name)
-                invented = invented_numbers(args, given)
+                code = tool.code_params if tool is not None else ()  # a program's constants are not values
+                invented = invented_numbers({k: v for k, v in args.items() if k not in code}, given)
                 untrusted = (grounds.why_not_call(args, targets=tool.targets, acts=tool.acts, choices=tool.choices)
                              if tool is not None else None)
                 if tool is None:

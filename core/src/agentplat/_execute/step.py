@@ -52,7 +52,8 @@ async def execute_step(step: Step, index: int, inputs: dict[int, Any], ctx: RunC
 
     usage = Usage()  # every LLM call of the step, a tool's own ones too
     decisions: list = []  # approvals asked for by the step's calls that act
-    with entered(ctx.for_step(index, usage, decisions)) as scoped:
+    calls: list = []  # the calls a task step's model (or a step's code) made
+    with entered(ctx.for_step(index, usage, decisions, calls, inputs)) as scoped:
         limit = step_timeout(step, ctx.registry)
         try:
             async with asyncio.timeout(limit):
@@ -62,6 +63,7 @@ async def execute_step(step: Step, index: int, inputs: dict[int, Any], ctx: RunC
             result = StepResult.failed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
                                        attempts=max(attempts, 1), usage=_spent(usage))
     result.approvals = decisions
+    result.calls = calls
     return result
 
 
@@ -77,7 +79,7 @@ async def _execute(step: Step, inputs: dict[int, Any], ctx: RunContext, usage: U
     try:
         if step.is_direct:
             args = resolve(step.args or {}, inputs)
-            result = await with_retries(lambda: call_tool(step.agent, step.tool, args, ctx.registry),
+            result = await with_retries(lambda: call_tool(step.agent, step.tool, args, ctx.registry, child=False),
                                         on_attempt=counted)
             return StepResult.succeeded(result, attempts=attempts, usage=_spent(usage))
         if ctx.model is None:

@@ -10,11 +10,14 @@ a thread cannot be killed, but nothing waits for it any more.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from .._common.errors import ToolError
 from .._common.context import current
 from .._common.settings import number
+from .._common.jsondata import show
+from .._common.wording import describe
 from .._plugin.registry import Registry, get_registry
 from .approval import ActionCall, check
 from .results import capped
@@ -35,12 +38,32 @@ def tool_timeout(declared: float | None = None) -> float:
 
 
 async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Registry | None = None,
-                    approvals=None) -> Any:
+                    approvals=None, *, child: bool = True) -> Any:
     """Invoke ``agent.tool(**args)`` within its deadline, traced by the run's engine; the result
     capped in size. The registry is the run's unless one is given. A tool that acts (writes
     or destroys) runs only when ``approvals`` (default: the run's; outside a run, config.toml's)
-    allow this very call (``approval``)."""
+    allow this very call (``approval``). Inside a step, a ``child`` call (one the step makes
+    itself: its model's, its code's) is recorded in the step's ``calls``."""
     ctx = current()
+    record = ctx.calls if child else None
+    if record is None:
+        return await _call(ctx, agent, tool, args, registry, approvals)
+    started = time.monotonic()
+    entry: dict[str, Any] = {"agent": agent, "tool": tool, "args": _preview_args(args)}
+    try:
+        result = await _call(ctx, agent, tool, args, registry, approvals)
+    except BaseException as exc:
+        entry.update(status="failed", error=describe(exc) if not isinstance(exc, ToolError) else str(exc))
+        raise
+    else:
+        entry.update(status="succeeded", result=_preview(result))
+        return result
+    finally:
+        entry["seconds"] = round(time.monotonic() - started, 4)
+        record.append(entry)
+
+
+async def _call(ctx, agent: str, tool: str, args: dict[str, Any], registry: Registry | None, approvals) -> Any:
     registry = registry or ctx.registry or get_registry()
     function = registry.tool(agent, tool)
     if getattr(function, "acts", False):
@@ -60,3 +83,15 @@ async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Regis
         _abandoned += 1
         where = "its timeout" if getattr(function, "timeout", None) is not None else "AGENTPLAT_TOOL_TIMEOUT"
         raise ToolError(f"tool {agent}.{tool} took longer than {limit:g} s ({where})") from None
+
+
+_PREVIEW = 300  # characters of a child call's result (and of each of its text arguments) kept in the record
+
+
+def _preview(value: Any) -> str:
+    text = show(value)
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 3] + "..."
+
+
+def _preview_args(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_preview(v) if isinstance(v, str) and len(v) > _PREVIEW else v) for k, v in args.items()}

@@ -158,6 +158,11 @@ def validate_step(plan: Plan, index: int, registry: "Registry", *, partial: bool
                 raise PlanValidationError(
                     f"{where}: argument refers to ${ref}, which is not among its dependencies {step.dependencies}"
                 )
+        for name in tool.code_params:
+            if any(True for _ in references(args.get(name))):
+                raise PlanValidationError(
+                    f"{where}: {step.tool}'s {name} is code: an earlier result reaches it as a value, never as text "
+                    f"pasted into the code; name it in the code and pass it in inputs ({{\"x\": \"$N\"}})")
         deferred = {k for k, v in args.items() if isinstance(v, str) and REFERENCE.match(v)}
         try:
             tool.check_args(args, deferred=deferred)
@@ -213,4 +218,5 @@ def find_cycle(plan: Plan) -> list[int] | None:
 def _short(value: Any, limit: int = 40) -> str:
     """A label's argument: masked before it is cut, so no prefix of a key is left to show."""
     text = redact(dumps(value) if not isinstance(value, str) else value)
+    text = text if "\n" not in text else "⏎".join(line.strip() for line in text.strip().splitlines())  # code: one line
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -75,7 +75,11 @@ class Grounding:
         """Raise ``PlanValidationError`` naming the first value of ``step`` the request does not give."""
         where = f"step {index}"
         if step.is_direct:
+            code = self._code_params(step)
             for name, value in (step.args or {}).items():
+                if name in code:  # a program: its names and constants are not values; its addresses are
+                    self._check_code(where, name, value)
+                    continue
                 for literal in _literals(value):
                     if isinstance(literal, str):
                         self._check_text(where, name, literal)
@@ -102,6 +106,18 @@ class Grounding:
                         raise PlanValidationError(
                             f"{where}: {path!r} is a path the request does not give, for a step that writes; "
                             "use only the paths the request names")
+
+    def _code_params(self, step: Step) -> tuple[str, ...]:
+        try:
+            return self.registry.tool(step.agent, step.tool).code_params if self.registry is not None else ()
+        except Exception:  # noqa: BLE001 - an unknown tool is the validation's error, not this one's
+            return ()
+
+    def _check_code(self, where: str, name: str, value: Any) -> None:
+        text = value if isinstance(value, str) else ""
+        for url in _URL.findall(text):
+            if url.rstrip(".,;)'\"") not in self.text:
+                raise PlanValidationError(f"{where}: {name} names {url!r}, which is not in the request")
 
     def _acts(self, step: Step) -> bool:
         if self.registry is None:

@@ -12,11 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 NUMBER = re.compile(r"(?<![\w.$])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.$])-?\.\d+(?![\w])")
-#: A quoted string: "double", “typographic double”, ‘typographic single’ or 'single'. Inside
-#: single quotes an apostrophe between two word characters belongs to the text ('don't stop'),
-#: but only when the plain reading finds no closing quote ("how many a's are in 'banana'").
+#: A quoted string: code (a fenced ```block``` or `back-quoted`), "double", “typographic
+#: double”, ‘typographic single’ or 'single'. Inside single quotes an apostrophe between two
+#: word characters belongs to the text ('don't stop'), but only when the plain reading finds no
+#: closing quote ("how many a's are in 'banana'"). Code comes first: the quotes inside
+#: `len('a b')` are the code's.
 QUOTED = re.compile(
-    r"\"([^\"]+)\""
+    r"```(?:[ \t]*[\w+-]*[ \t]*\n)?((?:(?!```)[\s\S])+?)\n?[ \t]*```"
+    r"|`([^`]+)`"
+    r"|\"([^\"]+)\""
     r"|“([^”]+)”"
     r"|‘((?:[^’]|(?<=\w)’(?=\w))+?)’(?!\w)"
     r"|(?<!\w)'([^']+)'(?!\w)"

@@ -205,6 +205,15 @@ class Tool:
         return tuple(found)
 
     @property
+    def code_params(self) -> tuple[str, ...]:
+        """Parameters that take source code (``"contentMediaType": "text/x-python"`` and the
+        like): a program, not a value. A plan passes earlier results to such a tool as values
+        in other parameters, never pasted into the code, and the code's own names and constants
+        are not values the request must give."""
+        return tuple(name for name, prop in self.parameters.get("properties", {}).items()
+                     if isinstance(prop, dict) and str(prop.get("contentMediaType", "")).startswith("text/x-"))
+
+    @property
     def untrusted_results(self) -> bool:
         """Whether what a call returns is data from outside (a page, a remote service's answer):
         an open-world tool's, or one that reaches a network target."""

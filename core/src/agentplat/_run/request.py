@@ -134,7 +134,7 @@ async def resume_run(
         done = {
             r["idx"]: StepResult(status="succeeded", result=r["result"], started_at=r["started_at"],
                                  ended_at=r["ended_at"], attempts=r["attempts"], usage=r["usage"],
-                                 refused=r["refused"], approvals=r["approvals"])
+                                 refused=r["refused"], approvals=r["approvals"], calls=r["calls"])
             for r in rows if r["status"] == "succeeded" and plan is not None
         }
         store = best_effort(store)  # from here on the run is recorded as well as the store allows

@@ -91,7 +91,7 @@ class RunResult:
             StepResult(index=row["idx"], step=step, status=row["status"], result=row["result"], error=row["error"],
                        started_at=row["started_at"], ended_at=row["ended_at"], attempts=row["attempts"] or 0,
                        usage=row["usage"], refused=row["refused"], inputs=row["inputs"],
-                       approvals=row["approvals"])
+                       approvals=row["approvals"], calls=row["calls"])
             for row, step in zip(rows, plan_steps)
         ]
         usage = Usage()

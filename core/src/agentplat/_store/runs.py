@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS steps (
     ended_at REAL,
     refused_json TEXT,
     approvals_json TEXT,
+    calls_json TEXT,
     PRIMARY KEY (run_id, idx)
 );
 CREATE TABLE IF NOT EXISTS llm_calls (
@@ -91,7 +92,7 @@ CREATE TABLE IF NOT EXISTS tags (
 
 #: Columns added since the first release: a store made before gets them when opened
 #: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
-ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT"}, "runs": {"role_models_json": "TEXT", "planner": "TEXT"}}
+ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT", "calls_json": "TEXT"}, "runs": {"role_models_json": "TEXT", "planner": "TEXT"}}
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -358,13 +359,14 @@ class RunStore:
         with self.connect() as db:
             db.execute(
                 "UPDATE steps SET status=?, result_json=?, error=?, attempts=?, usage_json=?, started_at=?,"
-                " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=?, approvals_json=?"
+                " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=?, approvals_json=?, calls_json=?"
                 " WHERE run_id=? AND idx=?",
                 (outcome.status, redact(dumps(outcome.result)) if outcome.status == "succeeded" else None,
                  redact(outcome.error) if outcome.error else None, outcome.attempts, dumps(outcome.usage),
                  outcome.started_at, outcome.ended_at, redact(dumps(inputs)) if inputs is not None else None,
                  redact(dumps(refused)) if (refused := getattr(outcome, "refused", None)) else None,
                  redact(dumps(approvals)) if (approvals := getattr(outcome, "approvals", None)) else None,
+                 redact(dumps(calls)) if (calls := getattr(outcome, "calls", None)) else None,
                  run_id, index),
             )
 
@@ -381,6 +383,7 @@ class RunStore:
             data["usage"] = loads(data.pop("usage_json")) if data["usage_json"] else {}
             data["refused"] = loads(data.pop("refused_json")) if data.get("refused_json") else []
             data["approvals"] = loads(data.pop("approvals_json")) if data.get("approvals_json") else []
+            data["calls"] = loads(data.pop("calls_json")) if data.get("calls_json") else []
             out.append(data)
         return out
 
