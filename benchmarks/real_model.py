@@ -5,7 +5,7 @@
 
 Every request runs through ``agentplat run --json`` in a fresh process, as a user would run
 it, against the endpoint the environment names; each has a known answer. The requests come in
-categories (arithmetic, text, units, two_agents). Printed per request: verdict, wall time, LLM
+categories (arithmetic, text, units, two_agents, beyond_offline, code). Printed per request: verdict, wall time, LLM
 calls, tokens, the planner that planned (when ``run --json`` names it), the answer or the error;
 then per category and overall: exact, wrong (succeeded with another answer: the worst outcome),
 refused (a clean failure: one line, non-zero exit), other (timeout, crash), LLM calls, prompt
@@ -77,6 +77,15 @@ REQUESTS = [
     ("beyond_offline", "Split 24 cookies among 6 friends. How many does each get?", "4"),
     ("beyond_offline", "There are 5 bags with 8 marbles each. How many marbles in total?", "40"),
     ("beyond_offline", "Add 10 and 5, multiply 2 by 3, then subtract the second result from the first", "9"),
+    # Work no tool does: a sort, a count over a range, a loop, dates; the code agent's (or refused).
+    ("code", "Run `sorted([3, 1, 2])`", "[1, 2, 3]"),
+    ("code", "Sort the numbers 42, 7, 19 and 3 from smallest to largest", "[3, 7, 19, 42]"),
+    ("code", "What is the sum of all even numbers from 1 to 100?", "2550"),
+    ("code", "What is the sum of the squares of the numbers from 1 to 10?", "385"),
+    ("code", "How many numbers between 1 and 50 are divisible by 7?", "7"),
+    ("code", "How many days are there from 2026-01-01 to 2026-03-01?", "59"),
+    ("code", "Write Python that finds the largest of 12, 45, 7 and 33", "45"),
+    ("code", "Use code to reverse the list [1, 2, 3, 4]", "[4, 3, 2, 1]"),
 ]
 CATEGORIES = list(dict.fromkeys(category for category, _, _ in REQUESTS))
 #: Relative tolerance per category, where the tool rounds its result; elsewhere numbers compare exactly.

@@ -222,7 +222,7 @@ def test_human_dry_run_names_everything_the_json_does():
         assert f"\n{env['name']}  " in text
         assert f"agentplat.cluster.tasks.{env['task']}" in text
         assert "resources   " + resources_text(env) in text
-    assert "depends on  agentplat-math, agentplat-report, agentplat-text, agentplat-weather, agentplat-web-search" in text
+    assert "depends on  agentplat-code, agentplat-math, agentplat-report, agentplat-text, agentplat-weather, agentplat-web-search" in text
     assert "replicas 1, idle_ttl 300s, concurrency 4" in text
     assert "TAVILY_API_KEY (flyte secret tavily-api-key)" in text
     assert "from local source" in text

@@ -51,7 +51,7 @@ def test_tasks_serialize_to_module_path_loaders_with_their_environment_settings(
     assert "sk-never-printed" not in proc.stdout + proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     found = data["tasks"]
-    assert set(found) == {"math", "report", "text", "weather", "web_search", "(driver)"}
+    assert set(found) == {"code", "math", "report", "text", "weather", "web_search", "(driver)"}
     for agent, task in found.items():
         env = "agentplat-driver" if agent == "(driver)" else "agentplat-" + agent.replace("_", "-")
         function = "agentplat_run" if agent == "(driver)" else f"run_step_{agent}"

@@ -296,6 +296,18 @@ def test_a_plan_counted_from_one_is_read_as_counted_from_zero_only_when_nothing_
     assert odd[1]["args"] == {"a": "$3", "b": 5}
 
 
+def test_a_step_listed_as_its_own_dependency_is_read_without_it_unless_an_argument_names_itself():
+    from agentplat._planners.lenient import normalize_plan
+
+    def plan(*steps):
+        return normalize_plan({"steps": list(steps)}, get_registry())["steps"]
+
+    first = plan(tool_step("multiply", deps=[0], a=6, b=7), tool_step("add", deps=[0, 1], a="$0", b=8))
+    assert [s["dependencies"] for s in first] == [[], [0]]  # "waits for itself" says nothing: dropped
+    itself = plan(tool_step("multiply", deps=[0], a="$0", b=7))
+    assert itself[0]["dependencies"] == [0]  # an argument names its own result: left for the model to fix
+
+
 @pytest.mark.parametrize("dialect", [{}], indirect=True)
 def test_a_streamed_plan_counted_from_one_runs_once_the_whole_reply_is_read(dialect):
     dialect.reply(json.dumps({"steps": [tool_step("multiply", a=10, b=5), tool_step("multiply", deps=[0], a=7, b=8),

@@ -5,7 +5,8 @@ with arguments it built from anything it saw: its inputs, an earlier call's page
 call goes through everything a task step's model calls go through (``specialist``): the tool
 must exist, its arguments are validated, a network target must be grounded in the request or a
 trusted result and an argument of a tool that acts may not come from untrusted text alone
-(``_common.provenance``), a call that acts needs approval, the tool's deadline and the result
+(``_common.provenance``), nor name a file path the request does not, a call that acts needs
+approval, the tool's deadline and the result
 cap hold, the call is traced and recorded in the step's ``calls``; and the step may make only
 so many.
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from .._common.context import current
 from .._common.errors import AgentplatError, ToolError
-from .._common.provenance import TRUSTED, UNTRUSTED, Grounds, grounded
+from .._common.provenance import TRUSTED, UNTRUSTED, Grounds, grounded, mentions, paths_in
 from .._plugin.registry import get_registry
 from .toolcall import call_tool
 
@@ -33,6 +34,7 @@ class ToolCaller:
         self.registry = ctx.registry or get_registry()
         self.max_calls = max_calls
         self.calls = 0
+        self.inputs = dict(ctx.inputs or {})  # the step's dependencies' results, by index
         if ctx.grounds is not None:  # a task step: the model's grounds are the code's
             self.grounds = ctx.grounds
         else:
@@ -58,7 +60,8 @@ class ToolCaller:
         if made >= self.max_calls:
             raise ToolError(f"this step may call tools at most {self.max_calls} times; it called {name} once more")
         self.calls += 1
-        untrusted = self.grounds.why_not_call(args, targets=tool.targets, acts=tool.acts, choices=tool.choices)
+        untrusted = (self.grounds.why_not_call(args, targets=tool.targets, acts=tool.acts, choices=tool.choices)
+                     or (self._unwritten_path(args) if tool.acts else None))
         if untrusted:
             reason = f"{name}: {untrusted}"
             self.grounds.refuse(reason)
@@ -72,6 +75,15 @@ class ToolCaller:
         if source != TRUSTED:
             self.grounds.requests += 1  # the step now holds data from outside (what its result is)
         return result
+
+    def _unwritten_path(self, args: dict[str, Any]) -> str | None:
+        """A call that acts touches only what the user named: each file path in its arguments
+        is written in the request (or a trusted result), as a planned step's must be."""
+        for name, value in args.items():
+            for path in paths_in(value) if isinstance(value, str) else ():
+                if not mentions(self.grounds.trusted_text, path):
+                    return f"{name}={path!r} is a path the request does not give, for a call that writes"
+        return None
 
     @property
     def refused(self) -> list[str]:

@@ -22,7 +22,7 @@ from .._common.context import current
 from .._common.provenance import UNTRUSTED, Grounds, grounded
 from .._common.wording import one_line
 from .._llm.chat import ToolCallRequest
-from .._planners.grounding import given_numbers, invented_numbers
+from .._planners.grounding import given_numbers, invented_numbers, unaccounted_in_code
 from .._common.retry import with_retries
 from .outcome import StepResult
 from .toolcall import call_tool
@@ -98,12 +98,18 @@ async def _rounds(llm: "LLM", step, agent, messages, specs, given, grounds: Grou
                 content = f"error: the arguments are not valid JSON ({exc}); send a JSON object"
             else:
                 tool = agent.tool(call.name)
-                code = tool.code_params if tool is not None else ()  # a program's constants are not values
+                code = tool.code_params if tool is not None else ()  # a program: its constants checked as code
                 invented = invented_numbers({k: v for k, v in args.items() if k not in code}, given)
+                unfounded = next((why for k in code if isinstance(args.get(k), str)
+                                  and (why := unaccounted_in_code(args[k], step.task or "", current().request,
+                                                                  grounds.trusted_text, grounds.untrusted_text,
+                                                                  sorted(given)))), None)
                 untrusted = (grounds.why_not_call(args, targets=tool.targets, acts=tool.acts, choices=tool.choices)
                              if tool is not None else None)
                 if tool is None:
                     content = f"error: there is no tool {call.name!r}; tools: {', '.join(t.name for t in agent.tools)}"
+                elif unfounded:  # an example's constants copied into code answer another question
+                    content = f"error: {unfounded}; write the code with the task's values (earlier results are step_N)"
                 elif invented:  # a small model fills what it does not know: never run on a guess
                     content = (f"error: {', '.join(invented)} is not a number the task or an earlier result "
                                "gives; use only those")

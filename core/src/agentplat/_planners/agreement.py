@@ -10,7 +10,8 @@ the offline reading ends with (a part's result that no later part it reads build
 computed by the model's plan too; a value nothing else uses must be one of the plan's final
 results. Otherwise the plan goes back to the model with the disagreement, and the run refuses
 if the model never agrees: never wrong beats answered. A part the plan gives as a task to the
-agent that computes it is left to that agent's specialist (its value is not known before it runs).
+agent that computes it is left to that agent's specialist (its value is not known before it runs),
+and so is a value a plan leaves to code (a step of a tool that takes a program).
 
 While a plan streams, a computation whose value the offline reading does not have is held
 back with everything after it until the whole plan is checked; the others start at once.
@@ -64,9 +65,12 @@ class Reading:
         final_keys = {_key(values[i]) for i in finals if i in values}
         every = {_key(v) for v in values.values()}
         delegated = {step.agent for step in plan.steps if not step.is_direct}
+        programs = {i for i, step in enumerate(plan.steps) if _runs_code(step, registry)}
         for item in self.expected:
             if item.agent in delegated:
                 continue  # a task for that agent: its specialist computes it with the agent's own tools
+            if programs and _key(item.value) not in every:
+                continue  # code computes it (or not): its value is known only when it runs
             ends = item.final and known_finals
             if _key(item.value) not in (final_keys if ends else every):
                 where = "the plan does not end with" if ends else "no step of the plan computes"
@@ -79,12 +83,24 @@ class Reading:
             owners = {e.agent for e in self.expected}
             for i in finals:
                 step = plan.steps[i]
-                if (i in values and _key(values[i]) in answers) or (not step.is_direct and step.agent in owners):
+                if (i in values and _key(values[i]) in answers) or (not step.is_direct and step.agent in owners) \
+                        or i in programs:
                     continue
                 raise PlanValidationError(
                     f"step {i} ({step.label()}) answers something the request does not ask; it asks for "
                     + "; ".join(f"{e.label} = {show(e.value)}" for e in self.expected if e.final)
                     + ": plan only that")
+
+
+def _runs_code(step: Step, registry: Any) -> bool:
+    """Whether ``step`` runs a program (a tool with a code parameter), whose value is not known
+    before it runs."""
+    if not step.is_direct or registry is None:
+        return False
+    try:
+        return bool(registry.tool(step.agent, step.tool).code_params)
+    except Exception:  # noqa: BLE001 - an unknown tool is the validation's error
+        return False
 
 
 def read(request: str, registry: Any) -> Reading:

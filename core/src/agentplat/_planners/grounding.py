@@ -77,8 +77,11 @@ class Grounding:
         if step.is_direct:
             code = self._code_params(step)
             for name, value in (step.args or {}).items():
-                if name in code:  # a program: its names and constants are not values; its addresses are
-                    self._check_code(where, name, value)
+                if name in code:  # a program: its names are its own, its constants are values (``unaccounted_in_code``)
+                    if isinstance(value, str) and _PLACEHOLDER.fullmatch(value.strip() or "."):
+                        raise PlanValidationError(f"{where}: {name}={value!r} is a placeholder, not code")
+                    if isinstance(value, str) and (why := unaccounted_in_code(value, self.text)):
+                        raise PlanValidationError(f"{where}: in the {name}, {why}; use only the request's values")
                     continue
                 for literal in _literals(value):
                     if isinstance(literal, str):
@@ -108,16 +111,7 @@ class Grounding:
                             "use only the paths the request names")
 
     def _code_params(self, step: Step) -> tuple[str, ...]:
-        try:
-            return self.registry.tool(step.agent, step.tool).code_params if self.registry is not None else ()
-        except Exception:  # noqa: BLE001 - an unknown tool is the validation's error, not this one's
-            return ()
-
-    def _check_code(self, where: str, name: str, value: Any) -> None:
-        text = value if isinstance(value, str) else ""
-        for url in _URL.findall(text):
-            if url.rstrip(".,;)'\"") not in self.text:
-                raise PlanValidationError(f"{where}: {name} names {url!r}, which is not in the request")
+        return _code_params_of(step, self.registry)
 
     def _acts(self, step: Step) -> bool:
         if self.registry is None:
@@ -133,7 +127,7 @@ class Grounding:
         that drops one answers another question, and would do so with exit 0)."""
         for index, step in enumerate(plan.steps):
             self.check(index, step)
-        if dropped := unused_numbers(self.text, plan):
+        if dropped := unused_numbers(self.text, plan, self.registry):
             shown = ", ".join(format(n, "f") for n in dropped)
             raise PlanValidationError(f"no step uses the request's {shown}; plan every part of the request")
         return plan
@@ -176,6 +170,16 @@ class Grounding:
             self._check_number(where, name, number)
 
 
+def _code_params_of(step: Step, registry: Any) -> tuple[str, ...]:
+    """The parameters of ``step``'s tool that take code (none for a task, or without ``registry``)."""
+    if registry is None or not step.is_direct:
+        return ()
+    try:
+        return registry.tool(step.agent, step.tool).code_params
+    except Exception:  # noqa: BLE001 - an unknown tool is the validation's error, not this one's
+        return ()
+
+
 def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -205,20 +209,28 @@ def _show(value: Any) -> str:
     return format(_key(value), "f") if _key(value) is not None else repr(value)
 
 
-def unused_numbers(request: str, plan: Plan) -> list[Decimal]:
+def unused_numbers(request: str, plan: Plan, registry: Any = None) -> list[Decimal]:
     """Numbers the request gives that no step of ``plan`` uses (in an argument, or inside a
     text argument or a task): a plan that drops one answers another question. Digits inside a
-    URL are part of an address (a port, a path), not numbers asked about."""
+    URL are part of an address (a port, a path), not numbers asked about. In code (a tool's
+    code parameter, known with ``registry``) a number one off a given one uses it: "1 to 10"
+    is ``range(1, 11)``."""
     text = _digits(_URL.sub(" ", request))
     given = Counter(_key(n) for n in numbers(text.replace("%", " percent ")))
     used: Counter = Counter()
     for step in plan.steps:
-        values = list(_literals(step.args or {})) + ([step.task] if step.task else [])
+        code = _code_params_of(step, registry)
+        values = list(_literals({k: v for k, v in (step.args or {}).items() if k not in code}))
+        values += [step.task] if step.task else []
         for value in values:
             if isinstance(value, str):
                 used.update(_key(n) for n in numbers(_digits(value)))
             else:
                 used[_key(value)] += 1
+        for name in code:
+            for number in numbers(str((step.args or {}).get(name) or "")):
+                if (key := _key(number)) is not None:
+                    used.update([key, key - 1, key + 1])
     for written in _CONTINENTAL.findall(text):  # "2,5" used as 2.5: no number dropped
         value = _key(written.replace(".", "").replace(",", "."))
         if used[value] > 0:
@@ -256,3 +268,57 @@ def invented_numbers(args: Any, given: set[Decimal]) -> list[str]:
         elif _key(value) is not None and _key(value) not in given:
             found.append(value)
     return list(dict.fromkeys(_show(v) for v in found))
+
+
+#: Constants any program may use without the request giving them: ``x % 2``, ``range(1, n + 1)``.
+_STRUCTURAL = {Decimal(0), Decimal(1), Decimal(2), Decimal(-1)}
+
+
+def unaccounted_in_code(code: str, *sources: Any) -> str | None:
+    """Why ``code`` a model wrote is not grounded in ``sources`` (the request, a task, earlier
+    results), or ``None``. A program's names are its own, but its constants are values: each
+    number in it is one the sources give (or one off it: a range's end), or 0, 1, 2; each
+    string of several words is text the sources hold. A model that copies an example's
+    ``range(1, 6)`` or its sample sentence answers another question with exit 0. Code the
+    sources hold word for word (a user's own back-quoted code) is grounded as it is."""
+    import ast
+
+    texts = [leaf for source in sources for leaf in _literals(source) if isinstance(leaf, str)]
+    if any(_squash(code) in _squash(text) for text in texts if text):
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the sandbox says what is wrong with it, to the model that wrote it
+    given = {k for k in (_key(m.group(0).replace(",", "")) for text in texts for m in _ANY_NUMBER.finditer(text))
+             if k is not None} | given_numbers(*sources)
+    given |= {k + d for k in given for d in (1, -1)}
+    words = {w.lower() for text in texts for w in _WORD.findall(text)}
+    squashed = [_squash(text) for text in texts]
+    for node in ast.walk(tree):
+        value = getattr(node, "value", None) if isinstance(node, ast.Constant) else None
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            key = _key(abs(value)) if isinstance(value, int) or value == value else None
+            if key is not None and key not in _STRUCTURAL and key not in given:
+                return f"{_show(value)} is a number the request does not give"
+        elif isinstance(value, str) and _prose(value):
+            text = _squash(value)
+            if not any(text in s for s in squashed) and sum(w.lower() in words for w in _WORD.findall(value)) * 2 \
+                    < len(_WORD.findall(value)):
+                return f"{value[:60]!r} is not text the request gives"
+    return None
+
+
+_ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _prose(value: str) -> bool:
+    """Whether a string in code is text (words and spaces: a sentence to work on), not a name
+    (``'math.add'``), a pattern (``r'http://[^ ]+'``) or a format."""
+    words = _LETTERS.findall(value)
+    if len(words) < 2 or not re.search(r"\s", value.strip()):
+        return False
+    return (sum(map(len, words)) + len(re.findall(r"\s", value))) >= 0.8 * len(value)

@@ -3,7 +3,7 @@
 Small models copy the prompt's signature line into ``tool`` (``"factorial(n: integer)"``),
 give arguments as a list in parameter order (``"args": [5]``), prefix the tool with its
 agent (``"math.add"``), write dependencies as strings, forget to list a dependency that an
-argument's ``"$N"`` already names, or add keys of their own. Each of these is repaired here
+argument's ``"$N"`` already names, list a step as its own dependency, or add keys of their own. Each of these is repaired here
 before validation. Agent and tool identity is never guessed: a name is accepted only when
 it is exactly an installed agent's, or exactly one of that agent's tools.
 """
@@ -24,8 +24,22 @@ def normalize_plan(data: Any, registry) -> Any:
     if isinstance(data, list):
         data = {"steps": data}
     if isinstance(data, dict) and isinstance(data.get("steps"), list):
-        data = {**data, "steps": counted_from_zero([normalize_step(s, registry) for s in data["steps"]])}
+        data = {**data, "steps": _not_waiting_for_themselves(
+            counted_from_zero([normalize_step(s, registry) for s in data["steps"]]))}
     return data
+
+
+def _not_waiting_for_themselves(steps: list) -> list:
+    """A step that lists itself among its dependencies (``"dependencies": [0]`` on step 0, as
+    small models write for the first step) without any argument naming its own result: the
+    self-dependency says nothing, and is dropped."""
+    out = []
+    for index, step in enumerate(steps):
+        deps = step.get("dependencies") if isinstance(step, dict) else None
+        if isinstance(deps, list) and index in deps and index not in _whole_references(step.get("args")):
+            step = {**step, "dependencies": [d for d in deps if d != index]}
+        out.append(step)
+    return out
 
 
 def counted_from_zero(steps: list) -> list:

@@ -116,6 +116,15 @@ def system_prompt(registry: "Registry", tools: list | None = None) -> str:
     for tool in tools:
         lines.append(f"- {tool.agent}.{tool.name}: {quoted_description(tool.description)}")
         lines.append(f"  {tool_example(tool)}")
+    coder = next((t for t in tools if t.code_params), None)
+    if coder is not None:
+        code = {"code": "sorted('pear fig apple'.split(), key=len)"}
+        lines += ["", "For what no other tool does (sorting, a loop, counting over a range, dates), write a code "
+                  f"step: for \"sort 'pear fig apple' by length\" it is "
+                  + json.dumps({"agent": coder.agent, "tool": coder.name, "args": code, "dependencies": []}),
+                  "A tool that takes code gets earlier results as values in its \"inputs\" by name "
+                  "({\"x\": \"$0\"}), never written into the code; a code step that uses variables an earlier "
+                  "code step set lists that step in its dependencies."]
     agents = list(dict.fromkeys(t.agent for t in tools))
     lines += ["", "Agents (for \"task\" steps):"]
     for name in agents:

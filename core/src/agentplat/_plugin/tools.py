@@ -94,6 +94,7 @@ class Tool:
     _model: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     _param_docs: dict[str, str] = field(default_factory=dict, repr=False)
     _schema: dict[str, Any] | None = field(default=None, repr=False)  # from_schema tools only
+    _json_schema: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # built once
 
     @classmethod
     def from_function(
@@ -196,7 +197,7 @@ class Tool:
         name or description says it is an address (``url``, ``host``, ``target``, ``endpoint``...).
         Inside a task step their values must come from trusted text (``_common.provenance``)."""
         found = list(self.network_targets)
-        for name, prop in self.parameters.get("properties", {}).items():
+        for name, prop in self._properties_schema().get("properties", {}).items():
             prop = prop if isinstance(prop, dict) else {}
             described = str(prop.get("description") or "")
             if name not in found and (prop.get("format") in _URI_FORMATS or (
@@ -210,7 +211,7 @@ class Tool:
         like): a program, not a value. A plan passes earlier results to such a tool as values
         in other parameters, never pasted into the code, and the code's own names and constants
         are not values the request must give."""
-        return tuple(name for name, prop in self.parameters.get("properties", {}).items()
+        return tuple(name for name, prop in self._properties_schema().get("properties", {}).items()
                      if isinstance(prop, dict) and str(prop.get("contentMediaType", "")).startswith("text/x-"))
 
     @property
@@ -222,7 +223,7 @@ class Tool:
     @property
     def choices(self) -> tuple[str, ...]:
         """Parameters that take one of a fixed set of values (an ``enum``): a choice, never a target."""
-        return tuple(name for name, prop in self.parameters.get("properties", {}).items()
+        return tuple(name for name, prop in self._properties_schema().get("properties", {}).items()
                      if isinstance(prop, dict) and prop.get("enum"))
 
     @property
@@ -237,16 +238,25 @@ class Tool:
 
     @property
     def parameters(self) -> dict[str, Any]:
-        """The JSON schema of the arguments, as the OpenAI ``tools`` API wants it."""
-        if self._schema is not None:
-            return copy.deepcopy(self._schema)
-        schema = self.args_model.model_json_schema()
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        schema.setdefault("properties", {})
-        schema.setdefault("required", [])
-        return schema
+        """The JSON schema of the arguments, as the OpenAI ``tools`` API wants it (a copy:
+        change it freely)."""
+        return copy.deepcopy(self._properties_schema())
+
+    def _properties_schema(self) -> dict[str, Any]:
+        """The schema itself, built once (pydantic takes milliseconds; every call that checks
+        a tool's targets or choices reads it): never to be changed."""
+        if self._json_schema is None:
+            if self._schema is not None:
+                schema = copy.deepcopy(self._schema)
+            else:
+                schema = self.args_model.model_json_schema()
+                schema.pop("title", None)
+                for prop in schema.get("properties", {}).values():
+                    prop.pop("title", None)
+                schema.setdefault("properties", {})
+                schema.setdefault("required", [])
+            self._json_schema = schema
+        return self._json_schema
 
     @property
     def signature(self) -> inspect.Signature:

@@ -30,8 +30,8 @@ SYSTEM_PROMPT = (
     "The sandbox has the standard library's pure parts (math, re, json, datetime, collections, "
     "itertools...) but no files, network or environment. The value of the last line is the result; "
     "variables persist between your runs. Inside the code, call_tool('agent.tool', name=value) calls "
-    "another agent's tool (tools() lists them). Pass earlier results through inputs, never paste them "
-    "into the code. If the code fails, read the error, fix the code and run it again. When it has "
+    "another agent's tool (tools() lists them). Earlier steps' results are the variables step_0, step_1... "
+    "use them by name, never paste them into the code. If the code fails, read the error, fix the code and run it again. When it has "
     "given the answer, reply briefly with it."
 )
 

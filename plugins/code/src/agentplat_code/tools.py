@@ -27,11 +27,12 @@ async def run_python(
     code: Annotated[str, Field(json_schema_extra=PYTHON)],
     inputs: dict[str, Any] | None = None,
 ) -> Any:
-    """Run Python code in a sandbox; the value of its last expression is the result.
+    """Run Python code in a sandbox, where call_tool("agent.tool", name=value) calls any tool; the
+    value of its last expression is the result.
 
     The sandbox has no files, network or environment; variables persist between the code
-    steps of one run. Inside, call_tool("agent.tool", name=value) calls any installed tool
-    (call_tool("math.factorial", n=20)) and tools() lists them. What the code prints comes
+    steps of one run. call_tool("math.factorial", n=20) calls a tool and tools() lists them;
+    step_N is the result of step N the step depends on. What the code prints comes
     back with the value ({"value": ..., "printed": ...}; the printed text alone when the
     last line is not an expression).
 
@@ -44,8 +45,11 @@ async def run_python(
 
     limits = Limits.from_env()
     caller = tool_caller(max_calls=limits.max_calls)
+    # the step's dependencies' results are variables too (step_0, ...): a model writing code in a
+    # task step uses them by name instead of pasting them into the code
+    given = {f"step_{i}": value for i, value in caller.inputs.items()} | dict(inputs or {})
     async with _session(limits) as sandbox:
-        return await sandbox.run(code, inputs, caller)
+        return await sandbox.run(code, given, caller)
 
 
 @contextlib.asynccontextmanager
