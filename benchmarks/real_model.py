@@ -82,6 +82,7 @@ REQUESTS = [
     ("code", "Sort the numbers 42, 7, 19 and 3 from smallest to largest", "[3, 7, 19, 42]"),
     ("code", "What is the sum of all even numbers from 1 to 100?", "2550"),
     ("code", "What is the sum of the squares of the numbers from 1 to 10?", "385"),
+    ("code", "What is the sum of all multiples of 3 from 1 to 30?", "165"),
     ("code", "How many numbers between 1 and 50 are divisible by 7?", "7"),
     ("code", "How many days are there from 2026-01-01 to 2026-03-01?", "59"),
     ("code", "Write Python that finds the largest of 12, 45, 7 and 33", "45"),

@@ -103,8 +103,9 @@ def test_a_url_code_found_in_a_page_is_not_fetched(endpoint, monkeypatch):
     assert secret.requests == []
     assert done.code != 0, done.stdout
     assert [seen.path for seen in page.requests] == ["/notes"], done.stderr
-    error = done.json()["steps"][1]["error"]
-    assert "refused" in error and "comes from a tool result" in error
+    step = done.json()["steps"][1]
+    assert "refused" in step["error"] and "comes from a tool result" in step["error"]
+    assert [(c["tool"], c["status"]) for c in step["calls"]] == [("fetch_page", "refused")]
 
 
 def test_code_with_constants_the_request_does_not_give_goes_back_to_the_model(endpoint):

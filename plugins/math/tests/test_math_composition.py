@@ -62,6 +62,9 @@ HAND: list[tuple[str, F | None]] = [(r, None if v is None else F(v)) for r, v in
     ("What is 1e3 plus 1?", 1001),
     ("What's 5 more than twice 8?", 21),
     ("What is the sum of the numbers from 1 to 10?", 55),
+    ("What is the sum of all even numbers from 1 to 100?", 2550),
+    ("What is the sum of the odd numbers from 1 to 9?", 25),
+    ("the sum of all odd integers from 10 to 20", 75),
     ("Compute 17 * 23 and 4 + 5, then multiply those two results", 3519),
     ("If I have 12 apples and eat 5, how many are left?", 7),
     ("I had 20 dollars and spent 8, how much do I have left?", 12),
@@ -125,6 +128,8 @@ HAND: list[tuple[str, F | None]] = [(r, None if v is None else F(v)) for r, v in
     ("Frobnicate 3 and 4", None),
     ("What is 5 plus?", None),
     ("What is the sum of all integers between 1 and 100?", None),
+    ("What is the product of the even numbers from 1 to 6?", None),
+    ("What is the sum of the even numbers from 3 to 3?", None),  # there are none
     ("What is the product of 2 and 3 plus 4?", None),
     ("What is 80 plus 10%?", None),
     ("I have 12 apples, eat 5 and buy 3, how many are left?", None),

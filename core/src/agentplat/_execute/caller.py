@@ -22,7 +22,7 @@ from .._common.context import current
 from .._common.errors import AgentplatError, ToolError
 from .._common.provenance import TRUSTED, UNTRUSTED, Grounds, grounded, mentions, paths_in
 from .._plugin.registry import get_registry
-from .toolcall import call_tool
+from .toolcall import call_tool, preview_args
 
 
 class ToolCaller:
@@ -63,8 +63,10 @@ class ToolCaller:
         untrusted = (self.grounds.why_not_call(args, targets=tool.targets, acts=tool.acts, choices=tool.choices)
                      or (self._unwritten_path(args) if tool.acts else None))
         if untrusted:
-            reason = f"{name}: {untrusted}"
-            self.grounds.refuse(reason)
+            self.grounds.refuse(f"{name}: {untrusted}")
+            if ctx.calls is not None:  # listed with the step's calls, even when the code goes on
+                ctx.calls.append({"agent": agent_name, "tool": tool_name, "args": preview_args(args),
+                                  "status": "refused", "error": untrusted, "seconds": 0.0})
             raise ToolError(f"refused: {untrusted}")
         requests = self.grounds.requests
         with grounded(self.grounds):  # agentplat.http checks the tool's own requests against them too

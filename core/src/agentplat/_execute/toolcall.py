@@ -49,7 +49,7 @@ async def call_tool(agent: str, tool: str, args: dict[str, Any], registry: Regis
     if record is None:
         return await _call(ctx, agent, tool, args, registry, approvals)
     started = time.monotonic()
-    entry: dict[str, Any] = {"agent": agent, "tool": tool, "args": _preview_args(args)}
+    entry: dict[str, Any] = {"agent": agent, "tool": tool, "args": preview_args(args)}
     try:
         result = await _call(ctx, agent, tool, args, registry, approvals)
     except BaseException as exc:
@@ -93,5 +93,5 @@ def _preview(value: Any) -> str:
     return text if len(text) <= _PREVIEW else text[: _PREVIEW - 3] + "..."
 
 
-def _preview_args(args: dict[str, Any]) -> dict[str, Any]:
+def preview_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: (_preview(v) if isinstance(v, str) and len(v) > _PREVIEW else v) for k, v in args.items()}

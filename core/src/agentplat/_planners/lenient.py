@@ -3,9 +3,10 @@
 Small models copy the prompt's signature line into ``tool`` (``"factorial(n: integer)"``),
 give arguments as a list in parameter order (``"args": [5]``), prefix the tool with its
 agent (``"math.add"``), write dependencies as strings, forget to list a dependency that an
-argument's ``"$N"`` already names, list a step as its own dependency, or add keys of their own. Each of these is repaired here
-before validation. Agent and tool identity is never guessed: a name is accepted only when
-it is exactly an installed agent's, or exactly one of that agent's tools.
+argument's ``"$N"`` already names, list a step as its own dependency, or add keys of their own.
+Each of these is repaired here before validation. Agent and tool identity is never guessed:
+a name is accepted only when it is exactly an installed agent's, or exactly one of that
+agent's tools.
 """
 
 from __future__ import annotations

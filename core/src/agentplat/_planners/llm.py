@@ -120,7 +120,7 @@ def system_prompt(registry: "Registry", tools: list | None = None) -> str:
     if coder is not None:
         code = {"code": "sorted('pear fig apple'.split(), key=len)"}
         lines += ["", "For what no other tool does (sorting, a loop, counting over a range, dates), write a code "
-                  f"step: for \"sort 'pear fig apple' by length\" it is "
+                  "step: for \"sort 'pear fig apple' by length\" it is "
                   + json.dumps({"agent": coder.agent, "tool": coder.name, "args": code, "dependencies": []}),
                   "A tool that takes code gets earlier results as values in its \"inputs\" by name "
                   "({\"x\": \"$0\"}), never written into the code; a code step that uses variables an earlier "

@@ -42,8 +42,8 @@ from .limits import Limits
 CALL_TOOL, LIST_TOOLS = "call_tool", "tools"
 _AWAITED = re.compile(rb"\bawait\s*\(?\s*$")
 _STATE_MAX_BYTES = 32 * 1024 * 1024  # a larger session is not kept for a resume
-_STATE_MAX_AGE = 14 * 24 * 3600
-_SETTLE = 0.01  # seconds the pool's threads get after it closes (see ``Sandbox.__aexit__``)  # kept sessions of runs never resumed are pruned after two weeks
+_STATE_MAX_AGE = 14 * 24 * 3600  # kept sessions of runs never resumed are pruned after two weeks
+_SETTLE = 0.01  # seconds the pool's threads get after it closes (see ``Sandbox.__aexit__``)
 
 
 class CodeError(ToolError):

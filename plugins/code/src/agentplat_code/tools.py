@@ -22,7 +22,19 @@ PYTHON = {"contentMediaType": "text/x-python"}
 _KEY = ("agentplat-code", "sandbox")
 
 
-@tool(effect="read", open_world=True, timeout=600)
+#: What code is for, in the words requests use (the planner's shortlist and the model read them).
+EXAMPLES = [
+    "Sort these numbers from smallest to largest",
+    "The sum of the squares of the numbers from 1 to 10",
+    "How many numbers between 1 and 50 are divisible by 7?",
+    "How many days are there between two dates?",
+    "Find the largest number in a list",
+    "Reverse a list; count items in a loop",
+    "Write and run Python code",
+]
+
+
+@tool(effect="read", open_world=True, timeout=600, examples=EXAMPLES)
 async def run_python(
     code: Annotated[str, Field(json_schema_extra=PYTHON)],
     inputs: dict[str, Any] | None = None,

@@ -102,6 +102,10 @@ _phrases([Tok("ref")], "it", "that", "this", "the previous step", "the last step
 _phrases([Tok("self")], "itself")
 _phrases([Tok("range")], *(f"{det}{noun} from" for det in ("", "the ", "all ", "all the ", "all of the ")
                            for noun in ("numbers", "integers", "whole numbers", "natural numbers")))
+for _parity in ("even", "odd"):  # "the sum of all even numbers from 1 to 100"
+    _phrases([Tok("range", _parity)], *(f"{det}{_parity} {noun} from"
+                                        for det in ("", "the ", "all ", "all the ", "all of the ")
+                                        for noun in ("numbers", "integers", "whole numbers", "natural numbers")))
 _phrases([Tok("powof", 2)], "the square of", "square of")
 _phrases([Tok("powof", 3)], "the cube of", "cube of")
 _phrases([Tok("powof", "#")], "the #o power of")

@@ -362,8 +362,9 @@ class _Grammar:
         return _chain("+", items) if len(items) > 1 else BinOp("+", MISSING, x)
 
     def v_sum(self, name: str) -> Node:  # also product
-        if self.accept("range"):  # the sum of the numbers from 1 to 10
-            return self.range(name)
+        parity = self.peek().value if self.peek() is not None and self.peek().kind == "range" else None
+        if self.accept("range"):  # the sum of the numbers from 1 to 10 (or of the even ones)
+            return self.range(name, parity)
         items = self.items()
         if len(items) == 1 and not isinstance(items[0], Refs):
             raise NoParse(f"the {name} of one number")
@@ -373,7 +374,7 @@ class _Grammar:
 
     v_product = v_sum
 
-    def range(self, name: str) -> Node:
+    def range(self, name: str, parity: str | None = None) -> Node:
         first, last = self.next(), None
         if self.accept("kw", "to", "through"):
             last = self.next()
@@ -382,6 +383,8 @@ class _Grammar:
         a, b = first.value, last.value
         if a != a.to_integral_value() or b != b.to_integral_value() or not 0 <= a <= b or b - a > 10**6:
             raise NoParse("a range of whole numbers, smallest first")
+        if parity is not None:
+            return _parity_sum(name, a, b, 0 if parity == "even" else 1)
         if name == "sum":  # (a + b) * (b - a + 1) / 2
             return BinOp("/", BinOp("*", BinOp("+", Num(a), Num(b)), BinOp("+", BinOp("-", Num(b), Num(a)),
                                                                                 Num(Decimal(1)))), Num(Decimal(2)))
@@ -662,3 +665,18 @@ def parse_math_clause(clause: Clause) -> ToolCall | None:
         return _to_call(_fill(tree, step))
     except NoParse:
         return parse_word_problem(clause)
+
+
+def _parity_sum(name: str, a: Decimal, b: Decimal, odd: int) -> Node:
+    """The sum of the even (or odd) whole numbers from ``a`` to ``b``: the first and last of
+    them are ``a``/``b`` or one past them, written with the request's own numbers; then
+    (first + last) * ((last - first) / 2 + 1) / 2."""
+    if name != "sum":
+        raise NoParse(f"the {name} of the even or odd numbers of a range")
+    one = Num(Decimal(1))
+    first = Num(a) if a % 2 == odd else BinOp("+", Num(a), one)
+    last = Num(b) if b % 2 == odd else BinOp("-", Num(b), one)
+    if (a if a % 2 == odd else a + 1) > (b if b % 2 == odd else b - 1):
+        raise NoParse("no such numbers in that range")
+    count = BinOp("+", BinOp("/", BinOp("-", last, first), Num(Decimal(2))), one)
+    return BinOp("/", BinOp("*", BinOp("+", first, last), count), Num(Decimal(2)))

@@ -22,6 +22,8 @@ class ToolIndex:
     def __init__(self, tools: list[Tool], agent_examples: dict[str, list[str]]):
         self.entries = []
         for tool in tools:
+            if tool.code_params:  # the offline model never writes code: such a tool has its own parser or none
+                continue
             name_words = {_stem(w) for w in words(tool.name.replace("_", " "))}
             example_words = {_stem(w) for e in tool.examples for w in words(e)}
             described = {_stem(w) for w in words(tool.description)}
