@@ -73,6 +73,18 @@ def test_state_is_kept_between_the_code_steps_of_a_run_and_gone_in_the_next(endp
     assert "NameError" in second.json()["steps"][0]["error"]
 
 
+def test_a_code_step_reads_the_steps_it_depends_on_as_variables(endpoint):
+    endpoint.handler = lambda body: _plan(
+        {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}},
+        {"agent": "code", "tool": "run_python", "args": {"code": "[step_0, step_0 + 1]"}, "dependencies": [0]})
+    done = run_cli("run", "--json", "Multiply 6 by 7, then list it and the number after it with code",
+                   env=_llm_env(endpoint))
+    assert done.code == 0, done.stderr
+    assert done.json()["answer"] == "[42, 43]"
+    schema = endpoint.requests[0].body["response_format"]["json_schema"]
+    assert schema["strict"] is True  # the code tool's optional free-form inputs do not cost strict mode
+
+
 def test_a_plan_may_not_paste_a_result_into_code(endpoint):
     endpoint.handler = lambda body: _plan(
         {"agent": "math", "tool": "multiply", "args": {"a": 6, "b": 7}},

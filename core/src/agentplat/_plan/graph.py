@@ -162,7 +162,7 @@ def validate_step(plan: Plan, index: int, registry: "Registry", *, partial: bool
             if any(True for _ in references(args.get(name))):
                 raise PlanValidationError(
                     f"{where}: {step.tool}'s {name} is code: an earlier result reaches it as a value, never as text "
-                    f"pasted into the code; name it in the code and pass it in inputs ({{\"x\": \"$N\"}})")
+                    f"pasted into the code; list step N in dependencies and use the variable step_N in the code")
         deferred = {k for k, v in args.items() if isinstance(v, str) and REFERENCE.match(v)}
         try:
             tool.check_args(args, deferred=deferred)

@@ -122,9 +122,9 @@ def system_prompt(registry: "Registry", tools: list | None = None) -> str:
         lines += ["", "For what no other tool does (sorting, a loop, counting over a range, dates), write a code "
                   "step: for \"sort 'pear fig apple' by length\" it is "
                   + json.dumps({"agent": coder.agent, "tool": coder.name, "args": code, "dependencies": []}),
-                  "A tool that takes code gets earlier results as values in its \"inputs\" by name "
-                  "({\"x\": \"$0\"}), never written into the code; a code step that uses variables an earlier "
-                  "code step set lists that step in its dependencies."]
+                  "In code, the result of each step listed in \"dependencies\" is the variable step_N "
+                  "(step_0, step_1...): never write \"$N\" or a result into the code; a code step that uses "
+                  "variables an earlier code step set lists that step in its dependencies too."]
     agents = list(dict.fromkeys(t.agent for t in tools))
     lines += ["", "Agents (for \"task\" steps):"]
     for name in agents:

@@ -9,7 +9,10 @@ and llama.cpp's grammar converter accept are kept (``type``, ``properties``, ``r
 ``items``, ``enum``, ``anyOf``, ``additionalProperties``, ``description``); ranges, patterns
 and defaults are checked when the plan is validated (a ``pattern`` crashed llama.cpp). Strict
 mode wants every property required: an optional parameter may be ``null``, which means
-"use the default" (``lenient`` drops it).
+"use the default" (``lenient`` drops it). An optional parameter strict mode cannot express (a
+free-form object, "any value") is left out of the schema rather than giving up strict mode for
+the whole plan whenever its tool is shown (the code agent's ``inputs``: a code step reads the
+steps it depends on as ``step_N`` instead); a required one still turns strict mode off.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def _args_schema(parameters: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     closed = True
     for name, prop in parameters.get("properties", {}).items():
         clean, ok = _clean(prop, defs, depth=0)
+        if not ok and name not in required:
+            continue  # an optional free-form value: left out (the tool's default), so the plan stays strict
         closed = closed and ok
         if clean.get("type") != "string":
             clean = {"anyOf": [clean, REFERENCE]}

@@ -49,9 +49,10 @@ async def run_python(
     last line is not an expression).
 
     Args:
-        code: Python source. Earlier results are not pasted into it: name them in inputs.
-        inputs: Values bound as variables before the code runs, by name: {"n": "$0"} makes
-            step 0's result the variable n.
+        code: Python source. The result of each step this one depends on is the variable
+            step_N; never paste a result into the code.
+        inputs: More values bound as variables before the code runs, by name: {"n": "$0"}
+            makes step 0's result the variable n.
     """
     from agentplat.extend import tool_caller
 
