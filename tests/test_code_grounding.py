@@ -20,6 +20,7 @@ SQUARES = "What is the sum of the squares of the numbers from 1 to 10?"
     ("How many days from 2026-01-01 to 2026-03-01?", "(date(2026, 3, 1) - date(2026, 1, 1)).days"),
     ("Call the factorial of 5", "call_tool('math.factorial', n=5)"),  # a tool's name is not prose
     ("Find the links in the page", "re.findall(r'http://[^ ]+', page)"),  # nor is a pattern
+    ("Shuffle the list [1, 2, 3] with code", "import random\nxs = [1, 2, 3]\nrandom.shuffle(xs)\nxs"),
 ])
 def test_code_whose_constants_the_request_gives_is_grounded(request_text, code):
     assert unaccounted_in_code(code, request_text) is None
@@ -29,6 +30,9 @@ def test_code_whose_constants_the_request_gives_is_grounded(request_text, code):
     (SQUARES, "sum(x * x for x in range(1, 6))", "6 is a number"),
     ("Sort the words of 'kiwi plum' by length", "sorted('pear fig apple'.split(), key=len)", "'pear fig apple'"),
     ("What is 35% of 200?", "35 * 200 * 7", "7 is a number"),
+    # a real 0.5B model answered the cookies with six random numbers, exit 0
+    ("Split 24 cookies among 6 friends. How many does each get?",
+     "import random; cookies = [random.randint(1, 24) for _ in range(6)]; print(cookies)", "draws random values"),
 ])
 def test_constants_from_elsewhere_are_named(request_text, code, why):
     assert why in unaccounted_in_code(code, request_text)

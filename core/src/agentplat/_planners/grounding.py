@@ -295,6 +295,10 @@ def unaccounted_in_code(code: str, *sources: Any) -> str | None:
     given |= {k + d for k in given for d in (1, -1)}
     words = {w.lower() for text in texts for w in _WORD.findall(text)}
     squashed = [_squash(text) for text in texts]
+    drawn = _CHANCE & {getattr(n, "id", None) or getattr(n, "attr", None) or getattr(n, "name", None)
+                       for n in ast.walk(tree)} - {None}
+    if drawn and not _ASKS_CHANCE.search(" ".join(texts)):  # an answer made of dice throws
+        return f"the code draws random values ({', '.join(sorted(drawn))}) and the request asks for none"
     for node in ast.walk(tree):
         value = getattr(node, "value", None) if isinstance(node, ast.Constant) else None
         if isinstance(value, bool) or value is None:
@@ -313,6 +317,10 @@ def unaccounted_in_code(code: str, *sources: Any) -> str | None:
 
 _ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
+#: Names that draw random values, and the words of a request that asks for them.
+_CHANCE = {"random", "randint", "randrange", "shuffle", "choice", "choices", "sample", "uniform", "urandom", "uuid4",
+           "getrandbits", "secrets"}
+_ASKS_CHANCE = re.compile(r"\b(?:random\w*|shuffl\w*|dice|die|coin|lottery|sample|pick|choose|guess|simulat\w*)\b", re.I)
 
 
 def _prose(value: str) -> bool:
