@@ -2,10 +2,11 @@
 
     eval "$(../shared/tools/local-llm env)"     # or any OPENAI_BASE_URL / OPENAI_API_KEY / AGENTPLAT_MODEL
     uv run python benchmarks/real_model.py [--timeout 90] [--only N,M] [--category NAME] [--json-out FILE]
+                                           [--reflect auto|always|never]
 
 Every request runs through ``agentplat run --json`` in a fresh process, as a user would run
 it, against the endpoint the environment names; each has a known answer. The requests come in
-categories (arithmetic, text, units, two_agents, beyond_offline, code). Printed per request: verdict, wall time, LLM
+categories (arithmetic, text, units, two_agents, beyond_offline, code, adaptive). Printed per request: verdict, wall time, LLM
 calls, tokens, the planner that planned (when ``run --json`` names it), the answer or the error;
 then per category and overall: exact, wrong (succeeded with another answer: the worst outcome),
 refused (a clean failure: one line, non-zero exit), other (timeout, crash), LLM calls, prompt
@@ -87,6 +88,13 @@ REQUESTS = [
     ("code", "How many days are there from 2026-01-01 to 2026-03-01?", "59"),
     ("code", "Write Python that finds the largest of 12, 45, 7 and 33", "45"),
     ("code", "Use code to reverse the list [1, 2, 3, 4]", "[4, 3, 2, 1]"),
+    # A result decides the next step: a condition or a choice (the joiner's; refused without it).
+    ("adaptive", "Add 45 and 38. If the sum is even, divide it by 2; otherwise multiply it by 3", "249"),
+    ("adaptive", "Compute 12 times 15; if it is over 100, subtract 100, otherwise add 100", "80"),
+    ("adaptive", "Compute 4 times 15; if it is over 100, subtract 100, otherwise add 100", "160"),
+    ("adaptive", "Multiply 7 by 8 and 9 by 6, then add 5 to the larger of the two", "61"),
+    ("adaptive", "Calculate 6 factorial. If it is more than 500, divide it by 10, otherwise double it", "72"),
+    ("adaptive", "Which is bigger, 3 to the power of 5 or 250? Subtract 50 from the bigger one", "200"),
 ]
 CATEGORIES = list(dict.fromkeys(category for category, _, _ in REQUESTS))
 #: Relative tolerance per category, where the tool rounds its result; elsewhere numbers compare exactly.
@@ -133,7 +141,8 @@ def run_one(request: str, timeout: float, env: dict[str, str]) -> dict:
     error_lines = proc.stderr.strip().splitlines()
     steps = (data.get("plan") or {}).get("steps") or []
     return {"seconds": seconds, "code": proc.returncode, "answer": data.get("answer"), "status": data.get("status"),
-            "planner": data.get("planner"), "model": data.get("model"),
+            "planner": data.get("planner"), "model": data.get("model"), "rounds": data.get("rounds"),
+            "decisions": [d.get("action") for d in data.get("decisions") or []],
             "plan": [{"agent": s.get("agent"), "tool": s.get("tool"), "args": s.get("args"),
                       "dependencies": s.get("dependencies")} for s in steps if isinstance(s, dict)],
             "calls": usage.get("llm_calls", 0) or 0, "prompt": usage.get("prompt_tokens", 0) or 0,
@@ -166,12 +175,16 @@ def write_json(path: str, env: dict[str, str], timeout: float, results: list[dic
         handle.write("\n")
 
 
-def main(timeout: float, only: list[int] | None, category: str | None, json_out: str | None) -> None:
+def main(timeout: float, only: list[int] | None, category: str | None, json_out: str | None,
+         reflect: str | None = None) -> None:
     env = {**os.environ, "AGENTPLAT_HOME": tempfile.mkdtemp(prefix="agentplat-real-"),
            "AGENTPLAT_FLYTE_RECORDS": "0"}
+    if reflect:  # when the joiner is asked: "never" measures the same requests without it
+        env["AGENTPLAT_REFLECT"] = reflect
     if not env.get("OPENAI_BASE_URL"):
         sys.exit("set OPENAI_BASE_URL (and AGENTPLAT_MODEL) first, e.g. eval \"$(../shared/tools/local-llm env)\"")
-    print(f"endpoint {env['OPENAI_BASE_URL']}  model {env.get('AGENTPLAT_MODEL', '(default)')}")
+    print(f"endpoint {env['OPENAI_BASE_URL']}  model {env.get('AGENTPLAT_MODEL', '(default)')}  "
+          f"joiner {env.get('AGENTPLAT_REFLECT', 'auto')}")
     chosen = [(i, c, r, e) for i, (c, r, e) in enumerate(REQUESTS)
               if (only is None or i in only) and (category is None or c == category)]
     results: list[dict] = []
@@ -208,5 +221,8 @@ if __name__ == "__main__":
     parser.add_argument("--only", help="request numbers to run, e.g. 0,4,9")
     parser.add_argument("--category", choices=CATEGORIES, help="run only the requests of this category")
     parser.add_argument("--json-out", metavar="FILE", help="write every request's result (plan included) as JSON")
+    parser.add_argument("--reflect", choices=["auto", "always", "never"],
+                        help="when the joiner is asked (AGENTPLAT_REFLECT); never: the joiner off")
     args = parser.parse_args()
-    main(args.timeout, [int(i) for i in args.only.split(",")] if args.only else None, args.category, args.json_out)
+    main(args.timeout, [int(i) for i in args.only.split(",")] if args.only else None, args.category, args.json_out,
+         args.reflect)

@@ -95,7 +95,10 @@ def test_run_remote_prints_the_url_and_returns(cluster):
     ]
     assert cluster["submitted"] == {"task": "DRIVER", "version": "v123", "labels": {}, "request": REQUEST,
                                     "model": "offline", "max_parallel": 3,
-                                    "approvals_json": '{"allow": [], "deny": [], "yes": false}'}
+                                    "approvals_json": '{"allow": [], "deny": [], "yes": false}',
+                                    # the submitter's bounds of the joiner (its [run] settings)
+                                    "rounds_json": '{"max_rounds": 3, "reflect": "auto", "deadline": 1800.0, '
+                                                   '"max_llm_calls": 40}'}
 
 
 def test_run_remote_carries_the_approval_policy_to_the_cluster(cluster, home):

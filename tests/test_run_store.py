@@ -426,7 +426,7 @@ def test_a_resumed_run_asks_every_role_the_model_it_started_with(override, asked
     openai_server.handler = model
     openai_server.models += ["planner-v1", "specialist-v1", "planner-v2", "specialist-v2", "base-model-v2"]
     env = {"OPENAI_BASE_URL": openai_server.base_url, "OPENAI_API_KEY": "sk-test", "AGENTPLAT_ENGINE": "inline",
-           "AGENTPLAT_RETRY_WAIT": "0.01"}
+           "AGENTPLAT_RETRY_WAIT": "0.01", "AGENTPLAT_REFLECT": "never"}  # the joiner's models: test_adaptive_runs
     config = home / "config.toml"
     config.write_text('[models]\ndefault = "base-model"\nplanner = "planner-v1"\nspecialist = "specialist-v1"\n')
     first = run_cli("run", "--json", "Multiply 6 by 7, then add 1 to the result", env=env)

@@ -17,7 +17,7 @@ from .support import fail, for_screen
 
 
 def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = False, model: str | None = None,
-                       approve: tuple[str, ...] = (), yes: bool = False):
+                       approve: tuple[str, ...] = (), yes: bool = False, stream_json: bool = False):
     """Run with the live view (a terminal) or plain lines, record it, print the outcome.
     ``start(listener, store, approvals)`` starts the run; a call that acts is asked about on a
     terminal (the live view pauses meanwhile), else allowed only by ``approve``/``yes``/config.
@@ -35,11 +35,16 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     except DamagedStore as exc:
         unrecorded(exc)
         store = None
+    as_json = as_json or stream_json
     live = not as_json and sys.stdout.isatty()
     if live:
         from .live import LiveView
 
         listener = LiveView()
+    elif stream_json:
+        from .events import JsonEvents
+
+        listener = JsonEvents()
     else:
         listener = RunPrinter(enabled=not as_json)
     from .approving import build_approvals, can_ask
@@ -60,15 +65,16 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
         if as_json:
             from .._run.request import load_result
 
-            click.echo(json.dumps(redact(load_result(store, run_id).to_json()), indent=2, ensure_ascii=False))
+            _print_run(load_result(store, run_id).to_json(), listener if stream_json else None)
         message = _first_line(exc)
         raise AgentplatError(message if run_id in message else f"{message} (run {run_id})") from exc
     printer = RunPrinter() if live else listener
-    if synthesize and result.steps:
+    if synthesize and result.steps and not result.synthesized:  # the joiner's words are not paid for twice
         from .._run.synthesis import synthesize_answer
 
         if as_json:
-            event_loop.run(synthesize_answer(result, model=model, on_text=None))
+            event_loop.run(synthesize_answer(result, model=model,
+                                             on_text=listener.answer_delta if stream_json else None))
         else:
             printer.finish(result, between=lambda: _synthesize(result, model))
         if store is not None:
@@ -77,9 +83,17 @@ def execute_and_report(start, *, run_id: str, as_json: bool, synthesize: bool = 
     elif not as_json:
         printer.finish(result)
     if as_json:
-        click.echo(json.dumps(redact(result.to_json()), indent=2, ensure_ascii=False))
+        _print_run(result.to_json(), listener if stream_json else None)
     if result.status != "succeeded":
         fail((result.error or f"run {result.status}") + f" (run {result.run_id})")
+
+
+def _print_run(run: dict, events=None) -> None:
+    """The run's one JSON object: alone (``--json``), or as the last event (``--stream-json``)."""
+    if events is not None:
+        events.done(run)
+    else:
+        click.echo(json.dumps(redact(run), indent=2, ensure_ascii=False))
 
 
 async def _terminable(work, terminated: list):

@@ -9,7 +9,7 @@ import click
 
 from .execute import execute_and_report
 from .approving import approval_options
-from .support import for_screen, handles_errors, parse_tags
+from .support import for_screen, handles_errors, parse_tags, round_options
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
 from .._common.clock import iso as _iso
@@ -27,6 +27,7 @@ def run_summary(run: dict[str, Any]) -> dict[str, Any]:
         "answer": run["answer"],
         "error": run["error"],
         "tags": run.get("tags", {}),
+        "rounds": run.get("rounds") or 1,
     }
 
 
@@ -66,7 +67,9 @@ def runs(as_json: bool, limit: int, status: str | None, tags: tuple[str, ...], r
     for run in found:
         when = (run["started_at"] or "")[:19].replace("T", " ")
         tags_text = " ".join(f"{k}={v}" for k, v in run["tags"].items())
-        click.echo(for_screen(f"{run['run_id']}  {when}  {run['status']:<11} {run['request'][:60]}  {tags_text}".rstrip()))
+        rounds = f"{run['rounds']} rounds " if run["rounds"] > 1 else ""
+        click.echo(for_screen(f"{run['run_id']}  {when}  {run['status']:<11} {rounds}{run['request'][:60]}  "
+                              f"{tags_text}".rstrip()))
 
 
 @click.command()
@@ -100,7 +103,8 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
     if mermaid:
         if plan is None:
             raise AgentplatError(f"run {detail['run_id']} has no plan yet")
-        click.echo(for_screen(plan.mermaid({s["index"]: s["status"] for s in detail["steps"]})))
+        click.echo(for_screen(plan.mermaid({s["index"]: s["status"] for s in detail["steps"]},
+                                           rounds=[s["round"] for s in detail["steps"]])))
         return
     def say(text: str) -> None:
         click.echo(for_screen(text))
@@ -110,7 +114,14 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
     say(f"Request: {detail['request']}")
     if plan is not None:
         say(format_plan(plan) + ("" if detail["plan_complete"] else "\n  (plan incomplete)"))
+    decisions = {d.get("round"): d for d in detail["decisions"]}
+    shown_round = 0
     for step in detail["steps"]:
+        if detail["rounds"] > 1 and step["round"] != shown_round:
+            shown_round = step["round"]
+            say(f"round {shown_round}:")
+            if (decision := decisions.get(shown_round - 1)) is not None:
+                say(f"  (planned by the joiner after round {shown_round - 1}{_checks(decision)})")
         took = f"{step['seconds']:.2f}s" if step["seconds"] is not None else "-"
         outcome = readable(step["result"]) if step["status"] == "succeeded" else (step["error"] or "")
         outcome = " ".join(str(outcome).split())[:160]
@@ -125,19 +136,34 @@ def show(run_id: str, as_json: bool, mermaid: bool, remote: bool, config: str | 
     usage = detail["usage"]
     say(f"LLM: {usage['llm_calls']} calls, {usage['prompt_tokens']} prompt + "
                f"{usage['completion_tokens']} completion tokens")
+    for decision in detail["decisions"]:
+        say(f"joiner after round {decision.get('round')}: {decision.get('action')}{_checks(decision)}"
+            + (f"; answer from step {', '.join(map(str, decision['answer_steps']))}"
+               if decision.get("answer_steps") else "")
+            + (f"; {decision['note']}" if decision.get("note") else ""))
     if detail["answer"]:
         say(f"Answer: {detail['answer']}")
+    if detail["synthesis"]:
+        say(f"In words: {detail['synthesis']}")
     if detail["error"]:
         say(f"Error: {detail['error']}")
+
+
+def _checks(decision: dict[str, Any]) -> str:
+    """The checks a decision rests on, with their values: " (checks: $0 = 83 is even: false)"."""
+    checks = [f"{c.get('shown')}: {str(c.get('holds')).lower()}" for c in decision.get("checks") or []]
+    return f" (checks: {'; '.join(checks)})" if checks else ""
 
 
 @click.command()
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--model", help="Resume with this model instead of the one the run used (its answers are not replayed).")
+@round_options
 @approval_options
 @handles_errors
-def resume(run_id: str, as_json: bool, model: str | None, approve: tuple[str, ...], yes: bool) -> None:
+def resume(run_id: str, as_json: bool, model: str | None, max_rounds: int | None, reflect: bool | None,
+           approve: tuple[str, ...], yes: bool) -> None:
     """Continue a failed or interrupted run: the plan is kept, finished steps are not re-run,
     and LLM answers already received are replayed from the store. The run is resumed with
     the very model it used, and by one process at a time. Calls that write or delete are
@@ -153,5 +179,6 @@ def resume(run_id: str, as_json: bool, model: str | None, approve: tuple[str, ..
         click.echo(f"Run {recorded.run_id} already finished (succeeded); nothing to resume.", err=as_json)
         return
     execute_and_report(lambda listener, store_, approvals: resume_run(recorded.run_id, store=store_, model=model,
-                                                                      listener=listener, approvals=approvals),
+                                                                      listener=listener, approvals=approvals,
+                                                                      max_rounds=max_rounds, reflect=reflect),
                        run_id=recorded.run_id, as_json=as_json, approve=approve, yes=yes)

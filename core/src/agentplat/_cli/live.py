@@ -36,6 +36,10 @@ class LiveView:
         self.steps: list = []
         self.outcomes: dict[int, object] = {}
         self.depth: list[int] = []
+        self.rounds: list[int] = []
+        self.round = 1
+        self.note = ""  # what the run is doing between rounds
+        self.answer = ""  # a model's answer, as it streams
         self.lock = threading.Lock()
         self.started = time.time()
         self.live = Live(get_renderable=self.render, console=self.console, refresh_per_second=8, transient=False)
@@ -61,7 +65,9 @@ class LiveView:
     def planned(self, index: int, step) -> None:
         with self.lock:
             self.steps.append(step)
-            self.depth.append(1 + max((self.depth[d] for d in step.dependencies), default=-1))
+            self.rounds.append(self.round)
+            self.depth.append(1 + max((self.depth[d] for d in step.dependencies if self.rounds[d] == self.round),
+                                      default=-1))
 
     def plan_ready(self, plan, planner: str = "") -> None:
         pass
@@ -70,9 +76,29 @@ class LiveView:
         with self.lock:
             self.outcomes[index] = outcome
 
+    def round_started(self, number: int) -> None:
+        with self.lock:
+            self.round, self.note = number, ""
+
+    def joining(self, round_number: int) -> None:
+        with self.lock:
+            self.note = f"the joiner is deciding on round {round_number}'s results…"
+
+    def decided(self, decisions: list) -> None:
+        with self.lock:
+            decision = decisions[-1]
+            self.note = f"joiner: {decision.get('action')}" + (f" ({decision['note']})" if decision.get("note") else "")
+
+    def answer_delta(self, text: str) -> None:
+        with self.lock:
+            self.answer += text
+
     def render(self):
         with self.lock:
             table = Table(box=None, pad_edge=False, header_style="bold")
+            adapted = len(set(self.rounds)) > 1
+            if adapted:
+                table.add_column("round", justify="right")
             table.add_column("wave", justify="right")
             table.add_column("#", justify="right")
             table.add_column("step")
@@ -80,7 +106,7 @@ class LiveView:
             table.add_column("time", justify="right")
             table.add_column("result")
             now = time.time()
-            for index in sorted(range(len(self.steps)), key=lambda i: (self.depth[i], i)):
+            for index in sorted(range(len(self.steps)), key=lambda i: (self.rounds[i], self.depth[i], i)):
                 step = self.steps[index]
                 outcome = self.outcomes.get(index)
                 status = getattr(outcome, "status", "waiting")
@@ -95,9 +121,14 @@ class LiveView:
                     detail = ""
                 detail = for_screen(" ".join(str(detail).split()))
                 table.add_row(
-                    str(self.depth[index] + 1), str(index), Text(for_screen(step.label()), overflow="ellipsis"),
+                    *([str(self.rounds[index])] if adapted else []), str(self.depth[index] + 1), str(index), Text(for_screen(step.label()), overflow="ellipsis"),
                     Text(LABELS.get(status, status), style=STYLES.get(status, "")), elapsed,
                     Text(detail[:80] + ("…" if len(detail) > 80 else "")),
                 )
             title = Text(f"planning… {now - self.started:.1f}s", style="dim") if not self.steps else Text("")
-            return Group(title, table) if not self.steps else table
+            parts = [title, table] if not self.steps else [table]
+            if self.note:
+                parts.append(Text(for_screen(self.note), style="dim"))
+            if self.answer:
+                parts.append(Text(for_screen("In words: " + self.answer)))
+            return Group(*parts) if len(parts) > 1 else table

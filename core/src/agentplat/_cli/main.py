@@ -7,7 +7,7 @@ import json
 import click
 
 from .approving import approval_options
-from .support import fail, for_screen, handles_errors, parse_tags
+from .support import fail, for_screen, handles_errors, parse_tags, round_options
 
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
 # They are imported only when invoked, so ``agentplat --help`` stays instant.
@@ -82,11 +82,14 @@ def cli(debug: bool) -> None:
 @click.option("--remote", is_flag=True, help="Run on the Flyte cluster of your Flyte config (see docs/cluster.md).")
 @click.option("--config", type=click.Path(dir_okay=False), help="With --remote: the Flyte config file.")
 @click.option("--wait", is_flag=True, help="With --remote: follow the run and print its answer.")
+@click.option("--stream-json", is_flag=True,
+              help="Print the run as it happens, one JSON event a line (plan, steps, rounds, answer words, done).")
+@round_options
 @approval_options
 @handles_errors
 def run(request: str, as_json: bool, max_parallel: int, model: str | None, model_plans: bool, synthesize: bool,
-        tags: tuple[str, ...], remote: bool, config: str | None, wait: bool, approve: tuple[str, ...],
-        yes: bool) -> None:
+        tags: tuple[str, ...], remote: bool, config: str | None, wait: bool, stream_json: bool,
+        max_rounds: int | None, reflect: bool | None, approve: tuple[str, ...], yes: bool) -> None:
     """Plan REQUEST and run it (here, or on a Flyte cluster with --remote)."""
     from .._run.request import new_run_id, run_request
 
@@ -100,6 +103,9 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, model
         if model_plans:
             raise click.UsageError("--model-plans is not available with --remote "
                                    "(the cluster reads [planner] deterministic_first of its config.toml)")
+        if stream_json or max_rounds is not None or reflect is not None:
+            raise click.UsageError("--stream-json, --max-rounds and --reflect are not available with --remote "
+                                   "(the cluster run follows [run] of your config.toml)")
         return run_remote(request, model=model, max_parallel=max_parallel, config=config, wait=wait,
                           as_json=as_json, tags=parse_tags(tags), approve=approve, yes=yes)
     run_id = new_run_id()
@@ -109,9 +115,10 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, model
         lambda listener, store, approvals: run_request(
             request, model=model, max_parallel=max_parallel, listener=listener, store=store,
             run_id=run_id, tags=parse_tags(tags), approvals=approvals,
-            offline_first=False if model_plans else None,
+            offline_first=False if model_plans else None, max_rounds=max_rounds, reflect=reflect,
         ),
         run_id=run_id, as_json=as_json, synthesize=synthesize, model=model, approve=approve, yes=yes,
+        stream_json=stream_json,
     )
 
 

@@ -58,10 +58,46 @@ class RunPrinter:
         self.shown = False
         self.pending: list[str] = []
         self.lock = threading.Lock()
+        self.round = 1
+        self.streamed = False  # answer words were printed as they came
 
     def planned(self, index: int, step) -> None:
         with self.lock:
             self.steps.append(step)
+            if self.round > 1 and self.enabled:  # the first plan is printed whole, by waves
+                after = f"  (after {', '.join(map(str, step.dependencies))})" if step.dependencies else ""
+                self._say(for_screen(f"    [{index}] {step.label()}{after}"))
+
+    def _say(self, line: str) -> None:
+        if self.shown:
+            click.echo(line)
+        else:
+            self.pending.append(line)
+
+    def round_started(self, number: int) -> None:
+        with self.lock:
+            self.round = number
+            if self.enabled:
+                self._say(f"Round {number}: the joiner planned more steps")
+
+    def decided(self, decisions: list) -> None:
+        decision = decisions[-1]
+        if not self.enabled:
+            return
+        checks = "; ".join(f"{c.get('shown')}: {str(c.get('holds')).lower()}" for c in decision.get("checks") or [])
+        with self.lock:
+            self._say(for_screen(f"  joiner after round {decision.get('round')}: {decision.get('action')}"
+                                 + (f" (checks: {checks})" if checks else "")
+                                 + (f"; {decision['note']}" if decision.get("note") else "")))
+
+    def answer_delta(self, text: str) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            if not self.streamed:
+                click.echo("In words: ", nl=False)
+                self.streamed = True
+            click.echo(for_screen(text), nl=False)
 
     def plan_ready(self, plan: "Plan", planner: str = "") -> None:
         if not self.enabled:
@@ -104,6 +140,10 @@ class RunPrinter:
             for line in self.pending:  # a plan that never completed still shows its steps
                 click.echo(line)
             self.pending.clear()
+        if self.streamed:
+            click.echo("")
+        elif result.synthesized and between is None:
+            click.echo(for_screen(f"In words: {result.synthesized}"))
         if result.answer:
             click.echo(for_screen(f"Answer: {result.answer}"))
         if between is not None:

@@ -63,3 +63,14 @@ def parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"tags look like KEY=VALUE, not {tag!r}", param_hint="--tag")
         parsed[key.strip()] = value.strip()
     return parsed
+
+
+def round_options(command):
+    """``--max-rounds N`` and ``--reflect/--no-reflect`` on a command that runs requests: how far
+    the joiner may adapt the run (``_execute.rounds``)."""
+    command = click.option(
+        "--reflect/--no-reflect", "reflect", default=None,
+        help="Always ask the joiner after the steps run / never (default: only when a step failed, a step is "
+             "a task, or the request states a condition or a choice).")(command)
+    return click.option("--max-rounds", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="At most N rounds of steps, the first plan's included (default 3; [run] max_rounds).")(command)

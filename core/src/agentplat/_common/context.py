@@ -83,6 +83,7 @@ class RunContext:
     job_kwargs: dict[str, Any] = field(default_factory=dict)  # this process's objects for a plugin's jobs
     approvals: Any = None  # ``Approvals``: who allows a call that writes or destroys (None: refuse it)
     offline_first: bool | None = None  # plan offline first when that serves the whole request (None: the setting)
+    rounds: Any = None  # ``RoundPolicy``: how far the joiner may adapt the run (None: the defaults)
     # narrowed for one step (or the planner):
     step: int | None = None  # the step's index; ``None``: the planner, or a run-level call
     usage: Any = None  # the ``Usage`` every LLM call in this scope adds to

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .._common.context import RunContext
     from .._execute.driver import Driven
     from .._execute.outcome import StepResult
+    from .._execute.rounds import History
     from .._plan.graph import Plan
 
 
@@ -31,6 +32,7 @@ class RunJob:
     max_parallel: int = 8
     plan: "Plan | None" = None  # resume with this plan instead of planning
     done: "dict[int, StepResult] | None" = None  # steps that finished before a resume
+    history: "History | None" = None  # a resumed run's rounds and the joiner's decisions
 
 
 @dataclass

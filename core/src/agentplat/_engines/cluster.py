@@ -56,7 +56,8 @@ class ClusterEngine:
         with remote.stdout_to_stderr(self.quiet_stdout):
             self.run = await remote.submit(tasks.agentplat_run, version=tasks.SPEC.version(), labels=self.labels,
                                            request=job.ctx.request, model=job.ctx.model_spec,
-                                           max_parallel=job.max_parallel, approvals_json=_policy(job.ctx))
+                                           max_parallel=job.max_parallel, approvals_json=_policy(job.ctx),
+                                           rounds_json=json.dumps(job.ctx.rounds.to_json()) if job.ctx.rounds else "")
         self.on_submitted(self.run)
         return self.run
 

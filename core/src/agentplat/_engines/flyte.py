@@ -24,6 +24,7 @@ from .._common.context import RunContext, current, entered, narrowed
 from .._execute.approval import Approvals
 from .._execute.driver import Driven, drive
 from .._execute.outcome import StepResult
+from .._execute.rounds import History, RoundPolicy
 from .._execute.step import execute_step
 from .._llm.chat import ChatResponse
 from .._models.select import select_model
@@ -75,7 +76,7 @@ class FlyteTracer:
 TRACER = FlyteTracer()
 
 
-def _task_context(model: str, run_id: str, request: str, approvals_json: str = "") -> RunContext:
+def _task_context(model: str, run_id: str, request: str, approvals_json: str = "", rounds_json: str = "") -> RunContext:
     """The run context inside a task: the engine's (carried into local tasks), else one made
     from the task's inputs (a cluster's container, where nothing else came along: the approval
     policy comes as data, and no one is there to ask)."""
@@ -85,7 +86,8 @@ def _task_context(model: str, run_id: str, request: str, approvals_json: str = "
     registry = get_registry()
     return RunContext(run_id=run_id, request=request, model=select_model(registry, model or None),
                       model_spec=model, registry=registry, tracer=TRACER,
-                      approvals=Approvals.from_json(jsondata.loads(approvals_json) if approvals_json else None))
+                      approvals=Approvals.from_json(jsondata.loads(approvals_json) if approvals_json else None),
+                      rounds=RoundPolicy.from_json(jsondata.loads(rounds_json)) if rounds_json else None)
 
 
 
@@ -115,20 +117,22 @@ async def step_body(step_json: str, inputs_json: str, model: str, run_id: str = 
 @env.task
 async def agentplat_run(
     request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", run_id: str = "",
-    approvals_json: str = "",
+    approvals_json: str = "", history_json: str = "", rounds_json: str = "",
 ) -> str:
-    """The driver: plan the request (streaming when it can) and dispatch each step when ready."""
+    """The driver: plan the request (streaming when it can), dispatch each step when ready, and
+    let the joiner adapt the run in rounds."""
     return await drive_body(request, model, max_parallel, plan_json, done_json, run_id,
-                            approvals_json=approvals_json)
+                            approvals_json=approvals_json, history_json=history_json, rounds_json=rounds_json)
 
 
 async def drive_body(
     request: str, model: str, max_parallel: int, plan_json: str = "", done_json: str = "", run_id: str = "",
-    route: Callable[[str], Any] | None = None, approvals_json: str = "",
+    route: Callable[[str], Any] | None = None, approvals_json: str = "", history_json: str = "",
+    rounds_json: str = "",
 ) -> str:
     """The body of every driver task. ``route(agent)`` names the task that runs that agent's
     steps: locally ``run_step`` for all; on a cluster each agent's own environment."""
-    ctx = _task_context(model, run_id, request, approvals_json)
+    ctx = _task_context(model, run_id, request, approvals_json, rounds_json)
 
     async def execute(step: Step, index: int, inputs: dict[int, Any], step_ctx: RunContext) -> StepResult:
         # the step's own context reaches a local task through the context variable (``current``)
@@ -141,7 +145,8 @@ async def drive_body(
     done = ({int(i): StepResult.from_state(o) for i, o in jsondata.loads(done_json).items()}
             if done_json else None)
     driven = await drive(ctx, execute, max_parallel=max_parallel,
-                         plan=Plan.model_validate_json(plan_json) if plan_json else None, done=done)
+                         plan=Plan.model_validate_json(plan_json) if plan_json else None, done=done,
+                         history=History.from_json(jsondata.loads(history_json)) if history_json else None)
     return jsondata.dumps(driven.to_json())
 
 
@@ -233,6 +238,7 @@ class FlyteEngine:
                 plan_json=job.plan.model_dump_json() if job.plan else "",
                 done_json=jsondata.dumps({str(i): o.to_state() for i, o in job.done.items()}) if job.done else "",
                 run_id=ctx.run_id,
+                history_json=jsondata.dumps(job.history.to_json()) if job.history else "",
             )
             raw = jsondata.loads(run.outputs()[0])
         return Driven.from_json(raw)

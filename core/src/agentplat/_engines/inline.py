@@ -19,7 +19,7 @@ class InlineEngine:
 
     async def drive(self, job: RunJob) -> Driven:
         return await drive(job.ctx.narrowed(tracer=PLAIN), execute_step, max_parallel=job.max_parallel,
-                           plan=job.plan, done=job.done)
+                           plan=job.plan, done=job.done, history=job.history)
 
     async def map(self, entry: str, items: list[dict[str, Any]], *, limit: int,
                   shared: dict[str, Any] | None = None, local: dict[str, Any] | None = None,

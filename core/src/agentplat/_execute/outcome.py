@@ -41,6 +41,7 @@ class StepResult:
     #: the tool calls the step made itself (a task step's model, code calling tools), in order:
     #: agent, tool, args, status, a preview of the result or the error, seconds
     calls: list[dict[str, Any]] = field(default_factory=list)
+    round: int = 1  # the round of the run that planned it (1: the first plan; later: the joiner's)
 
     @classmethod
     def succeeded(cls, result: Any, *, attempts: int = 1, usage: dict | None = None,
@@ -105,4 +106,5 @@ class StepResult:
             "attempts": self.attempts, "inputs": self.inputs, "started_at": iso(self.started_at),
             "ended_at": iso(self.ended_at), "seconds": self.seconds, "usage": self.usage,
             "refused": list(self.refused), "approvals": list(self.approvals), "calls": list(self.calls),
+            "round": self.round,
         })

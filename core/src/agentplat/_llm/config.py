@@ -13,7 +13,7 @@ From ``$AGENTPLAT_HOME/config.toml`` (see ``_common.settings``)::
     planner = 2048            # default: sized to the request (see planner_budget)
     writer = 4096
 
-    [llm.temperature]         # default 0 for planner, specialist and critic; the server's for the writer
+    [llm.temperature]         # default 0 for planner, joiner, specialist and critic; the server's for the writer
     writer = 0.7
 
 ``AGENTPLAT_LLM_DEADLINE`` overrides ``[llm] deadline``.
@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from .._common.errors import AgentplatError
 from .._common.settings import load_config, number
 
-ROLES = ("planner", "specialist", "critic", "writer")
+ROLES = ("planner", "specialist", "critic", "writer", "joiner")
 
 #: Replies are bounded: a model that never stops (JSON that never closes) ends at the limit.
-DEFAULT_MAX_TOKENS = {"specialist": 512, "critic": 768, "writer": 2048}
+DEFAULT_MAX_TOKENS = {"specialist": 512, "critic": 768, "writer": 2048, "joiner": 1024}
 #: Planning, tool choice and judging want the most likely answer, not a creative one.
-DEFAULT_TEMPERATURE = {"planner": 0.0, "specialist": 0.0, "critic": 0.0}
+DEFAULT_TEMPERATURE = {"planner": 0.0, "specialist": 0.0, "critic": 0.0, "joiner": 0.0}
 DEFAULT_DEADLINE = 120.0
 
 

@@ -22,6 +22,10 @@ class Model(Protocol):
 
     async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "StepResult": ...
 
+    # Optional: ``async def join(seen, registry, on_step=None, on_text=None) -> Joined`` decides,
+    # after a round of steps, to finish or to continue with new steps (``_planners.joiner``). A
+    # model without it (the offline one) never adapts a run.
+
 
 class ModelBackend(Protocol):
     """Registered through ``register_models``; makes ``Model`` objects.

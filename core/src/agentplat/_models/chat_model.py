@@ -58,3 +58,9 @@ class ChatModel:
 
     async def run_task(self, step: "Step", inputs: dict[int, Any], registry: "Registry") -> "StepResult":
         return await run_specialist(self.chat, step, inputs, registry)
+
+    async def join(self, seen, registry: "Registry", on_step=None, on_text=None):
+        """After a round's steps settle: finish, or continue with new steps (``_planners.joiner``)."""
+        from .._planners.joiner import Joiner
+
+        return await Joiner(self.chat, registry).join(seen, on_step=on_step, on_text=on_text)

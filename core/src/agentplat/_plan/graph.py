@@ -101,11 +101,21 @@ class Plan(pydantic.BaseModel):
         used = {d for s in self.steps for d in s.dependencies}
         return [i for i in range(len(self.steps)) if i not in used]
 
-    def mermaid(self, statuses: dict[int, str] | None = None) -> str:
+    def mermaid(self, statuses: dict[int, str] | None = None, rounds: list[int] | None = None) -> str:
+        """A Mermaid flowchart; with ``rounds`` (each step's) of a run that adapted, each round
+        is a subgraph."""
         lines = ["flowchart TD"]
-        for index, step in enumerate(self.steps):
-            text = step.label().replace('"', "'")
-            lines.append(f'    s{index}["{index}. {text}"]')
+        grouped = rounds is not None and len(set(rounds)) > 1
+        for number in sorted(set(rounds)) if grouped else [None]:
+            if grouped:
+                lines.append(f'    subgraph round{number}["round {number}"]')
+            for index, step in enumerate(self.steps):
+                if grouped and (rounds[index] if index < len(rounds) else 1) != number:
+                    continue
+                text = step.label().replace('"', "'")
+                lines.append(f'    {"    " if grouped else ""}s{index}["{index}. {text}"]')
+            if grouped:
+                lines.append("    end")
         for index, step in enumerate(self.steps):
             for dep in step.dependencies:
                 lines.append(f"    s{dep} --> s{index}")

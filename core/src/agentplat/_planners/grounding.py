@@ -59,16 +59,24 @@ def _digits(text: str) -> str:
 class Grounding:
     """Checks steps one at a time (as a plan streams in), remembering what was used."""
 
-    def __init__(self, request: str, registry: Any = None):
+    def __init__(self, request: str, registry: Any = None, *, results: tuple[str, ...] = (),
+                 trusted: tuple[str, ...] = ()):
+        """``results``: earlier results shown as text (a later round's steps may use their values
+        as often as they like); ``trusted``: those whose URLs a step may reach (a search's hits).
+        A path a step that acts touches comes from the request alone."""
         self.registry = registry  # to know which steps act (none known without it)
-        self.urls = urls_in(request)
+        self.urls = urls_in(request) | urls_in(" ".join(trusted))
+        self.url_text = " ".join((request, *trusted))
         text = _digits(request)
         self.given = Counter(_key(n) for n in numbers(text.replace("%", " percent ")))
+        for found in results:
+            self.given.update({_key(n): 10**6 for n in numbers(found)})
         words = {w.lower() for w in _WORD.findall(text)}
         self.implied = {_key(Decimal(v)) for w in words & set(IMPLIED) for v in IMPLIED[w]}
-        self.words = words | {w.lower() for w in _WORD.findall(request)}
+        self.words = words | {w.lower() for w in _WORD.findall(" ".join((request, *results)))}
         self.text = request
-        self.squashed = _squash(request)
+        self.sources = (request, *results)
+        self.squashed = _squash(" ".join((request, *results)))
         self.used: Counter = Counter()
 
     def check(self, index: int, step: Step) -> None:
@@ -80,7 +88,7 @@ class Grounding:
                 if name in code:  # a program: its names are its own, its constants are values (``unaccounted_in_code``)
                     if isinstance(value, str) and _PLACEHOLDER.fullmatch(value.strip() or "."):
                         raise PlanValidationError(f"{where}: {name}={value!r} is a placeholder, not code")
-                    if isinstance(value, str) and (why := unaccounted_in_code(value, self.text)):
+                    if isinstance(value, str) and (why := unaccounted_in_code(value, *self.sources)):
                         raise PlanValidationError(f"{where}: in the {name}, {why}; use only the request's values")
                     continue
                 for literal in _literals(value):
@@ -122,12 +130,13 @@ class Grounding:
             return False
         return any(t.acts for t in tools)
 
-    def check_plan(self, plan: Plan) -> Plan:
+    def check_plan(self, plan: Plan, *, whole: bool = True) -> Plan:
         """The whole plan: every step grounded, and no number of the request left out (a plan
-        that drops one answers another question, and would do so with exit 0)."""
+        that drops one answers another question, and would do so with exit 0). ``whole=False``
+        for a first round that later rounds complete (a condition's branches wait for its test)."""
         for index, step in enumerate(plan.steps):
             self.check(index, step)
-        if dropped := unused_numbers(self.text, plan, self.registry):
+        if whole and (dropped := unused_numbers(self.text, plan, self.registry)):
             shown = ", ".join(format(n, "f") for n in dropped)
             raise PlanValidationError(f"no step uses the request's {shown}; plan every part of the request")
         return plan
@@ -152,7 +161,7 @@ class Grounding:
         if REFERENCE.match(value) or not value.strip():
             return
         for url in _URL.findall(value):
-            if url.rstrip(".,;)") not in self.text:
+            if url.rstrip(".,;)") not in self.url_text:
                 raise PlanValidationError(f"{where}: {name} names {url!r}, which is not in the request")
         words = [w.lower() for w in _WORD.findall(_URL.sub(" ", value))]
         if not words:

@@ -20,6 +20,7 @@ from .planned import Planned
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_plan, validate_step
 from .._plan.extract import StepScanner, extract_plan
 from . import agreement
+from .conditions import stated_conditions
 from .grounding import Grounding
 from .lenient import normalize_plan, normalize_step
 from .schema import plan_schema
@@ -47,6 +48,14 @@ Rules:
 - Steps that do not depend on each other must not list each other: they run in parallel.
 - Use only the agents and tools listed below, with arguments that match their schemas.
 - At most {max_steps} steps."""
+
+
+#: Said when the request states a condition or a choice: its branches wait for the results.
+CONDITIONAL = """
+
+The request states a condition or a choice ("if", "otherwise", "the larger"): plan only the steps
+that compute what it tests (each side of a comparison), not its branches. After they run you see
+their results and plan the branch that applies."""
 
 
 def tool_signature(tool) -> str:
@@ -236,8 +245,9 @@ class LLMPlanner:
         tools = shortlist(request, self.registry.tools(), about)
         schema = plan_schema(tools, list(dict.fromkeys(t.agent for t in tools)))
         budget = configured_max_tokens("planner") or planner_budget(request, len(tools))
+        conditional = bool(stated_conditions(request))
         messages = [
-            {"role": "system", "content": system_prompt(self.registry, tools)},
+            {"role": "system", "content": system_prompt(self.registry, tools) + (CONDITIONAL if conditional else "")},
             {"role": "user", "content": request.strip()},
         ]
         dispatched: list[Step] = []
@@ -259,7 +269,8 @@ class LLMPlanner:
                 # a step that broke while streaming only stopped dispatch: the whole reply,
                 # read with what only the whole shows (a plan counted from 1), decides
                 data = normalize_plan(extract_plan(reply.text), self.registry)
-                plan = Grounding(request, self.registry).check_plan(validate_plan(Plan.parse(data), self.registry))
+                plan = Grounding(request, self.registry).check_plan(validate_plan(Plan.parse(data), self.registry),
+                                                                    whole=not conditional)
                 reading.check(plan, self.registry)
                 self._check_agrees(plan, dispatched)
                 if on_step is not None:

@@ -16,6 +16,7 @@ from .._common.errors import AgentplatError, PlanningError
 from .._common.clock import iso
 from .._common.wording import squeezed
 from .._engines.base import RunJob
+from .._execute.rounds import RoundPolicy
 from .._execute.approval import Approvals
 from .._engines.cluster import ClusterEngine, RemoteRunFailed, deploy as deploy_environments
 from .._execute.driver import Driven
@@ -66,7 +67,8 @@ async def submit_request(request: str, *, model: str | None, max_parallel: int, 
                            on_phase=on_phase)
     if approvals is None:
         approvals = Approvals.from_config()
-    job = RunJob(RunContext(request=request, model_spec=spec, registry=registry, approvals=approvals),
+    job = RunJob(RunContext(request=request, model_spec=spec, registry=registry, approvals=approvals,
+                            rounds=RoundPolicy.configured()),  # the submitter's [run] bounds travel too
                  max_parallel=max_parallel)
     if not wait:
         run = await engine.submit(job)

@@ -21,6 +21,7 @@ from .._execute.approval import ActionCall, Approvals, NotApproved
 from .._execute.driver import FanOut
 from .._execute.toolcall import abandoned_calls
 from .._execute.outcome import StepResult
+from .._execute.rounds import History, RoundPolicy
 from .._llm.recording import LLMRecording
 from .._models.base import Model
 from .._models.select import exact_spec, pin_roles, role_models, select_model
@@ -68,6 +69,8 @@ async def run_request(
     plan: Plan | None = None,
     approvals: Approvals | None = None,
     offline_first: bool | None = None,
+    max_rounds: int | None = None,
+    reflect: str | bool | None = None,
 ) -> RunResult:
     """Plan ``request`` (or take ``plan``) and run the plan. A planning error before any step
     raises; step errors (and a plan that breaks after steps started) are reported in the result.
@@ -86,10 +89,15 @@ async def run_request(
     model call); ``offline_first=False`` always lets the model plan (default: the setting,
     ``[planner] deterministic_first`` / ``AGENTPLAT_DETERMINISTIC_FIRST``). ``RunResult.planner``
     says which planned.
+
+    A model with a joiner adapts the run (``_execute.rounds``): after the steps settle it may
+    finish or plan more steps, at most ``max_rounds`` rounds in all; ``reflect`` ("auto",
+    "always"/``True``, "never"/``False``) says when it is asked (default: the settings).
     """
     if plan is None and not (request or "").strip():
         raise PlanningError("the request is empty")
     registry = registry or get_registry()
+    policy = RoundPolicy.configured(max_rounds=max_rounds, reflect=reflect)  # a bad setting fails before the run
     chosen = select_model(registry, model)  # once per run, and a misconfigured model fails fast
     roles = role_models(chosen)
     if model is None or isinstance(model, str):  # a Model object the caller made is used as it is
@@ -102,7 +110,7 @@ async def run_request(
                              max_parallel=max_parallel, tags=tags, role_models=roles)
         return await _run(request, chosen=chosen, requested=model, registry=registry, max_parallel=max_parallel,
                           listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan,
-                          approvals=approvals, offline_first=offline_first)
+                          approvals=approvals, offline_first=offline_first, policy=policy)
 
 
 async def resume_run(
@@ -114,12 +122,16 @@ async def resume_run(
     engine: Engine | str | None = None,
     registry: Registry | None = None,
     approvals: Approvals | None = None,
+    max_rounds: int | None = None,
+    reflect: str | bool | None = None,
 ) -> RunResult:
     """Continue a recorded run that failed or was interrupted (or whose process died): the
     plan is kept, finished steps are not run again, LLM answers already received are
     replayed. The run goes on with the very model it used unless ``model`` says otherwise.
     A run that already succeeded is returned as recorded. Calls that act are approved anew
-    (``approvals``) for the steps that run now; finished steps keep their recorded decisions."""
+    (``approvals``) for the steps that run now; finished steps keep their recorded decisions.
+    A run that adapted goes on in the round it reached: the joiner's decisions that led to the
+    rounds recorded are kept, and one already answered is replayed, not paid again."""
     run = _recorded(store, run_id)
     run_id = run["run_id"]
     with store.lease(run_id):  # held until the run ends; another process refuses at once
@@ -127,8 +139,12 @@ async def resume_run(
         if run["status"] == "succeeded":
             return RunResult.from_record(store, run)
         # "running" here means its process died (it would hold the lease otherwise)
-        rows = store.steps(run_id)
+        if not run["plan_complete"]:
+            rows = []
+        else:  # the steps of a round whose decision was cut off are planned again
+            rows = [r for r in store.steps(run_id) if (r["round"] or 1) <= max(run["rounds"] or 1, 1)]
         plan = Plan(steps=[Step.model_validate(r["step"]) for r in rows]) if run["plan_complete"] else None
+        history = History(rounds=[r["round"] or 1 for r in rows], decisions=run["decisions"])
         # Without a complete plan the run is planned again, and a new plan may number its steps
         # differently: nothing is taken as done then (LLM answers are still replayed, not paid).
         done = {
@@ -138,8 +154,7 @@ async def resume_run(
             for r in rows if r["status"] == "succeeded" and plan is not None
         }
         store = best_effort(store)  # from here on the run is recorded as well as the store allows
-        if plan is None:
-            store.forget_steps(run_id)
+        store.forget_steps(run_id, after=len(rows))
         paid = store.llm_calls(run_id)
         prior = {"llm_calls": len(paid), "prompt_tokens": sum(c["prompt_tokens"] for c in paid),
                  "completion_tokens": sum(c["completion_tokens"] for c in paid)}
@@ -152,7 +167,8 @@ async def resume_run(
         result = await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
                             max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,
                             store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior,
-                            approvals=approvals)
+                            approvals=approvals, history=history,
+                            policy=RoundPolicy.configured(max_rounds=max_rounds, reflect=reflect))
         result.planner = result.planner or run.get("planner") or ""  # a kept plan was made by the first attempt
         return result
 
@@ -173,7 +189,8 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
                max_parallel: int, listener, engine: Engine | str | None, run_id: str, store,
                tags: dict[str, str] | None, plan: Plan | None = None, done: dict[int, StepResult] | None = None,
                prior_usage: dict | None = None, approvals: Approvals | None = None,
-               offline_first: bool | None = None) -> RunResult:
+               offline_first: bool | None = None, policy: RoundPolicy | None = None,
+               history: History | None = None) -> RunResult:
     """Drive one attempt of a run (the store's lease is held) and build its result."""
     started = time.time()
     spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
@@ -184,9 +201,10 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
         run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
         approvals=approvals if approvals is not None else Approvals.from_config(), offline_first=offline_first,
+        rounds=policy,
     )
     try:
-        driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done))
+        driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done, history=history))
     except BaseException as exc:
         if store is not None:
             interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))

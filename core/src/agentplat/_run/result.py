@@ -37,14 +37,25 @@ class RunResult:
     llm_call_log: list[dict[str, Any]] = field(default_factory=list)  # recorded runs: every LLM call
     synthesized: str | None = None
     planner: str = ""  # who made the plan: "offline" (exact, no model call) or "model"
+    #: the joiner's decisions, in order (``round``, ``action``: finish, continue or stopped...)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    answer_steps: list[int] | None = None  # the steps the joiner's answer rests on (None: the final steps)
+    stopped: str | None = None  # the bound that ended the run before the joiner finished
+
+    @property
+    def rounds(self) -> int:
+        """How many rounds of steps the run had (1 unless the joiner planned more)."""
+        return max((s.round for s in self.steps), default=1)
 
     @property
     def answer(self) -> str | None:
-        """The results of the final steps (those nothing else depends on); ``None`` when none
-        succeeded. A synthesized prose answer never replaces them: it is ``synthesized``."""
+        """The results of the steps the answer rests on (those the joiner cited, else the final
+        steps: those nothing else depends on); ``None`` when none succeeded. A prose answer never
+        replaces them: it is ``synthesized``."""
         if not self.steps:
             return None
-        finals = [self.steps[i] for i in self.plan.final_steps() if i < len(self.steps)]
+        chosen = self.answer_steps if self.answer_steps else self.plan.final_steps()
+        finals = [self.steps[i] for i in chosen if i < len(self.steps)]
         done = [s for s in finals if s.status == "succeeded"]
         if not done:
             return None
@@ -75,12 +86,34 @@ class RunResult:
             if not (done and index in done and done[index].status == "succeeded"):
                 usage.add(outcome.usage)
             steps.append(outcome)
+        for index, outcome in enumerate(steps):
+            outcome.round = driven.rounds[index] if index < len(driven.rounds) else 1
         plan = Plan(steps=driven.steps)
         planning_error = str(driven.error) if driven.error else None
-        return cls(run_id=run_id, request=request, plan=plan, steps=steps, model=model, usage=usage,
-                   started_at=started, ended_at=ended, status=_status(plan, steps, planning_error),
-                   error=planning_error or _first_failure(steps), plan_complete=driven.complete,
-                   tags=dict(tags or {}), planner=driven.planner)
+        result = cls(run_id=run_id, request=request, plan=plan, steps=steps, model=model, usage=usage,
+                     started_at=started, ended_at=ended, status="", plan_complete=driven.complete,
+                     tags=dict(tags or {}), planner=driven.planner, decisions=list(driven.decisions),
+                     answer_steps=driven.answer_steps, stopped=driven.stopped)
+        result.settle(planning_error)
+        return result
+
+    def settle(self, planning_error: str | None = None) -> None:
+        """Status and error from the steps, the joiner's last word and what stopped the run."""
+        finish = next((d for d in reversed(self.decisions) if d.get("action") == "finish"), None)
+        self.synthesized = (finish or {}).get("answer") or self.synthesized
+        if planning_error:
+            self.status, self.error = "failed", planning_error
+        elif self.stopped:
+            self.status = "partial" if self.answer is not None else "failed"
+            self.error = f"stopped before the joiner finished: {self.stopped}; the answer is the best so far"
+        elif finish is not None:
+            cited = [self.steps[i] for i in finish.get("answer_steps") or [] if i < len(self.steps)]
+            served = bool(cited) and all(s.status == "succeeded" for s in cited)
+            self.status = "succeeded" if served and not finish.get("unanswered") else "partial" if served else "failed"
+            self.error = (f"not answered: {finish['unanswered']}" if finish.get("unanswered") else
+                          None if served else _first_failure(self.steps))
+        else:
+            self.status, self.error = _status(self.plan, self.steps, None), _first_failure(self.steps)
 
     @classmethod
     def from_record(cls, store, run: dict[str, Any]) -> "RunResult":
@@ -91,9 +124,12 @@ class RunResult:
             StepResult(index=row["idx"], step=step, status=row["status"], result=row["result"], error=row["error"],
                        started_at=row["started_at"], ended_at=row["ended_at"], attempts=row["attempts"] or 0,
                        usage=row["usage"], refused=row["refused"], inputs=row["inputs"],
-                       approvals=row["approvals"], calls=row["calls"])
+                       approvals=row["approvals"], calls=row["calls"], round=row.get("round") or 1)
             for row, step in zip(rows, plan_steps)
         ]
+        decisions = list(run.get("decisions") or [])
+        finish = next((d for d in reversed(decisions) if d.get("action") == "finish"), None)
+        stopped = next((d.get("note") for d in reversed(decisions) if d.get("action") == "stopped"), None)
         usage = Usage()
         usage.add({"llm_calls": run["llm_calls"] or 0, "prompt_tokens": run["prompt_tokens"] or 0,
                    "completion_tokens": run["completion_tokens"] or 0})
@@ -101,7 +137,9 @@ class RunResult:
                    model=run["model"] or "", usage=usage, started_at=run["started_at"], ended_at=run["ended_at"],
                    status=run["status"], error=run["error"], plan_complete=bool(run["plan_complete"]),
                    tags=dict(run.get("tags") or {}), llm_call_log=call_log(store, run["run_id"]),
-                   planner=run.get("planner") or "")
+                   planner=run.get("planner") or "", decisions=decisions, stopped=stopped,
+                   answer_steps=finish.get("answer_steps") if finish else None,
+                   synthesized=(finish or {}).get("answer") or None)
 
     @classmethod
     def unstarted(cls, request: str, *, run_id: str | None, status: str, error: str, model: str = "",
@@ -133,6 +171,10 @@ class RunResult:
             "steps": [s.to_json() for s in self.steps],
             "llm_call_log": list(self.llm_call_log),
             "synthesis": self.synthesized,
+            "rounds": self.rounds,
+            "decisions": list(self.decisions),
+            "answer_steps": self.answer_steps,
+            "stopped": self.stopped,
         }
 
 

@@ -92,7 +92,8 @@ CREATE TABLE IF NOT EXISTS tags (
 
 #: Columns added since the first release: a store made before gets them when opened
 #: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
-ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT", "calls_json": "TEXT"}, "runs": {"role_models_json": "TEXT", "planner": "TEXT"}}
+ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT", "calls_json": "TEXT", "round": "INTEGER"},
+                 "runs": {"role_models_json": "TEXT", "planner": "TEXT", "rounds": "INTEGER", "decisions_json": "TEXT"}}
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -258,10 +259,19 @@ class RunStore:
                        (os.getpid(), run_id))
 
     @_sqlite_errors
-    def forget_steps(self, run_id: str) -> None:
-        """Drop the steps of an incomplete plan before the run is planned again."""
+    def forget_steps(self, run_id: str, after: int = 0) -> None:
+        """Drop the steps from index ``after`` on (an incomplete plan, or a round whose decision
+        was cut off) before they are planned again."""
         with self.connect() as db:
-            db.execute("DELETE FROM steps WHERE run_id=?", (run_id,))
+            db.execute("DELETE FROM steps WHERE run_id=? AND idx>=?", (run_id, after))
+
+    @_sqlite_errors
+    def save_decisions(self, run_id: str, decisions: list[dict[str, Any]]) -> None:
+        """The joiner's decisions so far; the rounds whose steps are all known follow from them."""
+        rounds = 1 + sum(1 for d in decisions if d.get("action") == "continue")
+        with self.connect() as db:
+            db.execute("UPDATE runs SET decisions_json=?, rounds=? WHERE run_id=?",
+                       (redact(dumps(decisions)), rounds, run_id))
 
     @_sqlite_errors
     def save_plan(self, run_id: str, plan_json: dict, complete: bool, planner: str = "") -> None:
@@ -299,6 +309,7 @@ class RunStore:
         run = dict(rows[0])
         run["tags"] = self.tags(run["run_id"])
         run["role_models"] = loads(run.pop("role_models_json")) if run.get("role_models_json") else {}
+        run["decisions"] = loads(run.pop("decisions_json")) if run.get("decisions_json") else []
         return self._settled(run)
 
     def _settled(self, run: dict[str, Any]) -> dict[str, Any]:
@@ -346,12 +357,12 @@ class RunStore:
     # -- steps --------------------------------------------------------------------------
 
     @_sqlite_errors
-    def save_step(self, run_id: str, index: int, step_json: dict) -> None:
+    def save_step(self, run_id: str, index: int, step_json: dict, round_number: int = 1) -> None:
         with self.connect() as db:
             db.execute(
-                "INSERT INTO steps (run_id, idx, step_json, status) VALUES (?, ?, ?, 'waiting')"
-                " ON CONFLICT(run_id, idx) DO UPDATE SET step_json=excluded.step_json",
-                (run_id, index, redact(dumps(step_json))),
+                "INSERT INTO steps (run_id, idx, step_json, status, round) VALUES (?, ?, ?, 'waiting', ?)"
+                " ON CONFLICT(run_id, idx) DO UPDATE SET step_json=excluded.step_json, round=excluded.round",
+                (run_id, index, redact(dumps(step_json)), round_number),
             )
 
     @_sqlite_errors
@@ -424,9 +435,16 @@ class StoreRecorder:
     def __init__(self, store: RunStore, run_id: str):
         self.store = store
         self.run_id = run_id
+        self.round = 1
 
     def planned(self, index: int, step) -> None:
-        self.store.save_step(self.run_id, index, step.to_json())
+        self.store.save_step(self.run_id, index, step.to_json(), self.round)
+
+    def round_started(self, number: int) -> None:
+        self.round = number
+
+    def decided(self, decisions: list) -> None:
+        self.store.save_decisions(self.run_id, decisions)
 
     def plan_ready(self, plan, planner: str = "") -> None:
         self.store.save_plan(self.run_id, plan.to_json(), complete=True, planner=planner)

@@ -64,11 +64,14 @@ def route(agent: str):
 
 
 @driver_env.task(retries=SPEC.driver.retries)
-async def agentplat_run(request: str, model: str = "", max_parallel: int = 8, approvals_json: str = "") -> str:
+async def agentplat_run(request: str, model: str = "", max_parallel: int = 8, approvals_json: str = "",
+                        rounds_json: str = "") -> str:
     """The driver: plan the request and run every step in its agent's environment as soon as
     its dependencies are done. Returns the run (plan, outcomes, usage) as JSON. Calls that
-    write or delete run only as ``approvals_json`` (the submitter's policy) allows."""
-    return await engine.drive_body(request, model, max_parallel, route=route, approvals_json=approvals_json)
+    write or delete run only as ``approvals_json`` (the submitter's policy) allows; the joiner
+    adapts the run within ``rounds_json`` (the submitter's ``RoundPolicy``)."""
+    return await engine.drive_body(request, model, max_parallel, route=route, approvals_json=approvals_json,
+                                   rounds_json=rounds_json)
 
 
 @driver_env.task(retries=SPEC.driver.retries)
