@@ -243,9 +243,10 @@ def test_words_that_state_what_no_step_computed_are_left_out(endpoint):
 
 def test_the_round_bound_ends_the_run_with_the_best_answer_so_far_marked(endpoint):
     endpoint.reply(plan_reply(step("divide", a=10, b=0)))
-    endpoint.reply(decide("continue", steps=[step("evaluate", expression="10 / 0")]))
+    endpoint.reply(decide("continue", steps=[{"agent": "code", "tool": "run_python", "args": {"code": "10 / 0"},
+                                              "dependencies": []}]))
     for _ in range(3):  # told no round is left, it keeps going on
-        endpoint.reply(decide("continue", steps=[step("divide", a=10, b=2)]))
+        endpoint.reply(decide("continue", steps=[step("evaluate", expression="10 / 0")]))
     result = run_cli("run", "Divide 10 by 0", "--max-rounds", "2", "--json", env=env(endpoint))
     out = json.loads(result.stdout)
     assert result.code == 1 and out["rounds"] == 2
@@ -495,3 +496,45 @@ def test_the_live_view_shows_rounds_and_the_answer_as_it_streams():
     Console(file=out, width=120).print(view.render())
     text = out.getvalue()
     assert "round" in text and "math.subtract" in text and "In words: 180 is over 100, so 80." in text
+
+
+# -- the branch that applies --------------------------------------------------------------------
+
+
+EVEN = "Add 45 and 38. If the sum is even, divide it by 2; otherwise multiply it by 3"
+
+
+def test_a_true_check_followed_by_the_other_branch_is_sent_back(endpoint):
+    """The issue's own example: the check is right (83 is odd), the step is the even case's."""
+    endpoint.reply(plan_reply(step("add", a=45, b=38)))
+    endpoint.reply(decide("continue", checks=[check("$0", "even", holds=False)], steps=[step("divide", a="$0", b=2)]))
+    endpoint.reply(decide("continue", checks=[check("$0", "even", holds=False)], steps=[step("multiply", a="$0", b=3)]))
+    endpoint.reply(decide(answer_steps=[1]))
+    result = run(EVEN)
+    assert result.answer == "249" and [s.step.tool for s in result.steps] == ["add", "multiply"]
+    repair = endpoint.chat_requests[2].body["messages"][-1]["content"]
+    assert "'multiply it by 3', which comes to 249" in repair and "41.5" in repair
+
+
+def test_a_plan_that_ran_the_wrong_branch_cannot_finish_on_it(endpoint):
+    """The 0.5B model's plan (add, then divide without the test): a finish citing the divide,
+    with a true check, is sent back; never 41.5 with exit 0."""
+    endpoint.reply(plan_reply(step("add", a=45, b=38), step("divide", a="$0", b=2)))
+    for _ in range(3):
+        endpoint.reply(decide(checks=[check("$0", "odd", holds=True)], answer_steps=[1]))
+    result = run(EVEN)
+    assert result.status != "succeeded" and "41.5" not in (result.synthesized or "")
+    repair = endpoint.chat_requests[2].body["messages"][-1]["content"]
+    assert "which comes to 249; the answer's steps hold 41.5" in repair
+
+
+def test_a_later_round_may_not_reuse_a_number_an_earlier_round_used(endpoint):
+    """45 and 38 were the first round's: a branch step that takes them again computes
+    something else from the request's numbers (the 0.5B model's divide(45, 38))."""
+    endpoint.reply(plan_reply(step("add", a=45, b=38)))
+    endpoint.reply(decide("continue", checks=[check("$0", "odd", holds=True)], steps=[step("multiply", a=45, b=38)]))
+    endpoint.reply(decide("continue", checks=[check("$0", "odd", holds=True)], steps=[step("multiply", a="$0", b=3)]))
+    endpoint.reply(decide(answer_steps=[1]))
+    assert run(EVEN).answer == "249"
+    repair = endpoint.chat_requests[2].body["messages"][-1]["content"]
+    assert "45" in repair and "time(s)" in repair

@@ -372,7 +372,8 @@ class Adapting:
             seen = Seen(request=self.ctx.request, steps=list(self.result.steps), outcomes=dict(self.outcomes),
                         rounds=list(self.result.rounds), round=self.round,
                         rounds_left=self.policy.max_rounds - self.round, conditions=self.conditions,
-                        sources=result_sources(self.result.steps, self.ctx.registry), evaluated=self.evaluated)
+                        sources=result_sources(self.result.steps, self.ctx.registry), evaluated=self.evaluated,
+                        checks=[c for d in self.result.decisions for c in d.get("checks") or []])
             if listener is not None:
                 listener.joining(self.round)
             next_round = self.round + 1

@@ -125,3 +125,39 @@ def _show(value: Any) -> str:
 
     text = show(value)
     return text if len(text) <= 60 else text[:59] + "…"
+
+
+_N = r"(-?\d+(?:\.\d+)?)"
+#: A test "if ..." states that agentplat reads itself: (pattern, comparison).
+_READABLE = [
+    (re.compile(r"\beven\b", re.I), "even"),
+    (re.compile(r"\bodd\b", re.I), "odd"),
+    (re.compile(rf"\b(?:over|above|more than|greater than|larger than|bigger than|higher than|exceeds?)\s+{_N}", re.I), ">"),
+    (re.compile(rf"\b(?:under|below|less than|smaller than|lower than|fewer than)\s+{_N}", re.I), "<"),
+    (re.compile(rf"\bat least\s+{_N}", re.I), ">="),
+    (re.compile(rf"\bat most\s+{_N}", re.I), "<="),
+    (re.compile(rf"\b(?:is|equals?)\s+{_N}\b", re.I), "=="),
+]
+_SUBJECT = re.compile(r"\b(?:it|that|the (?:result|sum|product|difference|quotient|number|total|value))\b", re.I)
+
+
+def read_test(test: str) -> tuple[str, str] | None:
+    """A test the request states, as (op, right) agentplat can evaluate: "the sum is even" is
+    ("even", ""), "it is over 100" is (">", "100"); ``None`` when it reads no such test."""
+    found = [(op, m.group(1) if m.groups() else "") for pattern, op in _READABLE if (m := pattern.search(test))]
+    return found[0] if len(found) == 1 else None
+
+
+def case_request(case: str, value: Any) -> str:
+    """The branch the request states, applied to ``value``: "divide it by 2" on 83 reads
+    "divide 83 by 2", "subtract 100" on 180 reads "subtract 100 from 180"."""
+    from .._common.jsondata import show
+
+    shown = show(value)
+    if _SUBJECT.search(case):
+        return _SUBJECT.sub(shown, case, count=1)
+    verb, _, rest = case.strip().partition(" ")
+    joiner = {"add": "to", "subtract": "from"}.get(verb.lower())
+    if joiner:
+        return f"{verb} {rest} {joiner} {shown}"
+    return f"{verb} {shown} {rest}".strip()

@@ -118,6 +118,17 @@ class Grounding:
                             f"{where}: {path!r} is a path the request does not give, for a step that writes; "
                             "use only the paths the request names")
 
+    def spent(self, steps: list[Step]) -> "Grounding":
+        """Count the request's numbers that ``steps`` (earlier rounds) already used: a later
+        round uses each no more often than the request gives it, as one plan does."""
+        for step in steps:
+            code = self._code_params(step)
+            for value in _literals({k: v for k, v in (step.args or {}).items() if k not in code}):
+                found = numbers(_digits(value)) if isinstance(value, str) else [value]
+                self.used.update(k for k in (_key(n) for n in found) if k is not None)
+            self.used.update(k for k in (_key(n) for n in numbers(_digits(step.task or ""))) if k is not None)
+        return self
+
     def _code_params(self, step: Step) -> tuple[str, ...]:
         return _code_params_of(step, self.registry)
 

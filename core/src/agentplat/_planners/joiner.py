@@ -27,7 +27,9 @@ from .._common.secrets import redact
 from .._common.wording import EmbeddedJSON, problems
 from .._plan.extract import StepScanner
 from .._plan.graph import MAX_STEPS, Plan, Step, validate_step
-from .conditions import OPS, branches, verify
+from . import agreement
+from .._plan.refs import REFERENCE
+from .conditions import OPS, branches, case_request, read_test, verify
 from .grounding import Grounding, given_numbers, invented_numbers
 from .lenient import normalize_step
 from .llm import FORMAT, excerpt, max_repairs, system_prompt
@@ -58,6 +60,7 @@ class Seen:
     conditions: list[str]  # what the request states ("if the sum is even"...)
     sources: dict[int, str] = field(default_factory=dict)  # provenance of each step's result
     evaluated: bool = False  # an earlier decision evaluated the request's condition
+    checks: list[dict[str, Any]] = field(default_factory=list)  # the verified checks of earlier decisions
     _results: dict[int, Any] | None = field(default=None, repr=False)
     _shown: dict[int, str] | None = field(default=None, repr=False)
 
@@ -241,12 +244,14 @@ class Joiner:
                     'found (in the plan format, using "$N" for the result they apply to); with nothing more to '
                     'do, "finish"')
             joined.steps = self.new_steps(raw_steps, seen)
+            self.follows_the_case(seen, joined, joined.steps, "the new steps compute")
             for index, step in enumerate(dispatched):
                 if index >= len(joined.steps) or joined.steps[index] != step:
                     raise PlanValidationError(f"new step {len(seen.steps) + index} is already running as "
                                               f"{json.dumps(step.to_json())}; the reply must keep it")
             return joined
         joined.answer_steps = self.answer_steps(data.get("answer_steps"), seen, joined)
+        self.follows_the_case(seen, joined, [], "the answer's steps hold", cited=joined.answer_steps)
         joined.answer = str(data.get("answer") or "").strip()
         if _PLACEHOLDER.search(joined.answer):  # the prompt's shape, copied
             joined.answer = ""
@@ -315,10 +320,54 @@ class Joiner:
         grounding.check(index, step)
         return step
 
+    def follows_the_case(self, seen: Seen, joined: Joined, new: list[Step], what: str,
+                         cited: list[int] | None = None) -> None:
+        """The steps must do what the request says for the case that applies. Where the request
+        states "if TEST, THEN; otherwise OTHER" with a test agentplat reads ("is even", "is over
+        100"), it evaluates the test on the result the checks are about, reads the branch that
+        applies offline ("divide 83 by 2") and requires its value among the new steps' (or the
+        cited steps') results: a check that is true cannot be followed by the other branch."""
+        checks = [*seen.checks, *joined.checks]
+        subject = next((int(ref.group(1)) for c in checks if isinstance(c.get("left"), str)
+                        and (ref := REFERENCE.match(c["left"].strip())) and not ref.group(2)), None)
+        results = seen.results()
+        if subject is None or subject not in results:
+            return
+        for test, then, other in branches(seen.request):
+            readable = read_test(test)
+            if readable is None:
+                continue
+            truth, _ = verify({"left": f"${subject}", "op": readable[0], "right": readable[1]}, results)
+            if truth is None:
+                continue
+            case = then if truth else other
+            expected = self.reading(case_request(case, results[subject]))
+            if expected is None:
+                continue
+            values = agreement.computed([*seen.steps, *new], self.registry, known=dict(results))
+            got = [values[i] for i in (cited if cited is not None else range(len(seen.steps), len(seen.steps) + len(new)))
+                   if i in values]
+            if not got or any(agreement._key(v) == agreement._key(expected) for v in got):
+                continue
+            raise PlanValidationError(
+                f"${subject} = {show(results[subject])} {'satisfies' if truth else 'does not satisfy'} {test!r}, so the "
+                f"request says {case!r}, which comes to {show(expected)}; {what} {', '.join(show(v) for v in got)}")
+
+    def reading(self, text: str) -> Any:
+        """The value the offline planner reads ``text`` as, when it reads all of it."""
+        from .first import exact_offline_plan
+
+        planned = exact_offline_plan(text, self.registry)
+        if planned is None:
+            return None
+        values = agreement.computed(planned.plan.steps, self.registry)
+        last = len(planned.plan.steps) - 1
+        return values.get(last)
+
     def grounding(self, seen: Seen) -> Grounding:
         shown = seen.shown()
         trusted = tuple(text for i, text in shown.items() if seen.sources.get(i) in (TRUSTED, URLS))
-        return Grounding(seen.request, self.registry, results=tuple(shown.values()), trusted=trusted)
+        return Grounding(seen.request, self.registry, results=tuple(shown.values()), trusted=trusted).spent(seen.steps)
 
     def answer_steps(self, raw: Any, seen: Seen, joined: Joined) -> list[int]:
         cited = [n for n in raw if isinstance(n, int) and not isinstance(n, bool)] if isinstance(raw, list) else []
@@ -362,6 +411,8 @@ class _Stream:
     def __init__(self, joiner: Joiner, seen: Seen, dispatched: list[Step], on_step, on_text):
         self.joiner, self.seen, self.dispatched = joiner, seen, dispatched
         self.on_step, self.on_text = on_step, on_text
+        # the branch the request states is checked on the whole reply: its steps wait for it
+        self.hold = any(read_test(test) for test, _, _ in branches(seen.request))
         self.restart()
 
     def restart(self) -> None:
@@ -380,7 +431,7 @@ class _Stream:
             words = self.answer.feed(chunk)
             if words and self._before_ok("answer"):
                 self.on_text(words)
-        if self.on_step is None or self.broken:
+        if self.on_step is None or self.broken or self.hold:
             return
         for data in self.scanner.feed(chunk):
             if not self._before_ok("steps"):
@@ -414,12 +465,16 @@ class _Stream:
 
     def _prefix_ok(self, key: str, at: int) -> bool:
         head = self.text[:at].rstrip().rstrip(",") + "}"
+        want = "continue" if key == "steps" else "finish"
         try:
             data = json.loads(head[head.index("{"):])
-            self.joiner.checks(data.get("checks"), self.seen)
+            joined = Joined(action=want, checks=self.joiner.checks(data.get("checks"), self.seen),
+                            unanswered=str(data.get("unanswered") or ""))
+            if key == "answer":  # the words stream only for an answer that checks out
+                joined.answer_steps = self.joiner.answer_steps(data.get("answer_steps"), self.seen, joined)
+                self.joiner.follows_the_case(self.seen, joined, [], "", cited=joined.answer_steps)
         except (ValueError, PlanValidationError):
             return False
-        want = "continue" if key == "steps" else "finish"
         return data.get("action") == want
 
 
