@@ -68,3 +68,11 @@ def test_the_real_model_benchmark_sorts_answers_per_category_and_writes_them_as_
     table = {line.split()[0]: line.split()[1:6] for line in out.stdout.splitlines()
              if line.startswith(("beyond_offline ", "overall "))}
     assert table == {"beyond_offline": ["2", "1", "1", "0", "0"], "overall": ["2", "1", "1", "0", "0"]}
+
+
+def test_the_streaming_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "streaming.py"), "--runs", "1",
+                          "--chunk-delay", "0.001", "--chunk-size", "16"],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "AGENTPLAT_ENGINE": "inline"})
+    assert out.returncode == 0, out.stderr
+    assert "first answer word" in out.stdout and "LLM calls per run" in out.stdout
