@@ -378,7 +378,7 @@ class Adapting:
                 listener.joining(self.round)
             next_round = self.round + 1
 
-            def new_step(step: Step) -> None:
+            def new_step(step: Step, next_round: int = next_round) -> None:
                 self.enter(next_round, listener)
                 on_step(step)
 
