@@ -7,7 +7,8 @@
    pip into a temporary folder (``pip install --target`` changes no Python environment, so
    PEP 668's "externally managed" marker of Debian 12 and Ubuntu 23.04+ does not refuse it),
    else a uv on PATH (for a Python without pip).
-2. ``uv sync --locked`` with this Python: the core, the built-in plugins, pytest, Playwright.
+2. ``uv sync --locked`` with this Python: the core, the built-in plugins, pytest, Playwright,
+   all compiled to bytecode (the workspace's own sources too).
 3. The plugins added with ``agentplat install`` are installed again: ``uv sync`` removes
    whatever the lock does not list.
 
@@ -83,9 +84,21 @@ def trust_system_certificates() -> None:
 
 
 def run_uv(uv: Path | str) -> None:
-    command = [str(uv), "sync", "--locked", "--python", sys.executable]
+    # --compile-bytecode: every command would otherwise compile its modules again where
+    # PYTHONDONTWRITEBYTECODE is set (many containers), which doubles its start-up
+    command = [str(uv), "sync", "--locked", "--compile-bytecode", "--python", sys.executable]
     if subprocess.run(command, cwd=HERE).returncode != 0:
         fail("`uv sync --locked` failed (its message is above)")
+    compile_sources()
+
+
+def compile_sources() -> None:
+    """Bytecode for the workspace's own packages too (installed editable, so uv leaves them
+    be). Python checks each file's bytecode against its source, so an edit is never missed."""
+    folders = [str(p) for p in [HERE / "core" / "src", *sorted((HERE / "plugins").glob("*/src"))] if p.is_dir()]
+    python = BIN / ("python.exe" if os.name == "nt" else "python")
+    subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", *folders], cwd=HERE,
+                   stdout=subprocess.DEVNULL)  # a template that is not Python yet is no error here
 
 
 def reinstall_plugins() -> None:

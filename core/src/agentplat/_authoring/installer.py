@@ -38,7 +38,8 @@ class Installer:
     def install_command(self, args: Sequence[str], constraints: str | None = None) -> list[str]:
         extra = ["-c", constraints] if constraints else []
         if self.kind == "uv":
-            return [*self.program, "pip", "install", "--python", self.python, *extra, *args]
+            # bytecode now, not at every start of a command (pip compiles by default)
+            return [*self.program, "pip", "install", "--compile-bytecode", "--python", self.python, *extra, *args]
         return [*self.program, "install", "--disable-pip-version-check", *extra, *args]
 
     def uninstall_command(self, names: Sequence[str]) -> list[str]:

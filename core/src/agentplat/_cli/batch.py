@@ -12,7 +12,7 @@ from .._common.errors import AgentplatError
 from .._common.secrets import redact
 from .._common.textinput import decode_file, read_text_file
 from .approving import approval_options
-from .support import fail, handles_errors, parse_tags
+from .support import engine_option, fail, handles_errors, parse_tags
 
 
 def read_batch(path: str) -> list[dict[str, Any]]:
@@ -53,6 +53,7 @@ def read_batch(path: str) -> list[dict[str, Any]]:
 @click.option("--fail-fast", is_flag=True, help="At the first failure, cancel what is still running or waiting.")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Tag every run of the batch.")
 @click.option("--model", help="Model backend or name.")
+@engine_option
 @approval_options
 @handles_errors
 def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags: tuple[str, ...],
@@ -68,7 +69,7 @@ def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags:
     outcomes = event_loop.run(run_batch(items, max_workers=max_workers, max_parallel=max_parallel,
                                      fail_fast=fail_fast, tags=parse_tags(tags), model=model,
                                      approvals=build_approvals(approve, yes, interactive=False),
-                                     emit=lambda line: click.echo(json.dumps(redact(line), ensure_ascii=False))))
+                                     emit=lambda line: click.echo(redact(json.dumps(line, ensure_ascii=False)))))
     failed = [o for o in outcomes if o["status"] != "succeeded"]
     if failed:
         fail(f"{len(failed)} of {len(outcomes)} requests did not succeed")

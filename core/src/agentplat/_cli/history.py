@@ -9,7 +9,7 @@ import click
 
 from .execute import execute_and_report
 from .approving import approval_options
-from .support import for_screen, handles_errors, parse_tags, round_options
+from .support import engine_option, for_screen, handles_errors, parse_tags, round_options
 from .._common.errors import AgentplatError
 from .._common.secrets import redact
 from .._common.clock import iso as _iso
@@ -160,6 +160,7 @@ def _checks(decision: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--model", help="Resume with this model instead of the one the run used (its answers are not replayed).")
 @round_options
+@engine_option
 @approval_options
 @handles_errors
 def resume(run_id: str, as_json: bool, model: str | None, max_rounds: int | None, reflect: bool | None,

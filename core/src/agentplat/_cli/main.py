@@ -7,7 +7,7 @@ import json
 import click
 
 from .approving import approval_options
-from .support import fail, for_screen, handles_errors, parse_tags, round_options
+from .support import engine_option, fail, for_screen, handles_errors, parse_tags, round_options
 
 # Core commands that live in their own modules: name -> ("module:attribute", one-line help).
 # They are imported only when invoked, so ``agentplat --help`` stays instant.
@@ -85,6 +85,7 @@ def cli(debug: bool) -> None:
 @click.option("--stream-json", is_flag=True,
               help="Print the run as it happens, one JSON event a line (plan, steps, rounds, answer words, done).")
 @round_options
+@engine_option
 @approval_options
 @handles_errors
 def run(request: str, as_json: bool, max_parallel: int, model: str | None, model_plans: bool, synthesize: bool,

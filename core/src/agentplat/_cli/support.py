@@ -74,3 +74,19 @@ def round_options(command):
              "a task, or the request states a condition or a choice).")(command)
     return click.option("--max-rounds", type=click.IntRange(min=1), default=None, metavar="N",
                         help="At most N rounds of steps, the first plan's included (default 3; [run] max_rounds).")(command)
+
+
+def engine_option(command):
+    """``--engine inline|flyte``: where this process runs its steps (and a plugin's jobs); it
+    sets ``AGENTPLAT_ENGINE`` for the process, so every run and job of the command agrees."""
+
+    def chosen(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value:
+            import os
+
+            os.environ["AGENTPLAT_ENGINE"] = value
+
+    return click.option("--engine", type=click.Choice(["inline", "flyte"]), default=None, expose_value=False,
+                        callback=chosen, is_eager=True,
+                        help="Run steps in this process (inline, the default) or as local Flyte tasks "
+                             "(flyte; the default when AGENTPLAT_FLYTE_RECORDS=1).")(command)

@@ -95,14 +95,25 @@ class RunContext:
     inputs: dict[int, Any] | None = None  # the step's dependencies' results (for code that calls tools)
 
     def narrowed(self, **changes: Any) -> "RunContext":
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes`` (a field that does not exist is an error, as with
+        ``dataclasses.replace``, which costs several times more: this runs a few times a step)."""
+        unknown = changes.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"RunContext has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(changes)
+        return copy
 
     def for_step(self, index: int | None, usage: Any, decisions: list | None = None, calls: list | None = None,
                  inputs: dict[int, Any] | None = None) -> "RunContext":
         """The context of one step: its index, its inputs, its own usage sink and records of
         approvals and calls; no grounds yet."""
-        return dataclasses.replace(self, step=index, usage=usage, grounds=None, pending=None, decisions=decisions,
-                                   calls=calls, inputs=inputs)
+        return self.narrowed(step=index, usage=usage, grounds=None, pending=None, decisions=decisions,
+                             calls=calls, inputs=inputs)
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(RunContext))
 
 
 _current: ContextVar[RunContext] = ContextVar("agentplat_run_context", default=RunContext())

@@ -10,6 +10,11 @@ from typing import Any
 
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data for a tool result: exact decimals become int/float when lossless."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value  # the common case first: this runs on every value the store writes
+    if kind is dict:
+        return {k if type(k) is str else str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         if value == value.to_integral_value() and abs(value) < 10**30:
             return int(value)

@@ -27,10 +27,8 @@ from urllib.parse import quote, urlsplit
 
 MASK = "***"
 
-_SECRET_PATTERNS = [
-    re.compile(r"\b(sk|pk|rk|tvly|gsk|xai)-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._\-]{8,}"),
-]
+_KEY_SHAPE = re.compile(r"\b(sk|pk|rk|tvly|gsk|xai)-[A-Za-z0-9_\-]{8,}")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._\-]{8,}")
 #: ``scheme://user:password@`` anywhere in a text: the password goes.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/@:]*:)([^\s/@]+)(@)")
 
@@ -50,7 +48,8 @@ _AUTH_SCHEME = re.compile(r"(?i)^(bearer|basic|token|bot|apikey|api-key|digest)\
 
 _registered: set[str] = set()
 _lock = threading.Lock()
-_compiled: tuple[tuple[str, ...], re.Pattern | None] = ((), None)
+_version = 0  # bumped when a plugin registers a new secret
+_compiled: tuple[tuple[Any, int], re.Pattern | None] = ((None, -1), None)
 
 
 def _plausible(value: str) -> bool:
@@ -82,8 +81,11 @@ def add_secret(value: str) -> bool:
             found.append(scheme.group(2))
         if _plausible(value):
             found.append(value)
+    global _version
     with _lock:
-        _registered.update(found)
+        if not _registered.issuperset(found):
+            _registered.update(found)
+            _version += 1
     return bool(found)
 
 
@@ -94,7 +96,23 @@ def _url_password(value: str) -> str | None:
         return None
 
 
+_env_seen: tuple[dict | None, set[str]] = (None, set())
+
+
 def _env_secrets() -> set[str]:
+    """The secrets the environment holds, computed again only when the environment changed
+    (a comparison of two dicts in C, where scanning every name costs a regex each: this runs on
+    every write of a run)."""
+    global _env_seen
+    data = getattr(os.environ, "_data", None)  # CPython's mapping behind os.environ
+    if data is not None and data == _env_seen[0]:
+        return _env_seen[1]
+    found = _scan_env()
+    _env_seen = (dict(data) if data is not None else None, found)
+    return found
+
+
+def _scan_env() -> set[str]:
     found = set()
     for name, value in os.environ.items():
         if _SECRET_NAME.search(name) and len(value.strip()) >= 6:
@@ -126,24 +144,33 @@ def secret_forms(secret: str) -> set[str]:
 
 
 def _matcher() -> re.Pattern | None:
-    """One pattern for every known secret and its forms (rebuilt only when the set changes)."""
+    """One pattern for every known secret and its forms (rebuilt only when the set changes:
+    the environment's secrets are the same object while it is unchanged, and a registration
+    bumps ``_version``)."""
     global _compiled
+    env = _env_secrets()
+    key = (env, _version)
+    cached = _compiled
+    if cached[0][0] is env and cached[0][1] == _version:
+        return cached[1]
     with _lock:
-        secrets = tuple(sorted(_env_secrets() | _registered))
-        if secrets == _compiled[0]:
-            return _compiled[1]
-        forms = sorted({f for s in secrets for f in secret_forms(s)}, key=len, reverse=True)
+        forms = sorted({f for s in env | _registered for f in secret_forms(s)}, key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE) if forms else None
-        _compiled = (secrets, pattern)
+        _compiled = (key, pattern)
         return pattern
 
 
 def _redact_text(text: str, matcher: re.Pattern | None) -> str:
     if matcher is not None:
         text = matcher.sub(MASK, text)
-    text = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: m.group(0).split("-")[0] + "-***" if "-" in m.group(0)[:6] else "Bearer ***", text)
+    # each shape is looked for only where the text holds its mark (a substring test costs a
+    # fraction of a regex scan, and this runs on every value a run writes)
+    if "://" in text:
+        text = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    if "k-" in text or "tvly-" in text or "xai-" in text:  # sk- pk- rk- gsk- tvly- xai-
+        text = _KEY_SHAPE.sub(lambda m: m.group(0).split("-")[0] + "-***", text)
+    if "bearer" in text.lower():
+        text = _BEARER.sub("Bearer ***", text)
     return text
 
 

@@ -77,19 +77,32 @@ def switch(name: str, section: str, key: str, default: bool) -> bool:
 
 def data_dir() -> Path:
     """``AGENTPLAT_HOME``, else the platform's per-user data directory."""
-    if home := os.environ.get("AGENTPLAT_HOME"):
+    get = os.environ.get
+    return _data_dir(get("AGENTPLAT_HOME"), get("XDG_DATA_HOME"), get("LOCALAPPDATA"), get("HOME"))
+
+
+@lru_cache(maxsize=16)
+def _data_dir(home: str | None, xdg: str | None, local: str | None, user_home: str | None) -> Path:
+    """Worked out once per value of the variables it reads (every store write and every
+    setting looks it up)."""
+    if home:
         return Path(home).expanduser()
     if sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
     elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        base = Path(local or Path.home() / "AppData" / "Local")
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+        base = Path(xdg or Path.home() / ".local" / "share")
     return base / "agentplat"
 
 
 def config_path() -> Path:
-    return data_dir() / "config.toml"
+    return _config_path(data_dir())
+
+
+@lru_cache(maxsize=16)
+def _config_path(folder: Path) -> Path:
+    return folder / "config.toml"
 
 
 @lru_cache(maxsize=8)

@@ -30,13 +30,15 @@ from .scheduler import PlanFeed, run_dag
 ExecuteStep = Callable[[Step, int, dict[int, Any], RunContext], Awaitable[StepResult]]
 
 
-def input_sources(steps: list[Step], index: int, registry: Any) -> dict[int, str]:
+def input_sources(steps: list[Step], index: int, registry: Any,
+                  known: dict[int, str] | None = None) -> dict[int, str]:
     """Where each dependency's result of step ``index`` came from (``_common.provenance``):
     ``trusted`` for a closed-world tool fed only trusted results; ``urls`` for an open-world
     tool that vouches for the URLs it returns (a search); ``untrusted`` for the rest (a page, a
     remote or MCP answer, a task step of an agent with an open-world tool, and whatever was
-    computed from those)."""
-    known: dict[int, str] = {}
+    computed from those). ``known``: the run's memo (a step's source never changes once its
+    dependencies are known), so a long chain costs linear time, not quadratic."""
+    known = {} if known is None else known
 
     def source(i: int) -> str:
         if i not in known:
@@ -261,11 +263,12 @@ async def drive(
     async with resource_scope(ctx.run_id) as resources:
         ctx = ctx.narrowed(resources=resources, step=None, usage=None, grounds=None)
         adapting.ctx = ctx
+        known_sources: dict[int, str] = {}
 
         async def by_index(index: int, inputs: dict[int, Any]) -> StepResult:
             if held := adapting.holds(steps[index], result.rounds[index]):
                 return StepResult(status="skipped", error=held)
-            sources = input_sources(steps, index, ctx.registry)  # what a task step may trust of its inputs
+            sources = input_sources(steps, index, ctx.registry, known_sources)  # what a task step may trust
             return await execute(steps[index], index, inputs, ctx.narrowed(sources=sources))
 
         with entered(ctx):

@@ -28,7 +28,8 @@ from .._models.select import exact_spec, pin_roles, role_models, select_model
 from .._plan.graph import Plan, Step
 from .._planners.planned import Planned
 from .._plugin.registry import Registry, get_registry
-from .._store.runs import StoreRecorder, best_effort
+from .._store.recorder import StoreRecorder
+from .._store.runs import best_effort
 from .result import RunResult, call_log
 
 __all__ = ["ActionCall", "Approvals", "NotApproved", "RunResult", "StepResult", "abandoned_calls", "load_result", "new_run_id", "plan_request", "resume_run", "run_request"]
@@ -195,8 +196,9 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
     started = time.time()
     spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
     runner = engine if engine is not None and not isinstance(engine, str) else current_engine(engine)
-    if store is not None:
-        listener = FanOut([StoreRecorder(store, run_id), listener])
+    recorder = StoreRecorder(store, run_id) if store is not None else None
+    if recorder is not None:
+        listener = FanOut([recorder, listener])
     ctx = current().narrowed(
         run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
@@ -206,14 +208,16 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
     try:
         driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done, history=history))
     except BaseException as exc:
-        if store is not None:
+        if recorder is not None:
+            recorder.flush()
             interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
             store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
                              error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
         raise
     result = RunResult.from_driven(driven, run_id=run_id, request=request, model=chosen.name, started=started,
                                    ended=time.time(), prior_usage=prior_usage, done=done, tags=tags)
-    if store is not None:
+    if recorder is not None:
+        recorder.flush()
         store.finish_run(run_id, status=result.status, answer=result.answer, error=result.error,
                          usage=result.usage.as_dict())
         if result.usage.llm_calls or result.usage.replayed_calls:

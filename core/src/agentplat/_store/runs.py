@@ -29,7 +29,7 @@ from .._common.errors import AgentplatError
 from .._common.jsondata import dumps, loads
 from .._common.secrets import redact
 from .._common.settings import data_dir, number
-from .lease import run_lease, unless_held
+from .lease import lock_path, remove_if_free, run_lease, unless_held
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -230,11 +230,41 @@ class RunStore:
                 conn.execute("ROLLBACK")
             raise
 
+    def _write(self, sql: str, params: tuple) -> None:
+        """One statement, its own transaction: SQLite makes a lone statement atomic and takes
+        the write lock with the busy timeout, so BEGIN/COMMIT around it would only cost two
+        more round trips (every step event is one of these)."""
+        self._connection().execute(sql, params)
+
     # -- runs ---------------------------------------------------------------------------
 
     def lease(self, run_id: str):
-        """Hold the run for this process (see ``lease``): ``RunBusy`` if another has it."""
-        return run_lease(self.path.parent, run_id)
+        """Hold the run for this process (see ``lease``): ``RunBusy`` if another has it. Its
+        lease file goes when the run is recorded as over."""
+        return run_lease(self.path.parent, run_id, forget=lambda: self._over(run_id))
+
+    def _over(self, run_id: str) -> bool:
+        try:
+            row = self._connection().execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        except sqlite3.Error:  # unreadable: keep the file, it may yet tell that the run died
+            return False
+        return row is None or row["status"] != "running"
+
+    def prune_locks(self) -> int:
+        """Remove lease files no process holds whose run is over (or unknown): what runs killed
+        before they were recorded as interrupted, or an older agentplat, left behind."""
+        folder = os.path.dirname(lock_path(self.path.parent, "x"))
+        try:
+            names = [n[:-5] for n in os.listdir(folder) if n.endswith(".lock")]
+        except OSError:
+            return 0
+        if not names:
+            return 0
+        try:
+            running = {r["run_id"] for r in self._connection().execute("SELECT run_id FROM runs WHERE status='running'")}
+        except sqlite3.Error:
+            return 0
+        return sum(remove_if_free(self.path.parent, name) for name in names if name not in running)
 
     @_sqlite_errors
     def create_run(self, run_id: str, request: str, *, model: str, max_parallel: int,
@@ -254,32 +284,28 @@ class RunStore:
 
     @_sqlite_errors
     def mark_running(self, run_id: str) -> None:
-        with self.connect() as db:
-            db.execute("UPDATE runs SET status='running', ended_at=NULL, error=NULL, pid=? WHERE run_id=?",
-                       (os.getpid(), run_id))
+        self._write("UPDATE runs SET status='running', ended_at=NULL, error=NULL, pid=? WHERE run_id=?",
+                    (os.getpid(), run_id))
 
     @_sqlite_errors
     def forget_steps(self, run_id: str, after: int = 0) -> None:
         """Drop the steps from index ``after`` on (an incomplete plan, or a round whose decision
         was cut off) before they are planned again."""
-        with self.connect() as db:
-            db.execute("DELETE FROM steps WHERE run_id=? AND idx>=?", (run_id, after))
+        self._write("DELETE FROM steps WHERE run_id=? AND idx>=?", (run_id, after))
 
     @_sqlite_errors
     def save_decisions(self, run_id: str, decisions: list[dict[str, Any]]) -> None:
         """The joiner's decisions so far; the rounds whose steps are all known follow from them."""
         rounds = 1 + sum(1 for d in decisions if d.get("action") == "continue")
-        with self.connect() as db:
-            db.execute("UPDATE runs SET decisions_json=?, rounds=? WHERE run_id=?",
-                       (redact(dumps(decisions)), rounds, run_id))
+        self._write("UPDATE runs SET decisions_json=?, rounds=? WHERE run_id=?",
+                    (redact(dumps(decisions)), rounds, run_id))
 
     @_sqlite_errors
     def save_plan(self, run_id: str, plan_json: dict, complete: bool, planner: str = "") -> None:
         """``planner``: who made the plan ("offline", "model"); "" keeps what was recorded (a
         resumed run's plan was made by its first attempt)."""
-        with self.connect() as db:
-            db.execute("UPDATE runs SET plan_json=?, plan_complete=?, planner=COALESCE(NULLIF(?, ''), planner)"
-                       " WHERE run_id=?", (redact(dumps(plan_json)), int(complete), planner, run_id))
+        self._write("UPDATE runs SET plan_json=?, plan_complete=?, planner=COALESCE(NULLIF(?, ''), planner)"
+                    " WHERE run_id=?", (redact(dumps(plan_json)), int(complete), planner, run_id))
 
     @_sqlite_errors
     def finish_run(self, run_id: str, *, status: str, answer: str | None, error: str | None,
@@ -326,6 +352,8 @@ class RunStore:
                                        "prompt_tokens": run.get("prompt_tokens") or 0,
                                        "completion_tokens": run.get("completion_tokens") or 0})
                 run.update(status="interrupted", error=error)
+        if dead:
+            remove_if_free(self.path.parent, run["run_id"])  # its news is recorded; resume takes a new one
         return run
 
     @_sqlite_errors
@@ -358,28 +386,24 @@ class RunStore:
 
     @_sqlite_errors
     def save_step(self, run_id: str, index: int, step_json: dict, round_number: int = 1) -> None:
-        with self.connect() as db:
-            db.execute(
-                "INSERT INTO steps (run_id, idx, step_json, status, round) VALUES (?, ?, ?, 'waiting', ?)"
-                " ON CONFLICT(run_id, idx) DO UPDATE SET step_json=excluded.step_json, round=excluded.round",
-                (run_id, index, redact(dumps(step_json)), round_number),
-            )
+        self.write([step_rows(run_id, [(index, step_json, round_number)])])
 
     @_sqlite_errors
     def update_step(self, run_id: str, index: int, outcome, inputs: Any = None) -> None:
+        self.write([step_update(run_id, index, outcome, inputs)])
+
+    @_sqlite_errors
+    def write(self, statements: list[tuple[str, Any, bool]]) -> None:
+        """``(sql, params, many)`` statements (``step_rows``, ``step_update``, ``plan_update``) in
+        one transaction: a run's recorder writes what happened together."""
+        if not statements:
+            return
+        if len(statements) == 1 and not statements[0][2]:
+            self._write(statements[0][0], statements[0][1])
+            return
         with self.connect() as db:
-            db.execute(
-                "UPDATE steps SET status=?, result_json=?, error=?, attempts=?, usage_json=?, started_at=?,"
-                " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=?, approvals_json=?, calls_json=?"
-                " WHERE run_id=? AND idx=?",
-                (outcome.status, redact(dumps(outcome.result)) if outcome.status == "succeeded" else None,
-                 redact(outcome.error) if outcome.error else None, outcome.attempts, dumps(outcome.usage),
-                 outcome.started_at, outcome.ended_at, redact(dumps(inputs)) if inputs is not None else None,
-                 redact(dumps(refused)) if (refused := getattr(outcome, "refused", None)) else None,
-                 redact(dumps(approvals)) if (approvals := getattr(outcome, "approvals", None)) else None,
-                 redact(dumps(calls)) if (calls := getattr(outcome, "calls", None)) else None,
-                 run_id, index),
-            )
+            for sql, params, many in statements:
+                (db.executemany if many else db.execute)(sql, params)
 
     @_sqlite_errors
     def steps(self, run_id: str) -> list[dict[str, Any]]:
@@ -403,15 +427,14 @@ class RunStore:
     @_sqlite_errors
     def record_llm_call(self, run_id: str, *, step_index: int | None, role: str, model: str,
                         request: dict[str, Any], response: dict[str, Any], latency: float) -> None:
-        with self.connect() as db:
-            db.execute(
-                "INSERT INTO llm_calls (run_id, step_index, role, model, request_hash, request_json,"
-                " response_json, prompt_tokens, completion_tokens, latency, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, step_index, role, model, request_hash(request), redact(dumps(request)),
-                 redact(dumps(response)), int(response.get("prompt_tokens") or 0),
-                 int(response.get("completion_tokens") or 0), latency, time.time()),
-            )
+        self._write(
+            "INSERT INTO llm_calls (run_id, step_index, role, model, request_hash, request_json,"
+            " response_json, prompt_tokens, completion_tokens, latency, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, step_index, role, model, request_hash(request), redact(dumps(request)),
+             redact(dumps(response)), int(response.get("prompt_tokens") or 0),
+             int(response.get("completion_tokens") or 0), latency, time.time()),
+        )
 
     @_sqlite_errors
     def recorded_responses(self, run_id: str, request: dict[str, Any]) -> list[dict[str, Any]]:
@@ -429,29 +452,36 @@ class RunStore:
         return [dict(r) for r in rows]
 
 
-class StoreRecorder:
-    """A run listener that writes the plan and every step's progress to the store."""
+def step_rows(run_id: str, steps: list[tuple[int, dict | str, int]]) -> tuple[str, list, bool]:
+    """Steps planned ``(index, step, round)``, as waiting rows (a step planned again replaces
+    its row: a resumed run's last round). A step may come as its masked JSON text already."""
+    return ("INSERT INTO steps (run_id, idx, step_json, status, round) VALUES (?, ?, ?, 'waiting', ?)"
+            " ON CONFLICT(run_id, idx) DO UPDATE SET step_json=excluded.step_json, round=excluded.round",
+            [(run_id, index, step if isinstance(step, str) else redact(dumps(step)), round_number)
+             for index, step, round_number in steps], True)
 
-    def __init__(self, store: RunStore, run_id: str):
-        self.store = store
-        self.run_id = run_id
-        self.round = 1
 
-    def planned(self, index: int, step) -> None:
-        self.store.save_step(self.run_id, index, step.to_json(), self.round)
+def step_update(run_id: str, index: int, outcome, inputs: Any = None) -> tuple[str, tuple, bool]:
+    """A step's progress (``outcome``: its ``StepResult``); ``inputs`` as it starts."""
+    return (
+        "UPDATE steps SET status=?, result_json=?, error=?, attempts=?, usage_json=?, started_at=?,"
+        " ended_at=?, inputs_json=COALESCE(?, inputs_json), refused_json=?, approvals_json=?, calls_json=?"
+        " WHERE run_id=? AND idx=?",
+        (outcome.status, redact(dumps(outcome.result)) if outcome.status == "succeeded" else None,
+         redact(outcome.error) if outcome.error else None, outcome.attempts, dumps(outcome.usage),
+         outcome.started_at, outcome.ended_at, redact(dumps(inputs)) if inputs is not None else None,
+         redact(dumps(refused)) if (refused := getattr(outcome, "refused", None)) else None,
+         redact(dumps(approvals)) if (approvals := getattr(outcome, "approvals", None)) else None,
+         redact(dumps(calls)) if (calls := getattr(outcome, "calls", None)) else None,
+         run_id, index),
+        False,
+    )
 
-    def round_started(self, number: int) -> None:
-        self.round = number
 
-    def decided(self, decisions: list) -> None:
-        self.store.save_decisions(self.run_id, decisions)
-
-    def plan_ready(self, plan, planner: str = "") -> None:
-        self.store.save_plan(self.run_id, plan.to_json(), complete=True, planner=planner)
-
-    def step_event(self, index: int, outcome) -> None:
-        """``outcome`` is the step's ``StepResult``; its inputs are written as it starts."""
-        self.store.update_step(self.run_id, index, outcome, outcome.inputs if outcome.status == "running" else None)
+def plan_update(run_id: str, plan: dict | str, planner: str = "") -> tuple[str, tuple, bool]:
+    """The whole plan, known now (or its masked JSON text)."""
+    return ("UPDATE runs SET plan_json=?, plan_complete=1, planner=COALESCE(NULLIF(?, ''), planner) WHERE run_id=?",
+            (plan if isinstance(plan, str) else redact(dumps(plan)), planner, run_id), False)
 
 
 class StoreWarning(UserWarning):
@@ -538,6 +568,7 @@ def run_store(*, damaged_ok: bool = False) -> RunStore | None:
         with _stores_lock:
             if path not in _stores:
                 _stores[path] = RunStore(path)
+                _stores[path].prune_locks()  # once per process: what killed runs left behind
             return _stores[path]
     except DamagedStore:
         if damaged_ok:
