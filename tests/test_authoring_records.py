@@ -31,7 +31,7 @@ def test_uv_is_preferred_and_targets_the_python_agentplat_runs_on(monkeypatch):
     monkeypatch.setitem(sys.modules, "uv", None)  # as if agentplat's own uv were missing: the one on PATH
     chosen = find_installer("/env/bin/python", which=lambda name: "/usr/bin/uv", has_pip=lambda python: True)
     assert chosen.install_command(["agentplat-x"], "/tmp/c.txt") == [
-        "/usr/bin/uv", "pip", "install", "--compile-bytecode", "--python", "/env/bin/python", "-c", "/tmp/c.txt",
+        "/usr/bin/uv", "pip", "install", "--python", "/env/bin/python", "--compile-bytecode", "-c", "/tmp/c.txt",
         "agentplat-x"]
     assert chosen.uninstall_command(["agentplat-x"]) == [
         "/usr/bin/uv", "pip", "uninstall", "--python", "/env/bin/python", "agentplat-x"]

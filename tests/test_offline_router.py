@@ -161,7 +161,7 @@ def test_a_parser_may_answer_one_clause_with_several_independent_calls():
         return calls if len(calls) > 1 else calls[0]
 
     agent = Agent(name="greeter", description="Greets people.", tools=[greet])
-    planner = OfflinePlanner(Registry(agents={"greeter": agent}, parsers=[OfflineParser(agent="greeter", parse=parse)]))
+    planner = OfflinePlanner(Registry(agents={"greeter": agent}, parsers=[OfflineParser(agent="greeter", source=parse)]))
     planned = planner.plan("greet Ada and Grace, then greet Linus")
     assert [(s.agent, s.tool, s.args, s.dependencies) for s in planned.steps] == [
         ("greeter", "greet", {"name": "Ada"}, []), ("greeter", "greet", {"name": "Grace"}, []),

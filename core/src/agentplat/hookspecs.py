@@ -94,7 +94,9 @@ def register_offline_parsers(register: RegisterParser) -> None:
     """Register a sharper offline parser for a domain: ``register(parser, agent="name")``.
 
     :param register: takes ``parser(clause: Clause) -> ToolCall | None`` and the keyword
-        ``agent`` (required): the agent whose tools the parser's calls use.
+        ``agent`` (required): the agent whose tools the parser's calls use. The parser may be
+        given as its import path, ``"my_plugin.parser:parse_clause"``: it is then imported
+        only when the offline planner first needs it (``agentplat agents`` never does).
 
     A parser sees one clause of a request (its text, numbers, quoted strings and the earlier
     steps it refers to) and may turn it into one tool call of its agent, with ``ref(N)`` for

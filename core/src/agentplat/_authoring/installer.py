@@ -39,7 +39,7 @@ class Installer:
         extra = ["-c", constraints] if constraints else []
         if self.kind == "uv":
             # bytecode now, not at every start of a command (pip compiles by default)
-            return [*self.program, "pip", "install", "--compile-bytecode", "--python", self.python, *extra, *args]
+            return [*self.program, "pip", "install", "--python", self.python, "--compile-bytecode", *extra, *args]
         return [*self.program, "install", "--disable-pip-version-check", *extra, *args]
 
     def uninstall_command(self, names: Sequence[str]) -> list[str]:

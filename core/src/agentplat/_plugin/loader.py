@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import threading
 import time
 import traceback
@@ -80,27 +81,72 @@ def _core_version() -> str:  # a metadata lookup scans sys.path: once per proces
     return version(CORE_DISTRIBUTION)
 
 
-def incompatibility(dist) -> str | None:
-    """Why a plugin distribution cannot run on the installed core, or ``None``."""
-    from packaging.requirements import InvalidRequirement, Requirement
+#: A requirement line that may name the core (``agentplat``, any case); others are not read.
+_NAMES_CORE = re.compile(r"(?i)^\s*agentplat\s*(?:$|[\[(<>=!~;@\s])")
 
+
+def incompatibility(dist) -> str | None:
+    """Why a plugin distribution cannot run on the installed core, or ``None``.
+
+    Reading a requirement takes ``packaging`` (~25 ms to import): its verdict on each line
+    that names the core is kept in ``$AGENTPLAT_HOME/plugin-compat.json`` for this core
+    version, so a command that loads the plugins imports it only when a plugin changes."""
     core = _core_version()
     for line in dist.requires or []:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
+        if not _NAMES_CORE.match(line):
             continue
-        # an extra's requirement (or one for another platform) does not bind this install
-        if _normalise(req.name) != CORE_DISTRIBUTION or (req.marker and not req.marker.evaluate({"extra": ""})):
-            continue
-        if req.specifier and not req.specifier.contains(core, prereleases=True):
-            return f"requires agentplat{req.specifier}, but agentplat {core} is installed ({_fix(req.specifier, core, dist)})"
+        verdict = _verdict(line, core)
+        if verdict is not None:
+            return f"{verdict}, but agentplat {core} is installed ({_fix(verdict.removeprefix('requires agentplat'), core, dist)})"
     return None
+
+
+_verdicts: dict[str, str | None] | None = None
+
+
+def _verdict(line: str, core: str) -> str | None:
+    """``"requires agentplat<spec>"`` when ``line`` rules the installed core out, else ``None``."""
+    global _verdicts
+    import json
+
+    from .._common.settings import data_dir
+
+    path = data_dir() / "plugin-compat.json"
+    if _verdicts is None:
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            _verdicts = dict(saved["verdicts"]) if saved.get("core") == core else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            _verdicts = {}
+    if line in _verdicts:
+        return _verdicts[line]
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    verdict = None
+    try:
+        req = Requirement(line)
+    except InvalidRequirement:
+        req = None
+    # an extra's requirement (or one for another platform) does not bind this install
+    if req is not None and _normalise(req.name) == CORE_DISTRIBUTION and not (
+            req.marker and not req.marker.evaluate({"extra": ""})):
+        if req.specifier and not req.specifier.contains(core, prereleases=True):
+            verdict = f"requires agentplat{req.specifier}"
+    _verdicts[line] = verdict
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"core": core, "verdicts": _verdicts}), encoding="utf-8")
+    except OSError:
+        pass  # decided anyway; the next process decides again
+    return verdict
 
 
 def _fix(specifier, core: str, dist) -> str:
     """What the user can do about a version misfit: upgrade the core or the plugin."""
+    from packaging.specifiers import SpecifierSet
     from packaging.version import InvalidVersion, Version
+
+    specifier = SpecifierSet(specifier) if isinstance(specifier, str) else specifier
 
     try:
         wants_newer = any(s.operator in (">=", ">", "==", "~=", "===") and Version(s.version) > Version(core)

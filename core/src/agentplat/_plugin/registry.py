@@ -21,11 +21,24 @@ BUILTINS = ("agentplat._models.builtin",)
 
 @dataclass
 class OfflineParser:
-    """A domain parser a plugin adds to the offline planner for its own agent."""
+    """A domain parser a plugin adds to the offline planner for its own agent: a function,
+    or its import path (``"package.module:function"``), imported when first used, so a
+    command that only lists what is installed never imports a parser."""
 
     agent: str
-    parse: Callable[..., Any]
+    source: Callable[..., Any] | str
     plugin: str | None = None
+
+    @property
+    def parse(self) -> Callable[..., Any]:
+        if isinstance(self.source, str):
+            module, _, name = self.source.partition(":")
+            try:
+                self.source = getattr(import_module(module), name)
+            except (ImportError, AttributeError) as exc:
+                raise AgentplatError(f"offline parser {self.source!r} of plugin {self.plugin} cannot be "
+                                     f"imported: {exc}") from None
+        return self.source
 
 
 @dataclass
@@ -197,7 +210,9 @@ class Registry:
         self.models[backend.name] = backend
 
     def _add_parser(self, info: PluginInfo, parse: Callable, options: dict) -> None:
-        self.parsers.append(OfflineParser(agent=options["agent"], parse=parse, plugin=info.name))
+        if isinstance(parse, str) and (":" not in parse or not all(parse.partition(":")[::2])):
+            raise AgentplatError(f"an offline parser is a function or 'package.module:function', not {parse!r}")
+        self.parsers.append(OfflineParser(agent=options["agent"], source=parse, plugin=info.name))
 
 
 _cached: tuple[str | None, Registry] | None = None

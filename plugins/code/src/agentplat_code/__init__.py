@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from agentplat import Agent, Environment, hookimpl
 
-from .parser import parse_code_clause
 from .tools import TOOLS, run_python
 
 __all__ = ["run_python", "parse_code_clause", "TOOLS"]
+
+
+def __getattr__(name: str):
+    if name == "parse_code_clause":  # the offline parser, imported when first used
+        from .parser import parse_code_clause
+
+        return parse_code_clause
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 AGENT_NAME = "code"
 
@@ -55,4 +63,4 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
-    register(parse_code_clause, agent=AGENT_NAME)
+    register("agentplat_code.parser:parse_code_clause", agent=AGENT_NAME)  # imported when first used

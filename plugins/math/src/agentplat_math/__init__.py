@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from agentplat import Agent, hookimpl
 
-from .languages import parse_language_clause
-from .parser import parse_math_clause
-from .units import convert, parse_units_clause
+from .units import convert
 from .tools import TOOLS, add, divide, evaluate, factorial, multiply, percentage, power, square_root, subtract
+
+#: The offline parsers, imported when first used (listing the agents needs none of them).
+_PARSERS = {"parse_math_clause": "agentplat_math.parser", "parse_language_clause": "agentplat_math.languages",
+            "parse_units_clause": "agentplat_math.units"}
+
+
+def __getattr__(name: str):
+    if name in _PARSERS:
+        from importlib import import_module
+
+        return getattr(import_module(_PARSERS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "parse_math_clause",
@@ -69,6 +79,6 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
-    register(parse_units_clause, agent=AGENT_NAME)
-    register(parse_math_clause, agent=AGENT_NAME)
-    register(parse_language_clause, agent=AGENT_NAME)  # Spanish, French, German: read as English
+    register("agentplat_math.units:parse_units_clause", agent=AGENT_NAME)
+    register("agentplat_math.parser:parse_math_clause", agent=AGENT_NAME)
+    register("agentplat_math.languages:parse_language_clause", agent=AGENT_NAME)  # es, fr, de: read as English

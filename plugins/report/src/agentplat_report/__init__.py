@@ -41,9 +41,7 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
-    from .parser import parse_report_clause
-
-    register(parse_report_clause, agent=AGENT_NAME)
+    register("agentplat_report.parser:parse_report_clause", agent=AGENT_NAME)  # imported when first used
 
 
 @hookimpl

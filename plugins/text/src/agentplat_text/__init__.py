@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from agentplat import Agent, hookimpl
 
-from .parser import parse_text_clause
 from .tools import (
     TOOLS,
     count_characters,
@@ -44,6 +43,15 @@ __all__ = [
     "is_palindrome",
     "TOOLS",
 ]
+
+
+def __getattr__(name: str):
+    if name == "parse_text_clause":  # the offline parser, imported when first used
+        from .parser import parse_text_clause
+
+        return parse_text_clause
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 AGENT_NAME = "text"
 
@@ -80,4 +88,4 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
-    register(parse_text_clause, agent=AGENT_NAME)
+    register("agentplat_text.parser:parse_text_clause", agent=AGENT_NAME)  # imported when first used

@@ -39,6 +39,4 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
-    from .parser import parse_weather_clause
-
-    register(parse_weather_clause, agent="weather")
+    register("agentplat_weather.parser:parse_weather_clause", agent="weather")  # imported when first used

@@ -51,6 +51,4 @@ def register_agents(register):
 
 @hookimpl
 def register_offline_parsers(register):
-    from .parser import parse_search_clause
-
-    register(parse_search_clause, agent="web_search")
+    register("agentplat_web_search.parser:parse_search_clause", agent="web_search")  # imported when first used
