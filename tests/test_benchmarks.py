@@ -25,8 +25,26 @@ def test_the_startup_benchmark_runs_and_prints_its_figures():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert len(lines) == 6 and all(line.split()[-1] in ("neither", "flyte", "openai,", "openai") for line in lines[1:3])
-    assert lines[1].startswith("--help") and lines[1].endswith("neither")  # --help imports neither openai nor flyte
+    assert lines[0].startswith("python -c pass")
+    assert len(lines) == 7 and all(line.split()[-1] in ("neither", "flyte", "openai,", "openai") for line in lines[2:])
+    assert lines[2].startswith("--help") and lines[2].endswith("neither")  # --help imports neither openai nor flyte
+    assert lines[5].startswith("run (offline)") and lines[5].endswith("neither")  # the default engine: no Flyte
+    assert lines[6].endswith("flyte")
+
+
+def test_the_engines_benchmark_runs_and_prints_its_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "engines.py"), "--sizes", "10", "--repeat", "1",
+                          "--dag", "20", "--runs", "3"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "chain" in out.stdout and "fan-out" in out.stdout and "x the lower bound" in out.stdout
+
+
+def test_the_batch_benchmark_runs_and_leaves_no_lease_file():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "batch.py"), "--requests", "30",
+                          "--limit-sample", "10", "--rounds", "1"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    row = out.stdout.splitlines()[-1].split()
+    assert row[:2] == ["30", "requests"] and row[-1] == "0"  # no lease file left
 
 
 def test_the_offline_planning_benchmark_runs_and_prints_its_figures():

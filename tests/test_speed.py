@@ -248,3 +248,20 @@ def test_listing_the_agents_imports_no_offline_parser(tmp_path):
     # and the parsers still serve a plan
     plan = run_cli("plan", REQUEST, home=tmp_path)
     assert plan.code == 0 and "text.count_words" in plan.stdout
+
+
+def test_the_runs_of_one_event_loop_share_one_sdk_client_per_endpoint():
+    """A batch's runs (and a run's calls) reuse one ``openai`` client and its connections;
+    another event loop gets its own (an SDK client's connections belong to their loop)."""
+    from agentplat._llm.openai_client import OpenAIChatClient
+
+    async def two():
+        a = OpenAIChatClient(base_url="http://127.0.0.1:9/v1", api_key="k1").client
+        b = OpenAIChatClient(base_url="http://127.0.0.1:9/v1", api_key="k1").client
+        c = OpenAIChatClient(base_url="http://127.0.0.1:9/v1", api_key="k2").client
+        return a, b, c
+
+    a, b, c = asyncio.run(two())
+    assert a is b and a is not c
+    again, _, _ = asyncio.run(two())
+    assert again is not a

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import weakref
 from typing import Any
 
 from .._common.errors import ModelError, TransientError
@@ -32,6 +33,28 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4 if text else 0
 
 
+#: One SDK client per event loop and endpoint: the runs of a batch (and the calls of a run)
+#: share its connections, and nobody pays for a new client and TLS context per run. An SDK
+#: client's connections belong to the loop that opened them, so a new loop gets its own.
+_clients: "weakref.WeakKeyDictionary[Any, dict[tuple, Any]]" = weakref.WeakKeyDictionary()
+
+
+def _shared_client(base_url: str, api_key: str, timeout: float):
+    import asyncio
+
+    import openai
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # outside a loop: a client of its own
+        return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
+    mine = _clients.setdefault(loop, {})
+    key = (base_url, api_key, timeout)
+    if key not in mine:
+        mine[key] = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout)
+    return mine[key]
+
+
 class OpenAIChatClient:
     """A ``ChatClient`` over ``openai.AsyncOpenAI``; retries are the caller's (see ``retry``)."""
 
@@ -42,17 +65,10 @@ class OpenAIChatClient:
             if self.base_url.rstrip("/") == OPENAI_URL:
                 raise ModelError("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL for a local OpenAI-compatible server)")
             self.api_key = "not-needed"  # local servers (Ollama, llama.cpp, vLLM) accept any key
-        self._client = None
 
     @property
     def client(self):
-        if self._client is None:
-            import openai
-
-            self._client = openai.AsyncOpenAI(
-                base_url=self.base_url, api_key=self.api_key, max_retries=0, timeout=_timeout()
-            )
-        return self._client
+        return _shared_client(self.base_url, self.api_key, _timeout())
 
     def _kwargs(self, request: ChatRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages}
