@@ -70,6 +70,6 @@ def batch(file: str, max_workers: int, max_parallel: int, fail_fast: bool, tags:
                                      fail_fast=fail_fast, tags=parse_tags(tags), model=model,
                                      approvals=build_approvals(approve, yes, interactive=False),
                                      emit=lambda line: click.echo(redact(json.dumps(line, ensure_ascii=False)))))
-    failed = [o for o in outcomes if o["status"] != "succeeded"]
+    failed = [status for status in outcomes if status != "succeeded"]
     if failed:
         fail(f"{len(failed)} of {len(outcomes)} requests did not succeed")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._plugin.parsing import Clause
-from .._planners.offline.reading import numbers, quoted
-from .._common.errors import NoCapableAgent
-from .._plan.graph import Plan, Step
-from .._plugin.registry import Registry
-from .._execute.outcome import StepResult
-from .._execute.toolcall import call_tool
-from .._planners.planned import Planned
+if TYPE_CHECKING:  # imported where used: registering the backend (every command) needs none of it
+    from .._execute.outcome import StepResult
+    from .._plan.graph import Plan, Step
+    from .._planners.planned import Planned
+    from .._plugin.registry import Registry
 
 
 class OfflineModel:
@@ -27,8 +24,14 @@ class OfflineModel:
 
     async def run_task(self, step: Step, inputs: dict[int, Any], registry: Registry) -> StepResult:
         """Route the task to one of its agent's tools, using dependency results as operands."""
-        from .._planners.offline.planner import OfflinePlanner
+        from .._common.errors import NoCapableAgent
+        from .._execute.outcome import StepResult
+        from .._execute.toolcall import call_tool
         from .._plan.refs import resolve
+        from .._planners.offline.planner import OfflinePlanner
+        from .._planners.offline.reading import numbers, quoted
+        from .._plugin.parsing import Clause
+        from .._plugin.registry import Registry
 
         agent = registry.agent(step.agent)
         scoped = Registry(agents={agent.name: agent}, parsers=registry.parsers)
@@ -55,8 +58,8 @@ class OfflineBackend:
     def configured(self) -> bool:
         return True
 
-    def create(self, model: str | None = None) -> OfflineModel:
+    def create(self, model: str | None = None) -> "OfflineModel":
         return OfflineModel()
 
 
-__all__ = ["OfflineBackend", "OfflineModel", "Plan"]
+__all__ = ["OfflineBackend", "OfflineModel"]

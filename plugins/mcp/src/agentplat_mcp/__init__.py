@@ -27,8 +27,7 @@ def configured_agents() -> list:
     from agentplat.extend import visible
 
     from . import cache, config
-    from .agents import make_agent
-    from .client import NESTED
+    from .config import NESTED
 
     if os.environ.get(NESTED):  # started as a server by an agentplat: no loop through mcp.json
         return []
@@ -45,6 +44,7 @@ def configured_agents() -> list:
             print(visible(f"agentplat: warning: {exc}; skipped"), file=sys.stderr)
     if not specs:
         return []
+    from .agents import make_agent  # the SDK's side: only with servers to serve
     from .logs import quiet_sdk
 
     quiet_sdk()  # a broken server is one line below, not the SDK's pages of validation errors

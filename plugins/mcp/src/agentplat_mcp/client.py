@@ -19,13 +19,12 @@ from typing import Any, AsyncIterator
 
 from agentplat import ToolError, http
 
-from .config import ServerSpec
+from .config import NESTED, ServerSpec
 from .results import as_value
 
-#: Set for the stdio servers agentplat starts. An agentplat started that way (``mcp serve``
-#: configured in mcp.json, directly or through another server) offers its own tools but none
-#: of its configured MCP servers: otherwise it would start itself again, without end.
-NESTED = "AGENTPLAT_MCP_NESTED"
+# ``NESTED`` (in ``config``) is set for the stdio servers agentplat starts. An agentplat started
+# that way (``mcp serve`` configured in mcp.json, directly or through another server) offers its
+# own tools but none of its configured MCP servers: otherwise it would start itself again.
 
 
 def start_timeout() -> float:

@@ -21,6 +21,10 @@ from typing import Any
 
 from agentplat import AgentplatError
 
+#: Set in the environment of an agentplat this plugin starts as a server: it serves no MCP
+#: servers itself (no loop through mcp.json).
+NESTED = "AGENTPLAT_MCP_NESTED"
+
 #: What a tool may be declared to do to the world (agentplat's ``Tool.effect``).
 EFFECTS = ("read", "write", "destructive")
 
