@@ -286,12 +286,14 @@ def test_tool_arguments_are_validated_and_coerced():
 def test_the_offline_parser_is_registered_for_the_math_agent():
     found = []
     agentplat_math.register_offline_parsers(lambda parse, **options: found.append((parse, options)))
-    from agentplat_math.units import parse_units_clause
+    # by import path: imported when the offline planner first needs them
+    assert found == [("agentplat_math.units:parse_units_clause", {"agent": "math"}),
+                     ("agentplat_math.parser:parse_math_clause", {"agent": "math"}),
+                     ("agentplat_math.languages:parse_language_clause", {"agent": "math"})]
+    from agentplat import get_registry
 
-    from agentplat_math.languages import parse_language_clause
-
-    assert found == [(parse_units_clause, {"agent": "math"}), (parse_math_clause, {"agent": "math"}),
-                     (parse_language_clause, {"agent": "math"})]
+    served = [p.parse for p in get_registry().parsers if p.agent == "math"]
+    assert served == [agentplat_math.parse_units_clause, parse_math_clause, agentplat_math.parse_language_clause]
 
 
 def test_a_number_too_long_for_the_tools_stays_text_and_is_refused_with_its_size():
