@@ -45,19 +45,37 @@ async def with_retries(
     initial_wait: float | None = None,
     on_attempt: Callable[[int], None] | None = None,
 ) -> T:
-    """Run ``call`` again after transient failures, with exponential backoff and jitter."""
+    """Run ``call`` again after transient failures, with exponential backoff and jitter.
+
+    The first attempt is a plain call: most succeed, and building tenacity's machinery for
+    each would cost more than a calculation step itself. After a transient failure the
+    same schedule goes on through tenacity (a wait, then attempt 2 with twice the wait...)."""
+    limit = attempts or max_attempts()
+    if on_attempt is not None:
+        on_attempt(1)
+    try:
+        return await call()
+    except Exception as exc:  # noqa: BLE001 - re-raised unless worth another attempt
+        if limit <= 1 or not is_transient(exc):
+            raise
+    import asyncio
+    from types import SimpleNamespace
+
     import tenacity  # here, not at the top: plugins import agentplat.http while listing
 
     wait = number("AGENTPLAT_RETRY_WAIT", 0.5, unit="seconds", minimum=0) if initial_wait is None else initial_wait
-    retrying = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(attempts or max_attempts()),
-        wait=tenacity.wait_exponential_jitter(multiplier=wait, max=max(wait, 20.0), jitter=wait),
+    ceiling = max(wait, 20.0)
+    first = tenacity.wait_exponential_jitter(multiplier=wait, max=ceiling, jitter=wait)
+    await asyncio.sleep(first(SimpleNamespace(attempt_number=1)))  # the wait after attempt 1
+    retrying = tenacity.AsyncRetrying(  # attempts 2..limit: tenacity's 1st is our 2nd, so twice the wait
+        stop=tenacity.stop_after_attempt(limit - 1),
+        wait=tenacity.wait_exponential_jitter(multiplier=wait * 2, max=ceiling, jitter=wait),
         retry=tenacity.retry_if_exception(is_transient),
         reraise=True,
     )
     async for attempt in retrying:
         with attempt:
             if on_attempt is not None:
-                on_attempt(attempt.retry_state.attempt_number)
+                on_attempt(attempt.retry_state.attempt_number + 1)
             return await call()
     raise AssertionError("unreachable")  # pragma: no cover
