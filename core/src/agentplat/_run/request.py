@@ -209,17 +209,14 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
         driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done, history=history))
     except BaseException as exc:
         if recorder is not None:
-            recorder.flush()
             interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
-            store.finish_run(run_id, status="interrupted" if interrupted else "failed", answer=None,
-                             error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
+            recorder.finish(status="interrupted" if interrupted else "failed", answer=None,
+                            error="interrupted" if interrupted else str(exc), usage=prior_usage or {})
         raise
     result = RunResult.from_driven(driven, run_id=run_id, request=request, model=chosen.name, started=started,
                                    ended=time.time(), prior_usage=prior_usage, done=done, tags=tags)
     if recorder is not None:
-        recorder.flush()
-        store.finish_run(run_id, status=result.status, answer=result.answer, error=result.error,
-                         usage=result.usage.as_dict())
+        recorder.finish(status=result.status, answer=result.answer, error=result.error, usage=result.usage.as_dict())
         if result.usage.llm_calls or result.usage.replayed_calls:
             result.llm_call_log = call_log(store, run_id)
     if driven.error is not None and not driven.steps:

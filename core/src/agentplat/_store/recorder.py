@@ -7,7 +7,7 @@ the end of a step that acted or asked for an approval, called tools of its own o
 LLM calls, and the joiner's decisions. Anything else waits at most ``FLUSH_AFTER`` seconds,
 and a kill within that window loses only work that is free to do again (a resumed run
 plans and computes it anew); the run's own record and its end are written by the front
-door (``_run.request``), which flushes the recorder first.
+door (``_run.request``): the end in the same transaction as what was still waiting.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from .._common.jsondata import dumps
 from .._common.secrets import redact
-from .runs import plan_update, step_rows, step_update
+from .runs import plan_update, run_end, step_rows, step_update
 
 #: Seconds an event may wait to be written with the ones after it.
 FLUSH_AFTER = 0.1
@@ -85,12 +85,17 @@ class StoreRecorder:
 
     # -- writing ------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write what waits, in one transaction."""
+    def finish(self, **end: Any) -> None:
+        """The run ended (``status``, ``answer``, ``error``, ``usage``): what waits and the end,
+        in one transaction."""
+        self.flush(run_end(self.run_id, **end))
+
+    def flush(self, then: list | None = None) -> None:
+        """Write what waits (and ``then``), in one transaction."""
         with self._lock:  # held while writing: two flushes never pass each other
             self._take_planned()
             statements = [step_update(self.run_id, w.index, w.outcome, w.outcome.inputs) if isinstance(w, _Start)
-                          else w for w in self._waiting if w is not None]
+                          else w for w in self._waiting if w is not None] + list(then or [])
             self._waiting, self._starting = [], {}
             timer, self._timer = self._timer, None
             if timer is not None:

@@ -271,16 +271,15 @@ class RunStore:
                    tags: dict[str, str] | None = None, role_models: dict[str, str] | None = None) -> None:
         """``role_models``: the model name each role's calls use (``{"planner": "gpt-4o", ...}``),
         so a resume asks the very same models whatever config.toml says by then."""
-        with self.connect() as db:
-            db.execute(
-                "INSERT INTO runs (run_id, request, status, model, max_parallel, started_at, pid, role_models_json)"
-                " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
-                (run_id, redact(request), model, max_parallel, time.time(), os.getpid(),
-                 dumps(role_models) if role_models else None),
-            )
-            for key, value in (tags or {}).items():
-                db.execute("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)",
-                           (run_id, redact(key), redact(value)))
+        statements = [(
+            "INSERT INTO runs (run_id, request, status, model, max_parallel, started_at, pid, role_models_json)"
+            " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+            (run_id, redact(request), model, max_parallel, time.time(), os.getpid(),
+             dumps(role_models) if role_models else None), False)]
+        if tags:
+            statements.append(("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)",
+                               [(run_id, redact(key), redact(value)) for key, value in tags.items()], True))
+        self.write(statements)
 
     @_sqlite_errors
     def mark_running(self, run_id: str) -> None:
@@ -310,20 +309,7 @@ class RunStore:
     @_sqlite_errors
     def finish_run(self, run_id: str, *, status: str, answer: str | None, error: str | None,
                    usage: dict[str, int]) -> None:
-        with self.connect() as db:
-            db.execute(
-                "UPDATE runs SET status=?, answer=?, error=?, llm_calls=?, prompt_tokens=?,"
-                " completion_tokens=?, ended_at=? WHERE run_id=?",
-                (status, redact(answer or ""), redact(error) if error else None, usage.get("llm_calls", 0),
-                 usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), time.time(), run_id),
-            )
-            if status == "interrupted":
-                db.execute("UPDATE steps SET status='interrupted', error='interrupted' "
-                           "WHERE run_id=? AND status IN ('running', 'waiting')", (run_id,))
-            else:  # a run that ended leaves no step looking alive, whatever ended it
-                db.execute("UPDATE steps SET status=CASE status WHEN 'running' THEN 'failed' ELSE 'skipped' END,"
-                           " error=COALESCE(error, ?) WHERE run_id=? AND status IN ('running', 'waiting')",
-                           (f"cancelled: the run {status}" + (f": {redact(error)}" if error else ""), run_id))
+        self.write(run_end(run_id, status=status, answer=answer, error=error, usage=usage))
 
     @_sqlite_errors
     def get_run(self, run_id: str) -> dict[str, Any] | None:
@@ -476,6 +462,23 @@ def step_update(run_id: str, index: int, outcome, inputs: Any = None) -> tuple[s
          run_id, index),
         False,
     )
+
+
+def run_end(run_id: str, *, status: str, answer: str | None, error: str | None,
+            usage: dict[str, int]) -> list[tuple[str, tuple, bool]]:
+    """How a run ended; no step is left looking alive, whatever ended it."""
+    ended = ("UPDATE runs SET status=?, answer=?, error=?, llm_calls=?, prompt_tokens=?, completion_tokens=?,"
+             " ended_at=? WHERE run_id=?",
+             (status, redact(answer or ""), redact(error) if error else None, usage.get("llm_calls", 0),
+              usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), time.time(), run_id), False)
+    if status == "interrupted":
+        steps = ("UPDATE steps SET status='interrupted', error='interrupted' "
+                 "WHERE run_id=? AND status IN ('running', 'waiting')", (run_id,), False)
+    else:
+        steps = ("UPDATE steps SET status=CASE status WHEN 'running' THEN 'failed' ELSE 'skipped' END,"
+                 " error=COALESCE(error, ?) WHERE run_id=? AND status IN ('running', 'waiting')",
+                 (f"cancelled: the run {status}" + (f": {redact(error)}" if error else ""), run_id), False)
+    return [ended, steps]
 
 
 def plan_update(run_id: str, plan: dict | str, planner: str = "") -> tuple[str, tuple, bool]:
