@@ -33,8 +33,13 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps builds a new one per call when given options
+
+
 def dumps(value: Any, **kwargs: Any) -> str:
-    return json.dumps(to_jsonable(value), ensure_ascii=False, **kwargs)
+    if kwargs:
+        return json.dumps(to_jsonable(value), ensure_ascii=False, **kwargs)
+    return _ENCODER.encode(to_jsonable(value))
 
 
 def loads(text: str) -> Any:

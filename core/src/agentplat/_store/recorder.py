@@ -13,7 +13,6 @@ door (``_run.request``): the end in the same transaction as what was still waiti
 from __future__ import annotations
 
 import asyncio
-import copy
 import threading
 from typing import Any
 
@@ -66,12 +65,14 @@ class StoreRecorder:
         self._soon()
 
     def step_event(self, index: int, outcome) -> None:
-        """``outcome`` is the step's ``StepResult`` (changed in place later: a start waits as a copy)."""
+        """``outcome`` is the step's ``StepResult``, changed in place as the step goes on: an
+        unwritten start is written as the step stands when the window closes (still running,
+        or already ended, which its end event then writes again)."""
         with self._lock:
             self._take_planned()
             if outcome.status == "running":
                 self._starting[index] = len(self._waiting)
-                self._waiting.append(_Start(index, copy.copy(outcome)))
+                self._waiting.append(_Start(index, outcome))
                 urgent = False
             else:
                 at = self._starting.pop(index, None)
