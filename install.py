@@ -7,10 +7,11 @@
    pip into a temporary folder (``pip install --target`` changes no Python environment, so
    PEP 668's "externally managed" marker of Debian 12 and Ubuntu 23.04+ does not refuse it),
    else a uv on PATH (for a Python without pip).
-2. ``uv sync --locked`` with this Python: the core, the built-in plugins, pytest, Playwright,
-   all compiled to bytecode (the workspace's own sources too).
-3. The plugins added with ``agentplat install`` are installed again: ``uv sync`` removes
-   whatever the lock does not list.
+2. ``uv sync --locked --inexact`` with this Python: the core, the built-in plugins, pytest,
+   Playwright and pip (so ``pip install PLUGIN`` works in the activated shell), all compiled
+   to bytecode (the workspace's own sources too); packages the lock does not list, such as
+   plugins installed with pip, are kept.
+3. The plugins added with ``agentplat install`` are installed again, at the versions recorded.
 
 Nothing outside this folder is written except uv's and pip's download caches and, in
 step 3, agentplat's own record of the plugins. Run it again at any time: it only changes
@@ -86,7 +87,8 @@ def trust_system_certificates() -> None:
 def run_uv(uv: Path | str) -> None:
     # --compile-bytecode: every command would otherwise compile its modules again where
     # PYTHONDONTWRITEBYTECODE is set (many containers), which doubles its start-up
-    command = [str(uv), "sync", "--locked", "--compile-bytecode", "--python", sys.executable]
+    # --inexact: a plugin installed with `pip install` (the venv has pip) is kept, not removed
+    command = [str(uv), "sync", "--locked", "--inexact", "--compile-bytecode", "--python", sys.executable]
     if subprocess.run(command, cwd=HERE).returncode != 0:
         fail("`uv sync --locked` failed (its message is above)")
     compile_sources()
@@ -130,7 +132,7 @@ def main() -> None:
         fail(f"{sys.executable} has no pip and no uv is on PATH: install pip (Debian and Ubuntu: "
              "sudo apt install python3-pip) and run this again")
     reinstall_plugins()
-    say("done: `. .venv/bin/activate` puts agentplat, pytest and uv on PATH in this shell")
+    say("done: `. .venv/bin/activate` puts agentplat, pytest, uv and pip on PATH in this shell")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ swapping out the core that is running.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,23 +120,39 @@ def installer_environment(environ: dict[str, str] | None = None) -> dict[str, st
 
 
 def _run(command: list[str], verb: str, what: Sequence[str], pinned: str | None = None) -> None:
+    """Run the installer, its output passed on to our stderr as it comes (and kept, to say
+    in one line what went wrong)."""
     try:
-        proc = subprocess.run(command, stdout=_stderr_fd(), stderr=_stderr_fd(), text=True,
-                              env=installer_environment())
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=installer_environment())
     except OSError as exc:
         raise InstallError(f"cannot run {command[0]}: {exc}") from None
-    if proc.stdout or proc.stderr:  # stderr had no file descriptor (tests): pass the output on
-        sys.stderr.write((proc.stdout or "") + (proc.stderr or ""))
-    if proc.returncode != 0:
-        hint = f" (agentplat stays at {pinned.split('==')[1]}: a plugin must fit the installed core)" if pinned else ""
-        raise InstallError(f"{verb} of {' '.join(what)} failed: `{' '.join(command[:3])} ...` exited "
-                           f"with {proc.returncode}; see its message above{hint}")
+    said: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stderr.write(line)
+        said.append(line)
+        del said[:-200]  # the end is what explains a failure
+    code = proc.wait()
+    if code != 0:
+        raise InstallError(_failure(verb, what, command, code, "".join(said), pinned))
 
 
-def _stderr_fd():
-    """The installer's progress belongs on our stderr (stdout stays for results)."""
-    try:
-        sys.stderr.flush()
-        return sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        return subprocess.PIPE
+#: How uv and pip say that a name is not in the package index.
+_NOT_FOUND = re.compile(r"(?:Because |error: )?(\S+?) was not found in the package registry"
+                        r"|No matching distribution found for (\S+)"
+                        r"|Could not find a version that satisfies the requirement (\S+)")
+
+
+def _failure(verb: str, what: Sequence[str], command: list[str], code: int, said: str, pinned: str | None) -> str:
+    if verb == "install" and (found := _NOT_FOUND.search(said)):
+        name = next(g for g in found.groups() if g)
+        if not name.lower().startswith("agentplat==") and name.lower() != "agentplat":
+            return (f"{name} is not in the package index: check its name, or install it from a file or a "
+                    f"folder (agentplat install ./plugin-folder, or a .whl or .tar.gz), or from a folder of "
+                    f"built packages (agentplat install --find-links DIR {name})")
+    hint = ""
+    if pinned and re.search(r"(?i)(?<![\w-])agentplat(?![\w-])", said):  # the core itself took part
+        hint = f" (agentplat stays at {pinned.split('==')[1]}: a plugin must fit the installed core)"
+    return (f"{verb} of {' '.join(what)} failed: `{' '.join(command[:3])} ...` exited with {code}; "
+            f"see its message above{hint}")

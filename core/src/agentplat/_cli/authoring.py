@@ -95,11 +95,14 @@ def _core_commands() -> frozenset[str]:
 @click.option("-e", "--editable", "editables", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Install a local plugin folder in editable mode (repeatable).")
 @click.option("-U", "--upgrade", is_flag=True, help="Upgrade the packages to their newest versions that fit.")
+@click.option("--find-links", "find_links", multiple=True, type=click.Path(exists=True, file_okay=False),
+              metavar="DIR", help="Also look for packages in this folder of wheels and sdists (repeatable).")
 @click.option("--reinstall-plugins", is_flag=True,
               help="Install again every plugin recorded by `agentplat install` (after agentplat was upgraded "
                    "or reinstalled).")
 @handles_errors
-def install(packages: tuple[str, ...], editables: tuple[str, ...], upgrade: bool, reinstall_plugins: bool) -> None:
+def install(packages: tuple[str, ...], editables: tuple[str, ...], upgrade: bool, find_links: tuple[str, ...],
+            reinstall_plugins: bool) -> None:
     """Install plugins into the environment agentplat runs in and show what they add.
 
     A PACKAGE is a name (agentplat-foo), a requirement (agentplat-foo>=1.2), a wheel
@@ -126,7 +129,8 @@ def install(packages: tuple[str, ...], editables: tuple[str, ...], upgrade: bool
             raise AgentplatError("`agentplat install` installs plugins, not agentplat itself: upgrade it with the "
                                  "tool you installed it with, then run `agentplat install --reinstall-plugins`")
     installer = find_installer()
-    args = (["--upgrade"] if upgrade else []) + [a for r in todo for a in r.install_args()]
+    args = (["--upgrade"] if upgrade else []) + [a for d in find_links for a in ("--find-links", str(Path(d).resolve()))]
+    args += [a for r in todo for a in r.install_args()]
     before = _snapshot()
     run_install(installer, args)
     records.remember(new)
