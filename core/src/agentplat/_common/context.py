@@ -93,6 +93,7 @@ class RunContext:
     decisions: list | None = None  # approval decisions of this step's calls that act, as recorded
     calls: list | None = None  # the tool calls this step makes itself, as recorded (``StepResult.calls``)
     inputs: dict[int, Any] | None = None  # the step's dependencies' results (for code that calls tools)
+    span: Any = None  # the OpenTelemetry span of the run, then of the step (``_common.telemetry``; None: off)
 
     def narrowed(self, **changes: Any) -> "RunContext":
         """A copy with ``changes`` (a field that does not exist is an error, as with
@@ -106,11 +107,11 @@ class RunContext:
         return copy
 
     def for_step(self, index: int | None, usage: Any, decisions: list | None = None, calls: list | None = None,
-                 inputs: dict[int, Any] | None = None) -> "RunContext":
+                 inputs: dict[int, Any] | None = None, span: Any = None) -> "RunContext":
         """The context of one step: its index, its inputs, its own usage sink and records of
-        approvals and calls; no grounds yet."""
+        approvals and calls, its span (when telemetry is on); no grounds yet."""
         return self.narrowed(step=index, usage=usage, grounds=None, pending=None, decisions=decisions,
-                             calls=calls, inputs=inputs)
+                             calls=calls, inputs=inputs, span=span if span is not None else self.span)
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(RunContext))

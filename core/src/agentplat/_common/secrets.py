@@ -6,8 +6,9 @@ included), ``mcp serve`` masks every message it sends, the report plugin masks i
 pages. What it masks:
 
 - the values of secret-looking environment variables (``OPENAI_API_KEY``, ``*_TOKEN``,
-  ``*_SECRET``, ``*_PASSWORD``...), and the password of any URL an environment variable holds
-  (``OPENAI_BASE_URL=http://user:pass@host/v1``);
+  ``*_SECRET``, ``*_PASSWORD``...), the password of any URL an environment variable holds
+  (``OPENAI_BASE_URL=http://user:pass@host/v1``), and the values of ``*_HEADERS`` variables
+  (``OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer ...``);
 - values a plugin registered with :func:`add_secret` (the MCP plugin: its servers' ``env`` and
   ``headers`` values);
 - common transforms of each of those: any upper/lower case, the part after a well-known prefix
@@ -121,6 +122,26 @@ def _scan_env() -> set[str]:
             password = _url_password(value)
             if password and len(password) >= 6:
                 found.add(password)
+        if name.endswith("_HEADERS"):  # OTEL_EXPORTER_OTLP_HEADERS="Authorization=Basic abc,x-key=..."
+            found.update(_header_values(value))
+    return found
+
+
+def _header_values(value: str) -> set[str]:
+    """The values of ``key=value,key2=value2`` (URL-encoded, as OpenTelemetry writes them),
+    and the credential of an ``Authorization`` scheme."""
+    from urllib.parse import unquote
+
+    found = set()
+    for pair in value.split(","):
+        _, sep, raw = pair.partition("=")
+        item = unquote(raw).strip()
+        if not sep or not _plausible(item):
+            continue
+        found.add(item)
+        if scheme := _AUTH_SCHEME.match(item):
+            if _plausible(scheme.group(2)):
+                found.add(scheme.group(2))
     return found
 
 

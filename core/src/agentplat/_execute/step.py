@@ -16,6 +16,7 @@ from .._plugin.registry import Registry
 from .._common.retry import with_retries
 from .._common.wording import describe
 from .._common.settings import number
+from .._common import telemetry
 from .._common.context import RunContext, entered
 from .._llm.usage import Usage
 from .outcome import StepResult
@@ -44,27 +45,40 @@ async def execute_step(step: Step, index: int, inputs: dict[int, Any], ctx: RunC
     A direct tool step is retried as a whole on transient errors. A task step is not: its
     LLM and tool calls retry one by one, so a retry never pays again for finished calls.
     """
-    attempts = 0
-
-    def count(n: int) -> None:
-        nonlocal attempts
-        attempts = n
-
     usage = Usage()  # every LLM call of the step, a tool's own ones too
     decisions: list = []  # approvals asked for by the step's calls that act
     calls: list = []  # the calls a task step's model (or a step's code) made
-    with entered(ctx.for_step(index, usage, decisions, calls, inputs)) as scoped:
-        limit = step_timeout(step, ctx.registry)
-        try:
-            async with asyncio.timeout(limit):
-                result = await _execute(step, inputs, scoped, usage, count)
-        except TimeoutError:  # _execute turns every other error into a failed result: this is the deadline
-            name = f"{step.agent}.{step.tool}" if step.is_direct else f"{step.agent} (task)"
-            result = StepResult.failed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
-                                       attempts=max(attempts, 1), usage=_spent(usage))
+    name = f"{step.agent}.{step.tool}" if step.is_direct else f"{step.agent} (task)"
+    attributes = {"agentplat.run_id": ctx.run_id or None, "agentplat.step.index": index,
+                  "agentplat.agent": step.agent, "agentplat.tool": step.tool if step.is_direct else None}
+    with telemetry.span(f"step {index}: {name}", attributes, parent=ctx.span) as opened:
+        result = await _in_scope(step, inputs, ctx.for_step(index, usage, decisions, calls, inputs, opened),
+                                 usage, name)
+        telemetry.annotate(opened, {"agentplat.status": result.status, "agentplat.attempts": result.attempts,
+                                    "agentplat.llm_calls": usage.llm_calls or None})
+        if result.status == "failed":
+            telemetry.fail(opened, result.error or "failed")
     result.approvals = decisions
     result.calls = calls
     return result
+
+
+async def _in_scope(step: Step, inputs: dict[int, Any], ctx: RunContext, usage: Usage, name: str) -> StepResult:
+    """The step in its own context, within its deadline."""
+    attempts = 0
+
+    def counted(n: int) -> None:
+        nonlocal attempts
+        attempts = n
+
+    with entered(ctx) as scoped:
+        limit = step_timeout(step, ctx.registry)
+        try:
+            async with asyncio.timeout(limit):
+                return await _execute(step, inputs, scoped, usage, counted)
+        except TimeoutError:  # _execute turns every other error into a failed result: this is the deadline
+            return StepResult.failed(f"step {name} took longer than {limit:g} s (AGENTPLAT_STEP_TIMEOUT)",
+                                     attempts=max(attempts, 1), usage=_spent(usage))
 
 
 async def _execute(step: Step, inputs: dict[int, Any], ctx: RunContext, usage: Usage,

@@ -13,6 +13,7 @@ import asyncio
 import time
 from typing import Any
 
+from .._common import telemetry
 from .._common.errors import ToolError
 from .._common.context import current
 from .._common.settings import number
@@ -70,12 +71,17 @@ async def _call(ctx, agent: str, tool: str, args: dict[str, Any], registry: Regi
         await check(approvals if approvals is not None else ctx.approvals,
                     ActionCall(agent, tool, dict(args), function.effect, ctx.step), ctx.decisions)
     limit = tool_timeout(getattr(function, "timeout", None))
+    attributes = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": f"{agent}.{tool}",
+                  "agentplat.run_id": ctx.run_id or None, "agentplat.step.index": ctx.step,
+                  "agentplat.agent": agent, "agentplat.tool": tool,
+                  "agentplat.effect": getattr(function, "effect", None)}
     try:
-        async with asyncio.timeout(limit) as deadline:
-            async def call() -> Any:
-                return capped(await function(**args))
+        with telemetry.span(f"execute_tool {agent}.{tool}", attributes, parent=ctx.span):
+            async with asyncio.timeout(limit) as deadline:
+                async def call() -> Any:
+                    return capped(await function(**args))
 
-            return await ctx.tracer.tool(agent, tool, args, call)
+                return await ctx.tracer.tool(agent, tool, args, call)
     except TimeoutError:
         if not deadline.expired():
             raise  # the tool's own timeout (an HTTP wait): its message says what it was

@@ -13,6 +13,7 @@ import asyncio
 import time
 from typing import Any
 
+from .._common import telemetry
 from .._common.errors import ModelError
 from .._common.context import current
 from .._common.retry import is_transient, with_retries
@@ -80,8 +81,27 @@ class LLM:
             return await ctx.tracer.llm(role, request.to_json(), lambda: self.client.chat(request, on_text=on_text))
 
         started = time.monotonic()
+        attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": getattr(self.client, "provider", None),
+                      "gen_ai.request.model": request.model, "gen_ai.request.max_tokens": request.max_tokens,
+                      "gen_ai.request.temperature": request.temperature, "agentplat.role": role,
+                      "agentplat.run_id": ctx.run_id or None, "agentplat.step.index": ctx.step,
+                      "server.address": getattr(self.client, "base_url", None)}
+        with telemetry.span(f"chat {request.model}", attributes, parent=ctx.span) as opened:
+            response = await self._answer(once, limits, role)
+            telemetry.annotate(opened, {
+                "gen_ai.response.model": response.model or None,
+                "gen_ai.usage.input_tokens": response.prompt_tokens, "gen_ai.usage.output_tokens": response.completion_tokens,
+                "gen_ai.response.finish_reasons": [response.finish_reason] if response.finish_reason else None,
+                "agentplat.usage_estimated": response.usage_estimated or None})
+        if recording is not None:
+            recording.record(request.to_json(), response.to_json(), time.monotonic() - started, ctx.step)
+        spent(response)
+        return response
+
+    async def _answer(self, once, limits, role: str) -> ChatResponse:
+        """``once`` retried within the role's deadline; what cannot be answered, in one line."""
         try:
-            response = await asyncio.wait_for(with_retries(once), limits.deadline)
+            return await asyncio.wait_for(with_retries(once), limits.deadline)
         except (TimeoutError, asyncio.TimeoutError):
             where = getattr(self.client, "base_url", "the model endpoint")
             raise ModelError(f"no complete answer from {where} within {limits.deadline:g}s (the {role}'s deadline; "
@@ -93,7 +113,3 @@ class LLM:
                 where = getattr(self.client, "base_url", "the model endpoint")
                 raise ModelError(f"cannot get an answer from {where}: {describe(exc)}") from exc
             raise
-        if recording is not None:
-            recording.record(request.to_json(), response.to_json(), time.monotonic() - started, ctx.step)
-        spent(response)
-        return response

@@ -58,6 +58,8 @@ def _shared_client(base_url: str, api_key: str, timeout: float):
 class OpenAIChatClient:
     """A ``ChatClient`` over ``openai.AsyncOpenAI``; retries are the caller's (see ``retry``)."""
 
+    provider = "openai"  # the protocol it speaks, for traces (GenAI semantic conventions)
+
     def __init__(self, base_url: str | None = None, api_key: str | None = None):
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY")

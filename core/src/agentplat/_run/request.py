@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 
+from .._common import telemetry
 from .._common.context import current
 from .._common.errors import AgentplatError, PlanningError
 from .._engines.base import Engine, RunJob
@@ -192,7 +193,32 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
                prior_usage: dict | None = None, approvals: Approvals | None = None,
                offline_first: bool | None = None, policy: RoundPolicy | None = None,
                history: History | None = None) -> RunResult:
-    """Drive one attempt of a run (the store's lease is held) and build its result."""
+    """Drive one attempt of a run (the store's lease is held) and build its result, in the
+    run's span when telemetry is on (``_common.telemetry``)."""
+    attributes = {"agentplat.run_id": run_id or None, "agentplat.request": request[:1000],
+                  "agentplat.model": getattr(chosen, "name", None), "gen_ai.operation.name": "invoke_agent",
+                  "agentplat.resumed": bool(done) or None}
+    with telemetry.span("agentplat run", attributes) as opened:
+        result = await _attempt(request, chosen=chosen, requested=requested, registry=registry,
+                                max_parallel=max_parallel, listener=listener, engine=engine, run_id=run_id,
+                                store=store, tags=tags, plan=plan, done=done, prior_usage=prior_usage,
+                                approvals=approvals, offline_first=offline_first, policy=policy, history=history,
+                                span=opened)
+        usage = result.usage.as_dict()
+        telemetry.annotate(opened, {"agentplat.status": result.status, "agentplat.steps": len(result.steps),
+                                    "agentplat.rounds": result.rounds, "agentplat.llm_calls": usage.get("llm_calls"),
+                                    "gen_ai.usage.input_tokens": usage.get("prompt_tokens"),
+                                    "gen_ai.usage.output_tokens": usage.get("completion_tokens")})
+        if result.status not in ("succeeded", "partial"):
+            telemetry.fail(opened, result.error or result.status)
+        return result
+
+
+async def _attempt(request: str, *, chosen: Model, requested: Model | str | None, registry: Registry,
+                   max_parallel: int, listener, engine: Engine | str | None, run_id: str, store,
+                   tags: dict[str, str] | None, plan: Plan | None, done: dict[int, StepResult] | None,
+                   prior_usage: dict | None, approvals: Approvals | None, offline_first: bool | None,
+                   policy: RoundPolicy | None, history: History | None, span) -> RunResult:
     started = time.time()
     spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
     runner = engine if engine is not None and not isinstance(engine, str) else current_engine(engine)
@@ -203,7 +229,7 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
         run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
         approvals=approvals if approvals is not None else Approvals.from_config(), offline_first=offline_first,
-        rounds=policy,
+        rounds=policy, span=span,
     )
     try:
         driven = await runner.drive(RunJob(ctx, max_parallel=max_parallel, plan=plan, done=done, history=history))
