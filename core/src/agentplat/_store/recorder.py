@@ -65,14 +65,14 @@ class StoreRecorder:
         self._soon()
 
     def step_event(self, index: int, outcome) -> None:
-        """``outcome`` is the step's ``StepResult``, changed in place as the step goes on: an
-        unwritten start is written as the step stands when the window closes (still running,
-        or already ended, which its end event then writes again)."""
+        """``outcome`` is the step's ``StepResult``, changed in place as the step goes on (an
+        interrupted run marks its running steps failed without telling anyone): a start waits
+        as what it said then."""
         with self._lock:
             self._take_planned()
             if outcome.status == "running":
                 self._starting[index] = len(self._waiting)
-                self._waiting.append(_Start(index, outcome))
+                self._waiting.append(_Start(index, outcome.started_at, outcome.attempts, outcome.inputs))
                 urgent = False
             else:
                 at = self._starting.pop(index, None)
@@ -95,7 +95,7 @@ class StoreRecorder:
         """Write what waits (and ``then``), in one transaction."""
         with self._lock:  # held while writing: two flushes never pass each other
             self._take_planned()
-            statements = [step_update(self.run_id, w.index, w.outcome, w.outcome.inputs) if isinstance(w, _Start)
+            statements = [step_update(self.run_id, w.index, w, w.inputs) if isinstance(w, _Start)
                           else w for w in self._waiting if w is not None] + list(then or [])
             self._waiting, self._starting = [], {}
             timer, self._timer = self._timer, None
@@ -123,9 +123,12 @@ class StoreRecorder:
 
 
 class _Start:
-    """A step's start, written only if the step is still going when the window closes."""
+    """A step's start, written only if the step is still going when the window closes: what
+    ``step_update`` reads of a running step."""
 
-    __slots__ = ("index", "outcome")
+    __slots__ = ("index", "started_at", "attempts", "inputs")
+    status, result, error, usage, ended_at = "running", None, None, {}, None
+    refused = approvals = calls = None
 
-    def __init__(self, index: int, outcome):
-        self.index, self.outcome = index, outcome
+    def __init__(self, index: int, started_at: float | None, attempts: int, inputs: Any):
+        self.index, self.started_at, self.attempts, self.inputs = index, started_at, attempts, inputs
