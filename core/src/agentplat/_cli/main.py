@@ -84,13 +84,17 @@ def cli(debug: bool) -> None:
 @click.option("--wait", is_flag=True, help="With --remote: follow the run and print its answer.")
 @click.option("--stream-json", is_flag=True,
               help="Print the run as it happens, one JSON event a line (plan, steps, rounds, answer words, done).")
+@click.option("-a", "--attach", "attach", multiple=True, metavar="PATH",
+              help="Give the run a file: text its tools may use (\"count the words in the attached file\") or an "
+                   "image for the model; a URL, or - for standard input (repeatable).")
 @round_options
 @engine_option
 @approval_options
 @handles_errors
 def run(request: str, as_json: bool, max_parallel: int, model: str | None, model_plans: bool, synthesize: bool,
         tags: tuple[str, ...], remote: bool, config: str | None, wait: bool, stream_json: bool,
-        max_rounds: int | None, reflect: bool | None, approve: tuple[str, ...], yes: bool) -> None:
+        attach: tuple[str, ...], max_rounds: int | None, reflect: bool | None, approve: tuple[str, ...],
+        yes: bool) -> None:
     """Plan REQUEST and run it (here, or on a Flyte cluster with --remote)."""
     from .._run.request import new_run_id, run_request
 
@@ -104,6 +108,8 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, model
         if model_plans:
             raise click.UsageError("--model-plans is not available with --remote "
                                    "(the cluster reads [planner] deterministic_first of its config.toml)")
+        if attach:
+            raise click.UsageError("--attach is not available with --remote")
         if stream_json or max_rounds is not None or reflect is not None:
             raise click.UsageError("--stream-json, --max-rounds and --reflect are not available with --remote "
                                    "(the cluster run follows [run] of your config.toml)")
@@ -112,11 +118,19 @@ def run(request: str, as_json: bool, max_parallel: int, model: str | None, model
     run_id = new_run_id()
     from .execute import execute_and_report
 
+    attachments = []
+    if attach:
+        import asyncio
+
+        from .._run.attachments import load_all
+
+        attachments = asyncio.run(load_all(attach))  # a file that cannot be used: one line, before the run
     execute_and_report(
         lambda listener, store, approvals: run_request(
             request, model=model, max_parallel=max_parallel, listener=listener, store=store,
             run_id=run_id, tags=parse_tags(tags), approvals=approvals,
             offline_first=False if model_plans else None, max_rounds=max_rounds, reflect=reflect,
+            attachments=attachments,
         ),
         run_id=run_id, as_json=as_json, synthesize=synthesize, model=model, approve=approve, yes=yes,
         stream_json=stream_json,

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from .._common import telemetry
+from .._common.attachments import fill
 from .._common.errors import ToolError
 from .._common.context import current
 from .._common.settings import number
@@ -70,6 +71,7 @@ async def _call(ctx, agent: str, tool: str, args: dict[str, Any], registry: Regi
     if getattr(function, "acts", False):
         await check(approvals if approvals is not None else ctx.approvals,
                     ActionCall(agent, tool, dict(args), function.effect, ctx.step), ctx.decisions)
+    args = fill(args, ctx.attachments)  # an attachment's token becomes its text (after approval: shown by name)
     limit = tool_timeout(getattr(function, "timeout", None))
     attributes = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": f"{agent}.{tool}",
                   "agentplat.run_id": ctx.run_id or None, "agentplat.step.index": ctx.step,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 import pydantic
 
+from .._common.context import current
 from .._common.errors import PlanningError, PlanValidationError
 from .._common.settings import number
 from .._common.wording import problems, quoted_description
@@ -248,7 +249,7 @@ class LLMPlanner:
         conditional = bool(stated_conditions(request))
         messages = [
             {"role": "system", "content": system_prompt(self.registry, tools) + (CONDITIONAL if conditional else "")},
-            {"role": "user", "content": request.strip()},
+            {"role": "user", "content": _with_attachments(request.strip())},
         ]
         dispatched: list[Step] = []
         error: PlanValidationError | None = None
@@ -299,3 +300,12 @@ class LLMPlanner:
                 raise PlanValidationError(
                     f"step {index} is already running as {json.dumps(step.to_json())}; the plan must keep it"
                 )
+
+
+def _with_attachments(request: str) -> str | list[dict]:
+    """The request, with the run's attachments as content parts after it (OpenAI's format:
+    an image as an ``image_url`` part, a text's start with the token that stands for it)."""
+    attached = current().attachments
+    if not attached:
+        return request
+    return [{"type": "text", "text": request}, *(a.content_part() for a in attached)]

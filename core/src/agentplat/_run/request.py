@@ -14,6 +14,7 @@ import time
 import uuid
 
 from .._common import telemetry
+from .._common.attachments import Attachment, named, planning_request
 from .._common.context import current
 from .._common.errors import AgentplatError, PlanningError
 from .._engines.base import Engine, RunJob
@@ -31,6 +32,7 @@ from .._planners.planned import Planned
 from .._plugin.registry import Registry, get_registry
 from .._store.recorder import StoreRecorder
 from .._store.runs import best_effort
+from .attachments import reload
 from .result import RunResult, call_log
 
 __all__ = ["ActionCall", "Approvals", "NotApproved", "RunResult", "StepResult", "abandoned_calls", "load_result", "new_run_id", "plan_request", "resume_run", "run_request"]
@@ -73,6 +75,7 @@ async def run_request(
     offline_first: bool | None = None,
     max_rounds: int | None = None,
     reflect: str | bool | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> RunResult:
     """Plan ``request`` (or take ``plan``) and run the plan. A planning error before any step
     raises; step errors (and a plan that breaks after steps started) are reported in the result.
@@ -95,12 +98,19 @@ async def run_request(
     A model with a joiner adapts the run (``_execute.rounds``): after the steps settle it may
     finish or plan more steps, at most ``max_rounds`` rounds in all; ``reflect`` ("auto",
     "always"/``True``, "never"/``False``) says when it is asked (default: the settings).
+
+    ``attachments`` (``_run.attachments.load_all``): files given to the run; a text's token in
+    a tool argument becomes its text, an image goes to the planning model (not to the offline one).
     """
     if plan is None and not (request or "").strip():
         raise PlanningError("the request is empty")
+    attachments = list(attachments or [])
+    if not all(a.token for a in attachments):
+        attachments = named(attachments)
     registry = registry or get_registry()
     policy = RoundPolicy.configured(max_rounds=max_rounds, reflect=reflect)  # a bad setting fails before the run
     chosen = select_model(registry, model)  # once per run, and a misconfigured model fails fast
+    _can_see(chosen, attachments)
     roles = role_models(chosen)
     if model is None or isinstance(model, str):  # a Model object the caller made is used as it is
         chosen = pin_roles(chosen, roles)  # each role keeps its model for the whole run, and on resume
@@ -109,10 +119,11 @@ async def run_request(
     with store.lease(run_id) if store is not None else contextlib.nullcontext():  # one process per run
         if store is not None:
             store.create_run(run_id, request, model=exact_spec(registry, model, chosen),
-                             max_parallel=max_parallel, tags=tags, role_models=roles)
+                             max_parallel=max_parallel, tags=tags, role_models=roles,
+                             attachments=[a.record() for a in attachments])
         return await _run(request, chosen=chosen, requested=model, registry=registry, max_parallel=max_parallel,
                           listener=listener, engine=engine, run_id=run_id, store=store, tags=tags, plan=plan,
-                          approvals=approvals, offline_first=offline_first, policy=policy)
+                          approvals=approvals, offline_first=offline_first, policy=policy, attachments=attachments)
 
 
 async def resume_run(
@@ -165,14 +176,24 @@ async def resume_run(
         chosen = select_model(registry, requested)
         # and each role's very model (config.toml may name others by now), unless overridden
         chosen = pin_roles(chosen, role_models(chosen) if model else run.get("role_models") or role_models(chosen))
+        attachments = await reload(run.get("attachments") or [])  # the very files the run had, or a clear error
+        _can_see(chosen, attachments)
         store.mark_running(run_id)
         result = await _run(run["request"], chosen=chosen, requested=requested, registry=registry,
                             max_parallel=run["max_parallel"] or 8, listener=listener, engine=engine, run_id=run_id,
                             store=store, tags=run.get("tags"), plan=plan, done=done, prior_usage=prior,
-                            approvals=approvals, history=history,
+                            approvals=approvals, history=history, attachments=attachments,
                             policy=RoundPolicy.configured(max_rounds=max_rounds, reflect=reflect))
         result.planner = result.planner or run.get("planner") or ""  # a kept plan was made by the first attempt
         return result
+
+
+def _can_see(model: Model, attachments: list[Attachment]) -> None:
+    """An image needs a model that looks at images: the offline one cannot."""
+    images = [a.name for a in attachments if a.is_image]
+    if images and getattr(model, "name", "") == "offline":
+        raise AgentplatError(f"the offline model cannot look at images ({', '.join(images)}): run with a model that "
+                             "accepts them (--model, with OPENAI_API_KEY or OPENAI_BASE_URL)")
 
 
 def load_result(store, run_id: str) -> RunResult:
@@ -192,18 +213,18 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
                tags: dict[str, str] | None, plan: Plan | None = None, done: dict[int, StepResult] | None = None,
                prior_usage: dict | None = None, approvals: Approvals | None = None,
                offline_first: bool | None = None, policy: RoundPolicy | None = None,
-               history: History | None = None) -> RunResult:
+               history: History | None = None, attachments: list[Attachment] | None = None) -> RunResult:
     """Drive one attempt of a run (the store's lease is held) and build its result, in the
     run's span when telemetry is on (``_common.telemetry``)."""
     attributes = {"agentplat.run_id": run_id or None, "agentplat.request": request[:1000],
                   "agentplat.model": getattr(chosen, "name", None), "gen_ai.operation.name": "invoke_agent",
-                  "agentplat.resumed": bool(done) or None}
+                  "agentplat.resumed": bool(done) or None, "agentplat.attachments": len(attachments or []) or None}
     with telemetry.span("agentplat run", attributes) as opened:
         result = await _attempt(request, chosen=chosen, requested=requested, registry=registry,
                                 max_parallel=max_parallel, listener=listener, engine=engine, run_id=run_id,
                                 store=store, tags=tags, plan=plan, done=done, prior_usage=prior_usage,
                                 approvals=approvals, offline_first=offline_first, policy=policy, history=history,
-                                span=opened)
+                                span=opened, attachments=list(attachments or []))
         usage = result.usage.as_dict()
         telemetry.annotate(opened, {"agentplat.status": result.status, "agentplat.steps": len(result.steps),
                                     "agentplat.rounds": result.rounds, "agentplat.llm_calls": usage.get("llm_calls"),
@@ -218,7 +239,8 @@ async def _attempt(request: str, *, chosen: Model, requested: Model | str | None
                    max_parallel: int, listener, engine: Engine | str | None, run_id: str, store,
                    tags: dict[str, str] | None, plan: Plan | None, done: dict[int, StepResult] | None,
                    prior_usage: dict | None, approvals: Approvals | None, offline_first: bool | None,
-                   policy: RoundPolicy | None, history: History | None, span) -> RunResult:
+                   policy: RoundPolicy | None, history: History | None, span,
+                   attachments: list[Attachment]) -> RunResult:
     started = time.time()
     spec = requested if isinstance(requested, str) and requested else os.environ.get("AGENTPLAT_MODEL") or ""
     runner = engine if engine is not None and not isinstance(engine, str) else current_engine(engine)
@@ -226,7 +248,8 @@ async def _attempt(request: str, *, chosen: Model, requested: Model | str | None
     if recorder is not None:
         listener = FanOut([recorder, listener])
     ctx = current().narrowed(
-        run_id=run_id if store is not None else "", request=request, model=chosen, model_spec=spec,
+        run_id=run_id if store is not None else "", request=planning_request(request, attachments), model=chosen,
+        model_spec=spec, attachments=tuple(attachments),
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
         approvals=approvals if approvals is not None else Approvals.from_config(), offline_first=offline_first,
         rounds=policy, span=span,

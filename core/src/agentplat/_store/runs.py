@@ -93,7 +93,8 @@ CREATE TABLE IF NOT EXISTS tags (
 #: Columns added since the first release: a store made before gets them when opened
 #: (``ALTER TABLE ... ADD COLUMN``: additive, so older agentplat versions still read it).
 ADDED_COLUMNS = {"steps": {"refused_json": "TEXT", "approvals_json": "TEXT", "calls_json": "TEXT", "round": "INTEGER"},
-                 "runs": {"role_models_json": "TEXT", "planner": "TEXT", "rounds": "INTEGER", "decisions_json": "TEXT"}}
+                 "runs": {"role_models_json": "TEXT", "planner": "TEXT", "rounds": "INTEGER", "decisions_json": "TEXT",
+                          "attachments_json": "TEXT"}}
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -268,14 +269,16 @@ class RunStore:
 
     @_sqlite_errors
     def create_run(self, run_id: str, request: str, *, model: str, max_parallel: int,
-                   tags: dict[str, str] | None = None, role_models: dict[str, str] | None = None) -> None:
+                   tags: dict[str, str] | None = None, role_models: dict[str, str] | None = None,
+                   attachments: list[dict[str, Any]] | None = None) -> None:
         """``role_models``: the model name each role's calls use (``{"planner": "gpt-4o", ...}``),
-        so a resume asks the very same models whatever config.toml says by then."""
+        so a resume asks the very same models whatever config.toml says by then.
+        ``attachments``: each file's name, source, type, size and hash (never its content)."""
         statements = [(
-            "INSERT INTO runs (run_id, request, status, model, max_parallel, started_at, pid, role_models_json)"
-            " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (run_id, request, status, model, max_parallel, started_at, pid, role_models_json,"
+            " attachments_json) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)",
             (run_id, redact(request), model, max_parallel, time.time(), os.getpid(),
-             dumps(role_models) if role_models else None), False)]
+             dumps(role_models) if role_models else None, redact(dumps(attachments)) if attachments else None), False)]
         if tags:
             statements.append(("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)",
                                [(run_id, redact(key), redact(value)) for key, value in tags.items()], True))
@@ -322,6 +325,7 @@ class RunStore:
         run["tags"] = self.tags(run["run_id"])
         run["role_models"] = loads(run.pop("role_models_json")) if run.get("role_models_json") else {}
         run["decisions"] = loads(run.pop("decisions_json")) if run.get("decisions_json") else []
+        run["attachments"] = loads(run.pop("attachments_json")) if run.get("attachments_json") else []
         return self._settled(run)
 
     def _settled(self, run: dict[str, Any]) -> dict[str, Any]:
