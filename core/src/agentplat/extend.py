@@ -48,6 +48,9 @@ imported on first use, so importing this module costs nothing.
   in every output of the process (values too short or plain to be secrets are ignored).
   ``visible(text)`` shows the control characters and escape sequences of untrusted text as
   text (``\\x1b``), for printing it on a terminal.
+- Attachments: ``attachment(name, data)`` is a file your plugin gives a run
+  (``run_request(request, attachments=[...])``): bytes or text, checked like ``run -a`` (UTF-8
+  text or a PNG/JPEG/GIF/WebP image, within the size limits), ``AgentplatError`` otherwise.
 - The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
   ``ChatCritic``...).
 """
@@ -82,6 +85,7 @@ _EXPORTS = {
     "redact": "_common.secrets",
     "add_secret": "_common.secrets",
     "visible": "_common.terminal",
+    "attachment": "_run.attachments",
 }
 
 __all__ = list(_EXPORTS)

@@ -271,3 +271,32 @@ def test_a_client_that_can_be_asked_approves_and_declines_through_elicitation(ho
     assert questions[0] == 'agentplat wants to run notes.pin(text="milk"), which writes. Allow it?'
     assert 'notes.shred(text="milk")' in questions[1] and "deletes" in questions[1]
     assert 'notes.pin(text="bread")' in questions[2] and len(questions) == 3
+
+
+def test_the_run_tool_takes_attachments(home):
+    """A client gives the run a file as text (or base64 data), as `agentplat run -a` does."""
+    import base64
+
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    async def main():
+        params = StdioServerParameters(command=sys.executable, args=agentplat_args("mcp", "serve"),
+                                       env=serve_env(home, plugins="agentplat-mcp,agentplat-text"))
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = {t.name: t for t in (await session.list_tools()).tools}
+                as_text = await session.call_tool("run", {"request": "count the words in the attached file",
+                                                          "attachments": [{"name": "notes.txt", "text": "a b c d"}]})
+                as_data = await session.call_tool("run", {"request": "How many words are in list.txt?", "attachments": [
+                    {"name": "list.txt", "data": base64.b64encode(b"one two three").decode()}]})
+                bad = await session.call_tool("run", {"request": "count the words in the attached file",
+                                                      "attachments": [{"name": "x.bin", "data": "%%%"}]})
+                return tools, as_text, as_data, bad
+
+    tools, as_text, as_data, bad = asyncio.run(asyncio.wait_for(main(), 90))
+    assert "attachments" in tools["run"].inputSchema["properties"]
+    assert not as_text.isError and as_text.structuredContent["answer"] == "4", as_text.content
+    assert not as_data.isError and as_data.structuredContent["answer"] == "3", as_data.content
+    assert bad.isError and "not base64" in bad.content[0].text

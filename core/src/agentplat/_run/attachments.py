@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 from .._common.attachments import MAX_FILES, MAX_IMAGE, MAX_TEXT, Attachment, media_type, named
 from .._common.errors import AgentplatError
 
-__all__ = ["Attachment", "load_all", "reload"]
+__all__ = ["Attachment", "attachment", "load_all", "reload"]
 
 
 async def load_all(specs: list[str] | tuple[str, ...]) -> list[Attachment]:
@@ -23,14 +23,22 @@ async def load_all(specs: list[str] | tuple[str, ...]) -> list[Attachment]:
     return named([await _load(spec) for spec in specs])
 
 
+def attachment(name: str, data: bytes | str) -> Attachment:
+    """A file a program gives a run (``run_request(attachments=[...])``): its bytes (or text),
+    checked like ``-a`` (type, size). It is not kept: a resume of its run asks for it again."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return _checked(os.path.basename(name) or "attachment", "given", raw)
+
+
 async def reload(records: list[dict]) -> list[Attachment]:
     """A recorded run's attachments, read again from where they came from; each must be the
     very content the run had (its sha256)."""
     out = []
     for record in records:
         source = record.get("source") or ""
-        if source == "-":
-            raise AgentplatError(f"attachment {record.get('name')} was read from standard input and is not kept; "
+        if source in ("-", "given"):
+            how = "read from standard input" if source == "-" else "given with the request"
+            raise AgentplatError(f"attachment {record.get('name')} was {how} and is not kept; "
                                  "start the run again with it")
         item = await _load(source)
         if item.sha256 != record.get("sha256"):
@@ -81,7 +89,7 @@ async def _fetch(url: str) -> Attachment:
 
 def _checked(name: str, source: str, data: bytes) -> Attachment:
     kind = media_type(name, data)
-    shown = source if source != "-" else "standard input"
+    shown = {"-": "standard input", "given": name}.get(source, source)
     if kind is None:
         raise AgentplatError(f"cannot attach {shown}: agentplat takes text (UTF-8) and images (PNG, JPEG, GIF, WebP), "
                              "and this is neither")

@@ -25,7 +25,19 @@ PLUGIN = "agentplat-mcp"
 RUN_TOOL = "run"
 RUN_SCHEMA = {
     "type": "object",
-    "properties": {"request": {"type": "string", "description": "What to do, in plain words."}},
+    "properties": {
+        "request": {"type": "string", "description": "What to do, in plain words."},
+        "attachments": {
+            "type": "array", "maxItems": 10,
+            "description": "Files for the run: a text the request refers to (\"count the words in the attached "
+                           "file\") or an image for the model.",
+            "items": {"type": "object", "properties": {
+                "name": {"type": "string", "description": "The file's name, as the request may call it."},
+                "text": {"type": "string", "description": "A text file's content."},
+                "data": {"type": "string", "description": "An image (or any file) as base64."},
+            }, "required": ["name"]},
+        },
+    },
     "required": ["request"],
 }
 
@@ -245,7 +257,8 @@ def build_server(registry, approve: list[str] | None = None):
     async def call_tool(name: str, arguments: dict[str, Any]):
         policy, can_ask = approvals()
         if name == RUN_TOOL:
-            return await run(registry if can_ask else runnable, arguments["request"], approvals=policy)
+            return await run(registry if can_ask else runnable, arguments["request"], approvals=policy,
+                             attachments=arguments.get("attachments"))
         if name not in tools:
             raise ValueError(f"unknown tool {name!r}")
         from agentplat.extend import call_tool as call
@@ -257,15 +270,32 @@ def build_server(registry, approve: list[str] | None = None):
     return server
 
 
-async def run(registry, request: str, approvals=None):
+async def run(registry, request: str, approvals=None, attachments: list[dict] | None = None):
     """The ``run`` tool: the answer and the run id, recorded like a run of ``agentplat run``;
-    its calls that act are approved by ``approvals``."""
+    its calls that act are approved by ``approvals``; ``attachments`` as ``run -a`` takes them
+    (``{"name", "text"}`` or ``{"name", "data": base64}``)."""
+    import base64
+    import binascii
+
     import mcp.types as types
 
-    from agentplat import run_request
-    from agentplat.extend import run_store
+    from agentplat import AgentplatError, run_request
+    from agentplat.extend import attachment, run_store
 
-    result = await run_request(request, registry=registry, store=run_store(damaged_ok=True), approvals=approvals)
+    given = []
+    for item in attachments or []:
+        name = str(item.get("name") or "attachment")
+        if isinstance(item.get("text"), str):
+            given.append(attachment(name, item["text"]))
+        elif isinstance(item.get("data"), str):
+            try:
+                given.append(attachment(name, base64.b64decode(item["data"], validate=True)))
+            except (binascii.Error, ValueError):
+                raise AgentplatError(f"attachment {name}: data is not base64") from None
+        else:
+            raise AgentplatError(f"attachment {name}: give its text or its data (base64)")
+    result = await run_request(request, registry=registry, store=run_store(damaged_ok=True), approvals=approvals,
+                               attachments=given)
     if result.status != "succeeded":
         raise RuntimeError(f"{result.first_error() or 'run ' + result.status} (run {result.run_id})")
     answer = result.answer
