@@ -148,3 +148,20 @@ def test_a_url_is_fetched_from_public_addresses_only_unless_allowed(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_tool_can_pass_an_image_on_to_the_rest_of_the_run():
+    """``extend.attach``: the run's later model calls see it (the planner's and the joiner's
+    messages carry the run's attachments as content parts)."""
+    from agentplat._common.attachments import message_content
+    from agentplat._common.context import RunContext, current, entered
+    from agentplat.extend import attach, attachment
+
+    held: list = []
+    with entered(RunContext(attachments=held)):
+        assert attach(attachment("chart.png", png())) == "⟦chart.png⟧"
+        assert attach(attachment("chart.png", png())) == "⟦chart.png#2⟧"
+        parts = message_content("what do you see?", current().attachments)
+    assert [a.token for a in held] == ["⟦chart.png⟧", "⟦chart.png#2⟧"]
+    assert parts[0] == {"type": "text", "text": "what do you see?"} and parts[1]["type"] == "image_url"
+    assert attach(attachment("chart.png", png())) is None  # no run: nothing to attach to

@@ -50,7 +50,9 @@ imported on first use, so importing this module costs nothing.
   text (``\\x1b``), for printing it on a terminal.
 - Attachments: ``attachment(name, data)`` is a file your plugin gives a run
   (``run_request(request, attachments=[...])``): bytes or text, checked like ``run -a`` (UTF-8
-  text or a PNG/JPEG/GIF/WebP image, within the size limits), ``AgentplatError`` otherwise.
+  text or a PNG/JPEG/GIF/WebP image, within the size limits), ``AgentplatError`` otherwise;
+  ``attach(item)`` adds one to the running run (an image a tool received: the run's later
+  model calls see it) and returns the token that names it.
 - The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
   ``ChatCritic``...).
 """
@@ -86,6 +88,7 @@ _EXPORTS = {
     "add_secret": "_common.secrets",
     "visible": "_common.terminal",
     "attachment": "_run.attachments",
+    "attach": "_run.attachments",
 }
 
 __all__ = list(_EXPORTS)

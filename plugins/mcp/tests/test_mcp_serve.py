@@ -300,3 +300,39 @@ def test_the_run_tool_takes_attachments(home):
     assert not as_text.isError and as_text.structuredContent["answer"] == "4", as_text.content
     assert not as_data.isError and as_data.structuredContent["answer"] == "3", as_data.content
     assert bad.isError and "not base64" in bad.content[0].text
+
+
+def test_an_image_a_server_returns_is_passed_on_to_the_run():
+    """An MCP tool's image joins the run's attachments (later model calls see it as an image
+    part); the step's result names it. Outside a run it is only counted."""
+    import base64
+    import struct
+    import zlib
+
+    import mcp.types as types
+
+    from agentplat import Agent, Plan, get_registry, run_request
+    from agentplat_mcp.results import as_value
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    result = types.CallToolResult(content=[
+        types.TextContent(type="text", text="a chart"),
+        types.ImageContent(type="image", data=base64.b64encode(png).decode(), mimeType="image/png")])
+
+    async def plot() -> str:
+        """Plot (as the MCP plugin's tools do: the server's result read in the step)."""
+        return as_value(result, server="charts", tool="plot")
+
+    registry = get_registry()
+    registry.agents["charts"] = Agent(name="charts", description="Charts.", tools=[plot])
+    try:
+        run = asyncio.run(run_request("plot", model="offline", plan=Plan.parse(
+            {"steps": [{"agent": "charts", "tool": "plot", "args": {}}]})))
+    finally:
+        registry.agents.pop("charts", None)
+    assert run.answer == "a chart\n[image ⟦charts-plot-1.png⟧ attached to the run]"
+    assert as_value(result, server="charts", tool="plot") == "a chart\n[1 image item(s) not shown]"

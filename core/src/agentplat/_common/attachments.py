@@ -125,3 +125,10 @@ def fill(value: Any, attachments: list[Attachment] | None) -> Any:
     if isinstance(value, list):
         return [fill(v, attachments) for v in value]
     return value
+
+
+def message_content(text: str, attachments: "list[Attachment] | tuple[Attachment, ...] | None") -> str | list[dict]:
+    """A user message's content: ``text``, with the attachments as content parts after it."""
+    if not attachments:
+        return text
+    return [{"type": "text", "text": text}, *(a.content_part() for a in attachments)]

@@ -94,7 +94,7 @@ class RunContext:
     calls: list | None = None  # the tool calls this step makes itself, as recorded (``StepResult.calls``)
     inputs: dict[int, Any] | None = None  # the step's dependencies' results (for code that calls tools)
     span: Any = None  # the OpenTelemetry span of the run, then of the step (``_common.telemetry``; None: off)
-    attachments: tuple = ()  # the files given to the run (``_common.attachments``): tools get their text
+    attachments: Any = ()  # the run's files (``_common.attachments``; a list in a run: tools may add to it)
 
     def narrowed(self, **changes: Any) -> "RunContext":
         """A copy with ``changes`` (a field that does not exist is an error, as with

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pydantic
 
+from .._common.attachments import message_content
+from .._common.context import current
 from .._common.errors import PlanningError, PlanValidationError
 from .._common.jsondata import dumps, loads, show
 from .._common.provenance import TRUSTED, URLS
@@ -163,7 +165,7 @@ class Joiner:
         tools += [t for t in self.registry.tools() if (t.agent, t.name) in used and t not in tools]
         schema = joiner_schema(tools, list(dict.fromkeys([t.agent for t in tools] + [s.agent for s in seen.steps])))
         messages = [{"role": "system", "content": self.prompt(seen, tools)},
-                    {"role": "user", "content": self.state(seen)}]
+                    {"role": "user", "content": message_content(self.state(seen), current().attachments)}]
         dispatched: list[Step] = []
         error: PlanValidationError | None = None
         for _ in range(max_repairs() + 1):

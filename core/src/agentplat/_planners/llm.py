@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 import pydantic
 
+from .._common.attachments import message_content
 from .._common.context import current
 from .._common.errors import PlanningError, PlanValidationError
 from .._common.settings import number
@@ -305,7 +306,4 @@ class LLMPlanner:
 def _with_attachments(request: str) -> str | list[dict]:
     """The request, with the run's attachments as content parts after it (OpenAI's format:
     an image as an ``image_url`` part, a text's start with the token that stands for it)."""
-    attached = current().attachments
-    if not attached:
-        return request
-    return [{"type": "text", "text": request}, *(a.content_part() for a in attached)]
+    return message_content(request, current().attachments)

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 from .._common.attachments import MAX_FILES, MAX_IMAGE, MAX_TEXT, Attachment, media_type, named
 from .._common.errors import AgentplatError
 
-__all__ = ["Attachment", "attachment", "load_all", "reload"]
+__all__ = ["Attachment", "attach", "attachment", "load_all", "reload"]
 
 
 async def load_all(specs: list[str] | tuple[str, ...]) -> list[Attachment]:
@@ -28,6 +28,19 @@ def attachment(name: str, data: bytes | str) -> Attachment:
     checked like ``-a`` (type, size). It is not kept: a resume of its run asks for it again."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return _checked(os.path.basename(name) or "attachment", "given", raw)
+
+
+def attach(item: Attachment) -> str | None:
+    """Give the running run ``item`` (an image a tool got, say): later model calls of the run
+    see it. Returns its token, or ``None`` outside a run."""
+    from .._common.context import current
+
+    held = current().attachments
+    if not isinstance(held, list):
+        return None
+    [named_item] = named([*held, item])[-1:]
+    held.append(named_item)
+    return named_item.token
 
 
 async def reload(records: list[dict]) -> list[Attachment]:

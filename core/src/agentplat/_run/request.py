@@ -249,7 +249,7 @@ async def _attempt(request: str, *, chosen: Model, requested: Model | str | None
         listener = FanOut([recorder, listener])
     ctx = current().narrowed(
         run_id=run_id if store is not None else "", request=planning_request(request, attachments), model=chosen,
-        model_spec=spec, attachments=tuple(attachments),
+        model_spec=spec, attachments=attachments,  # a list: a tool may add one (an MCP server's image)
         registry=registry, listener=listener, recording=LLMRecording(store, run_id) if store is not None else None,
         approvals=approvals if approvals is not None else Approvals.from_config(), offline_first=offline_first,
         rounds=policy, span=span,

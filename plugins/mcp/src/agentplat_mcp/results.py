@@ -25,6 +25,12 @@ def as_value(result: Any, *, server: str, tool: str) -> Any:
         if isinstance(structured, dict) and list(structured) == ["result"]:
             return structured["result"]
         return structured
+    images = [c for c in others if getattr(c, "type", "") == "image" and getattr(c, "data", None)]
+    for number, image in enumerate(images, 1):
+        token = _pass_on(image, f"{server}-{tool}-{number}")
+        if token is not None:
+            shown.append(f"[image {token} attached to the run]")
+            others.remove(image)
     if others:
         kinds = ", ".join(sorted({getattr(c, "type", "content") for c in others}))
         shown.append(f"[{len(others)} {kinds} item(s) not shown]")
@@ -34,3 +40,20 @@ def as_value(result: Any, *, server: str, tool: str) -> Any:
     except ValueError:
         return text
     return data if isinstance(data, (dict, list, int, float)) and not isinstance(data, bool) else text
+
+
+def _pass_on(image: Any, stem: str) -> str | None:
+    """An image a tool returned, attached to the running run (its later model calls see it);
+    its token, or ``None`` when there is no run or it is not an image agentplat takes."""
+    import base64
+    import binascii
+
+    from agentplat import AgentplatError
+    from agentplat.extend import attach, attachment
+
+    try:
+        data = base64.b64decode(image.data, validate=True)
+        extension = (getattr(image, "mimeType", "") or "image/png").split("/")[-1]
+        return attach(attachment(f"{stem}.{extension}", data))
+    except (binascii.Error, ValueError, AgentplatError):
+        return None
