@@ -165,3 +165,13 @@ def test_a_tool_can_pass_an_image_on_to_the_rest_of_the_run():
     assert [a.token for a in held] == ["⟦chart.png⟧", "⟦chart.png#2⟧"]
     assert parts[0] == {"type": "text", "text": "what do you see?"} and parts[1]["type"] == "image_url"
     assert attach(attachment("chart.png", png())) is None  # no run: nothing to attach to
+
+
+def test_an_endpoint_that_rejects_images_is_said_in_one_line(tmp_path, endpoint):
+    image = tmp_path / "cat.png"
+    image.write_bytes(png())
+    endpoint.fail(status=400, message="image input is not supported by this model")
+    result = run_cli("run", "Add 2 and 3", "-a", str(image), "--model-plans", home=tmp_path,
+                     env={"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "sk-test"})
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "image input is not supported" in result.stderr, result.stderr
