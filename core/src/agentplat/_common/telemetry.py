@@ -12,7 +12,8 @@ result is sent: names, counts and statuses only (an error's message, masked, on 
 
 Spans are parented explicitly through the run context (``RunContext.span``), not through
 OpenTelemetry's own context, so a step that runs in another thread or task (the local Flyte
-engine) still sits under its run.
+engine) still sits under its run; only a run's span asks whether telemetry is on, so an
+untraced run pays nothing per step.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ def endpoint() -> str | None:
     for name in ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"):
         if value := os.environ.get(name, "").strip():
             return value
-    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        return None
     from .settings import load_config
 
     table = load_config().get("telemetry")
@@ -44,14 +43,21 @@ def endpoint() -> str | None:
 
 
 def enabled() -> bool:
+    """An endpoint is configured and ``OTEL_SDK_DISABLED`` does not say otherwise."""
     return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true" and endpoint() is not None
 
 
 @contextlib.contextmanager
-def span(name: str, attributes: dict[str, Any] | None = None, parent: Any = None) -> Iterator[Any]:
-    """A span named ``name`` under ``parent`` (a span this module made; ``None``: a root), or
-    ``None`` when telemetry is off. An exception ending the block marks the span failed."""
-    tracer = _tracer() if enabled() else None
+def span(name: str, attributes: dict[str, Any] | None = None, parent: Any = None, *,
+         root: bool = False) -> Iterator[Any]:
+    """A span named ``name`` under ``parent`` (a span this module made), or a new trace with
+    ``root`` (a run's span, the one place that asks whether telemetry is on); ``None`` when it
+    is off. So a step's or a call's span costs nothing in a run that is not traced. An
+    exception ending the block marks the span failed."""
+    if parent is None and not root:
+        yield None
+        return
+    tracer = _tracer() if parent is not None or enabled() else None
     if tracer is None:
         yield None
         return

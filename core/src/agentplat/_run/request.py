@@ -219,7 +219,7 @@ async def _run(request: str, *, chosen: Model, requested: Model | str | None, re
     attributes = {"agentplat.run_id": run_id or None, "agentplat.request": request[:1000],
                   "agentplat.model": getattr(chosen, "name", None), "gen_ai.operation.name": "invoke_agent",
                   "agentplat.resumed": bool(done) or None, "agentplat.attachments": len(attachments or []) or None}
-    with telemetry.span("agentplat run", attributes) as opened:
+    with telemetry.span("agentplat run", attributes, root=True) as opened:
         result = await _attempt(request, chosen=chosen, requested=requested, registry=registry,
                                 max_parallel=max_parallel, listener=listener, engine=engine, run_id=run_id,
                                 store=store, tags=tags, plan=plan, done=done, prior_usage=prior_usage,

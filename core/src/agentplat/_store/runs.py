@@ -303,13 +303,6 @@ class RunStore:
                     (redact(dumps(decisions)), rounds, run_id))
 
     @_sqlite_errors
-    def save_plan(self, run_id: str, plan_json: dict, complete: bool, planner: str = "") -> None:
-        """``planner``: who made the plan ("offline", "model"); "" keeps what was recorded (a
-        resumed run's plan was made by its first attempt)."""
-        self._write("UPDATE runs SET plan_json=?, plan_complete=?, planner=COALESCE(NULLIF(?, ''), planner)"
-                    " WHERE run_id=?", (redact(dumps(plan_json)), int(complete), planner, run_id))
-
-    @_sqlite_errors
     def finish_run(self, run_id: str, *, status: str, answer: str | None, error: str | None,
                    usage: dict[str, int]) -> None:
         self.write(run_end(run_id, status=status, answer=answer, error=error, usage=usage))
