@@ -379,6 +379,10 @@ def test_a_trailing_exclamation_after_a_number_is_a_factorial():
     ("divide the former by the latter", dict(index=2, previous=1, chained=True), call("divide", a="$0", b="$1")),
     ("subtract the latter from the former", dict(index=2, previous=1, references=[1]),
      call("subtract", a="$0", b="$1")),
+    # the noun said once serves the other ordinal (a real model answered -9 for 15 - 6 here)
+    ("subtract the second result from the first", dict(index=2, previous=1, chained=True),
+     call("subtract", a="$0", b="$1")),
+    ("divide the first answer by the second", dict(index=2, previous=1, chained=True), call("divide", a="$0", b="$1")),
 ])
 def test_references_are_a_small_grammar(text, context, expected):
     assert parse(text, **context) == expected
@@ -386,6 +390,13 @@ def test_references_are_a_small_grammar(text, context, expected):
 
 def test_a_third_result_not_yet_made_is_refused():
     assert parse("subtract the third result from 10", index=2, previous=1, references=[1]) is None
+
+
+@pytest.mark.parametrize("text", ["subtract the second from the first", "add the first and the second",
+                                  "multiply the first by 3"])
+def test_an_ordinal_without_any_noun_is_not_a_result(text):
+    """ "the first" alone names a result only beside one named in full: nothing to lean on here."""
+    assert parse(text, index=2, previous=1, chained=True) is None
 
 
 def test_by_alone_goes_on_with_the_verb_before():

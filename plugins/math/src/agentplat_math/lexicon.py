@@ -258,8 +258,10 @@ _REF_ORDER = {"previous", "last", "above", "earlier", "prior", "preceding", "two
 _REF_COUNT_WORDS = {"both": 2}
 
 
-def _reference(raw: list[tuple[str, Any]], i: int) -> tuple[Tok, int] | None:
-    """A reference to earlier results at ``raw[i:]``: the token and how many words it spans."""
+def _reference(raw: list[tuple[str, Any]], i: int, elided: bool = False) -> tuple[Tok, int] | None:
+    """A reference to earlier results at ``raw[i:]``: the token and how many words it spans.
+    With ``elided`` (the clause names one result by its ordinal in full), "the first" alone
+    is the first result too: "subtract the second result from the first"."""
     words = []
     for kind, value in raw[i : i + 6]:
         words.append((kind, value))
@@ -285,6 +287,8 @@ def _reference(raw: list[tuple[str, Any]], i: int) -> tuple[Tok, int] | None:
             break
         j += 1
     if j >= len(words) or words[j][0] != "word" or words[j][1] not in _REF_NOUNS:
+        if elided and det == "the" and ordinal is not None and count is None and not order and j == 2:
+            return Tok("ref", ("nth", ordinal)), j
         return None
     plural = _REF_NOUNS[words[j][1]] == 2
     j += 1
@@ -312,11 +316,14 @@ def lex(text: str) -> list[Tok]:
     filler to drop; anything else ends the attempt.
     """
     raw = _raw_tokens(_normalise(_digits(text)))
+    starts = [k for k, (kind, value) in enumerate(raw) if kind == "word" and value in _REF_DETERMINERS]
+    elided = any((r := _reference(raw, k)) is not None and isinstance(r[0].value, tuple) and r[0].value[0] == "nth"
+                 for k in starts)  # "the second result ... the first": the noun said once serves both
     out: list[Tok] = []
     i = 0
     while i < len(raw):
         kind, value = raw[i]
-        found = _reference(raw, i) if kind == "word" and value in _REF_DETERMINERS else None
+        found = _reference(raw, i, elided) if kind == "word" and value in _REF_DETERMINERS else None
         if found is not None and raw[i + found[1]:i + found[1] + 1] == [("word", "of")]:
             found = None  # "the number of apples": not a reference
         candidates = _BY_FIRST.get(value, []) if kind in ("word", "sym") else []
