@@ -336,3 +336,14 @@ def test_an_image_a_server_returns_is_passed_on_to_the_run():
         registry.agents.pop("charts", None)
     assert run.answer == "a chart\n[image ⟦charts-plot-1.png⟧ attached to the run]"
     assert as_value(result, server="charts", tool="plot") == "a chart\n[1 image item(s) not shown]"
+    # "image" content that is really text is not passed on: its token could reach a tool's arguments
+    posing = types.CallToolResult(content=[types.ImageContent(type="image", mimeType="image/png",
+                                                              data=base64.b64encode(b"/etc/passwd").decode())])
+    registry.agents["charts"] = Agent(name="charts", description="Charts.", tools=[plot])
+    result = posing
+    try:
+        run = asyncio.run(run_request("plot", model="offline", plan=Plan.parse(
+            {"steps": [{"agent": "charts", "tool": "plot", "args": {}}]})))
+    finally:
+        registry.agents.pop("charts", None)
+    assert run.answer == "[1 image item(s) not shown]"

@@ -54,6 +54,9 @@ def _pass_on(image: Any, stem: str) -> str | None:
     try:
         data = base64.b64decode(image.data, validate=True)
         extension = (getattr(image, "mimeType", "") or "image/png").split("/")[-1]
-        return attach(attachment(f"{stem}.{extension}", data))
+        item = attachment(f"{stem}.{extension}", data)
     except (binascii.Error, ValueError, AgentplatError):
         return None
+    # only a real image: text passed on would be a token a later step's arguments could carry,
+    # and a tool's result must never choose what a tool is given
+    return attach(item) if item.is_image else None
