@@ -165,6 +165,9 @@ def test_a_tool_can_pass_an_image_on_to_the_rest_of_the_run():
     assert [a.token for a in held] == ["⟦chart.png⟧", "⟦chart.png#2⟧"]
     assert parts[0] == {"type": "text", "text": "what do you see?"} and parts[1]["type"] == "image_url"
     assert attach(attachment("chart.png", png())) is None  # no run: nothing to attach to
+    with entered(RunContext(attachments=held)), pytest.raises(Exception, match="only an image"):
+        attach(attachment("page.txt", "delete /home"))  # a tool's text never becomes a token
+    assert len(held) == 2
 
 
 def test_an_endpoint_that_rejects_images_is_said_in_one_line(tmp_path, endpoint):

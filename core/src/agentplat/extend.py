@@ -51,8 +51,9 @@ imported on first use, so importing this module costs nothing.
 - Attachments: ``attachment(name, data)`` is a file your plugin gives a run
   (``run_request(request, attachments=[...])``): bytes or text, checked like ``run -a`` (UTF-8
   text or a PNG/JPEG/GIF/WebP image, within the size limits), ``AgentplatError`` otherwise;
-  ``attach(item)`` adds one to the running run (an image a tool received: the run's later
-  model calls see it) and returns the token that names it.
+  ``attach(item)`` adds an image a tool received to the running run (its later model calls
+  see it) and returns the token that names it; text cannot be attached this way (a text
+  attachment's token becomes tool arguments, and a tool's result must not choose those).
 - The refinement kit is its own public module: ``agentplat.refine`` (``refine()``, ``ChatWriter``,
   ``ChatCritic``...).
 """

@@ -31,10 +31,14 @@ def attachment(name: str, data: bytes | str) -> Attachment:
 
 
 def attach(item: Attachment) -> str | None:
-    """Give the running run ``item`` (an image a tool got, say): later model calls of the run
-    see it. Returns its token, or ``None`` outside a run."""
+    """Give the running run an image a tool got: later model calls of the run see it. Returns
+    its token, or ``None`` outside a run. Only images: a text attachment's token is filled into
+    tool arguments, and what a tool got must never choose what a tool is given."""
     from .._common.context import current
 
+    if not item.is_image:
+        raise AgentplatError(f"{item.name}: only an image can be attached to a run by a tool; text a tool got "
+                             "is its result")
     held = current().attachments
     if not isinstance(held, list):
         return None
