@@ -323,27 +323,24 @@ def test_an_image_a_server_returns_is_passed_on_to_the_run():
         types.TextContent(type="text", text="a chart"),
         types.ImageContent(type="image", data=base64.b64encode(png).decode(), mimeType="image/png")])
 
-    async def plot() -> str:
-        """Plot (as the MCP plugin's tools do: the server's result read in the step)."""
-        return as_value(result, server="charts", tool="plot")
+    def answer_of_a_run_whose_tool_returns(returned) -> str:
+        """The answer of a one-step run whose tool reads ``returned`` as the MCP plugin's tools
+        read a server's result (in the step, where the run is current)."""
+        async def plot() -> str:
+            """Plot."""
+            return as_value(returned, server="charts", tool="plot")
 
-    registry = get_registry()
-    registry.agents["charts"] = Agent(name="charts", description="Charts.", tools=[plot])
-    try:
-        run = asyncio.run(run_request("plot", model="offline", plan=Plan.parse(
-            {"steps": [{"agent": "charts", "tool": "plot", "args": {}}]})))
-    finally:
-        registry.agents.pop("charts", None)
-    assert run.answer == "a chart\n[image ⟦charts-plot-1.png⟧ attached to the run]"
+        registry = get_registry()
+        registry.agents["charts"] = Agent(name="charts", description="Charts.", tools=[plot])
+        try:
+            return asyncio.run(run_request("plot", model="offline", plan=Plan.parse(
+                {"steps": [{"agent": "charts", "tool": "plot", "args": {}}]}))).answer
+        finally:
+            registry.agents.pop("charts", None)
+
+    assert answer_of_a_run_whose_tool_returns(result) == "a chart\n[image ⟦charts-plot-1.png⟧ attached to the run]"
     assert as_value(result, server="charts", tool="plot") == "a chart\n[1 image item(s) not shown]"
     # "image" content that is really text is not passed on: its token could reach a tool's arguments
     posing = types.CallToolResult(content=[types.ImageContent(type="image", mimeType="image/png",
                                                               data=base64.b64encode(b"/etc/passwd").decode())])
-    registry.agents["charts"] = Agent(name="charts", description="Charts.", tools=[plot])
-    result = posing
-    try:
-        run = asyncio.run(run_request("plot", model="offline", plan=Plan.parse(
-            {"steps": [{"agent": "charts", "tool": "plot", "args": {}}]})))
-    finally:
-        registry.agents.pop("charts", None)
-    assert run.answer == "[1 image item(s) not shown]"
+    assert answer_of_a_run_whose_tool_returns(posing) == "[1 image item(s) not shown]"
